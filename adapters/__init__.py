@@ -1,0 +1,1 @@
+"""Chat-platform adapters: translate platform events into core commands and briefs into messages."""

@@ -1,0 +1,122 @@
+"""Stage 2, clean: strip site furniture so only article prose reaches the splitter.
+
+Scraped pages carry their site around them: share prompts, sign-up boxes, promo headlines
+inserted between paragraphs, photo captions, comment widgets and a sidebar of other stories.
+Rules here work on source lines (each line is its own paragraph) and, after splitting, on
+single sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A line matching one of these ends the article: what follows is the site, not the story.
+_TAIL_MARKERS = re.compile(
+    r"^\s*(like us on facebook|previous story|next story|just posted|no comments\b|"
+    r"post a comment|be among the first to know|related (stories|articles|coverage)\b|"
+    r"more stories\b|recommended for you|you may also like|trending now|most read\b|"
+    r"leave a (comment|reply))",
+    re.IGNORECASE,
+)
+
+# Promo and navigation lines inserted into the body: "ALERT: ...", "Read more: ...".
+_PROMO_PREFIX = re.compile(
+    r"^\s*(alert|read more|read also|also read|see also|watch|listen|related|breaking|"
+    r"recommended|more|trending|sponsored|advertisement|editor'?s pick)\s*[:|\-–—]",
+    re.IGNORECASE,
+)
+
+# Phrases that only occur in site furniture, never in reporting prose.
+_BOILERPLATE = re.compile(
+    r"(like us on facebook|follow us on (twitter|facebook|instagram|x\b)|sign up (for|with|today)|"
+    r"\bsign up\b.*\b(newsletter|inbox|account)|subscribe (to|now|today)|\bnewsletter\b.*\binbox\b|"
+    r"check your inbox|recaptcha|privacy policy|terms of (service|use)|reset your password|"
+    r"don'?t have an account|click here|post a comment|all rights reserved|"
+    r"^\s*(photo|image|video|file photo)\s*:|\bphoto (by|contributed|supplied|courtesy)\b|"
+    r"\bgetty images\b|\(ap photo|/ ?reuters\)|share this (article|story)|"
+    r"cookies? (policy|settings)|enable javascript|"
+    r"^\s*advertisement\s*$)",
+    re.IGNORECASE,
+)
+
+# Markup left behind by the scraper: stray emphasis stars.
+_STRAY_MARKUP = re.compile(r"\*+")
+_DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»")
+_MAX_TITLE_WORDS = 25
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """What cleaning keeps of a raw text: a title if one stood alone, body lines, a date line."""
+
+    title: str | None
+    lines: tuple[str, ...]
+    date_line: str | None
+
+
+def normalize(text: str) -> str:
+    """Drop control and zero-width characters and fold runs of spaces; keep newlines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        # Cc/Cf are controls and invisible format marks (RTL overrides, zero-width joiners).
+        if ch == "\n" or (category not in ("Cc", "Cf") and category != "Co"):
+            kept.append(ch)
+        elif ch == "\t":
+            kept.append(" ")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n"))
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for a line or sentence that belongs to the site, not the story."""
+    if _PROMO_PREFIX.match(text) or _BOILERPLATE.search(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    # Inserted promo headlines are set in capitals: "RUSSIANS SET UP METHOD TO ...".
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+def ends_like_prose(sentence: str) -> bool:
+    """True when a sentence ends as prose does; headlines, captions and cut-off text do not."""
+    return sentence.rstrip().endswith(_TERMINAL)
+
+
+def clean_lines(text: str) -> CleanText:
+    """Keep the article's prose lines, in order, and the title line if there is one."""
+    title: str | None = None
+    date_line: str | None = None
+    lines: list[str] = []
+    for raw in normalize(text).split("\n"):
+        line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", raw)).strip()
+        if not line:
+            continue
+        match = _DATE_LINE.match(line)
+        if match and not lines and title is None:
+            date_line = match.group(1)
+            line = match.group(2).strip()
+            if not line:
+                continue
+        if _TAIL_MARKERS.match(line):
+            break
+        if is_boilerplate(line):
+            continue
+        if not lines and title is None and not ends_like_prose(line):
+            if len(line.split()) <= _MAX_TITLE_WORDS:
+                title = line
+            continue
+        lines.append(line)
+    return CleanText(title=title, lines=tuple(lines), date_line=date_line)
+
+
+def keep_sentence(sentence: str) -> bool:
+    """True for a sentence of article prose: complete, and not site furniture."""
+    return (
+        ends_like_prose(sentence)
+        and not is_boilerplate(sentence)
+        and any(c.isalpha() for c in sentence)
+    )

@@ -1,0 +1,44 @@
+"""Schema migrations, applied in order on start; ``PRAGMA user_version`` records the last one.
+
+Append new steps; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: articles, their sentences (split once at ingest), full-text index, key-value meta.
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        origin TEXT NOT NULL,
+        url TEXT,
+        source TEXT NOT NULL,
+        title TEXT,
+        published TEXT,
+        date_precision TEXT NOT NULL,
+        body TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles (published);
+    CREATE TABLE sentences (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        UNIQUE (article_id, position)
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        title, body, content='articles', content_rowid='id', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)

@@ -1,0 +1,178 @@
+"""Value objects that cross module and platform boundaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DatePrecision(StrEnum):
+    """How much of an article's date is known."""
+
+    DAY = "day"
+    MONTH = "month"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ArticleDate:
+    """A publication date that knows how precise it is."""
+
+    value: dt.date | None
+    precision: DatePrecision = DatePrecision.DAY
+
+    @staticmethod
+    def unknown() -> ArticleDate:
+        """The date of an article nobody dated."""
+        return ArticleDate(None, DatePrecision.UNKNOWN)
+
+    def label(self) -> str:
+        """Human form: 'Sep 13, 2022', 'Dec 2022' or 'undated'."""
+        if self.value is None or self.precision is DatePrecision.UNKNOWN:
+            return "undated"
+        if self.precision is DatePrecision.MONTH:
+            return self.value.strftime("%b %Y")
+        return f"{self.value.strftime('%b')} {self.value.day}, {self.value.year}"
+
+    def iso(self) -> str | None:
+        """ISO form at the known precision, or None."""
+        if self.value is None or self.precision is DatePrecision.UNKNOWN:
+            return None
+        if self.precision is DatePrecision.MONTH:
+            return self.value.strftime("%Y-%m")
+        return self.value.isoformat()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a chat command came from: platform, channel and user, as the platform names them."""
+
+    platform: str
+    channel_id: str
+    user_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """An article as loaded, before cleaning: text plus the metadata we could derive."""
+
+    origin: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    date: ArticleDate = field(default_factory=ArticleDate.unknown)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One cleaned paragraph (one source line) of an article body."""
+
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    """An article after cleaning and sentence splitting, ready to store."""
+
+    origin: str
+    title: str | None
+    source: str
+    url: str | None
+    date: ArticleDate
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """All body sentences in reading order."""
+        return tuple(s for p in self.paragraphs for s in p.sentences)
+
+    @property
+    def body(self) -> str:
+        """The cleaned body text, one paragraph a line."""
+        return "\n".join(" ".join(p.sentences) for p in self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    source: str
+    title: str | None
+    url: str | None
+    date: ArticleDate
+    origin: str
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """One stored sentence occurrence: where it came from, and its text."""
+
+    id: int
+    article_id: int
+    position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """An article credited for a point."""
+
+    article_id: int
+    source: str
+    title: str | None
+    url: str | None
+    date: ArticleDate
+
+
+@dataclass(frozen=True)
+class Point:
+    """One statement of a brief and every article that carries it."""
+
+    text: str
+    sources: tuple[SourceRef, ...]
+    score: float
+
+    @property
+    def dates(self) -> tuple[ArticleDate, ...]:
+        """Distinct known dates of the sources, oldest first."""
+        known = {s.date for s in self.sources if s.date.value is not None}
+        return tuple(sorted(known, key=lambda d: d.value or dt.date.min))
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The span of known publication dates behind a brief."""
+
+    first: ArticleDate
+    last: ArticleDate
+
+    def label(self) -> str:
+        """'Sep 13, 2022 – Dec 30, 2022', or one date when both ends agree."""
+        if self.first == self.last:
+            return self.first.label()
+        return f"{self.first.label()} – {self.last.label()}"
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A multi-source brief: the platform-neutral card every adapter renders."""
+
+    topic: str
+    title: str
+    points: tuple[Point, ...]
+    article_count: int
+    source_count: int
+    date_range: DateRange | None
+
+    @property
+    def sources(self) -> tuple[SourceRef, ...]:
+        """Every article credited anywhere in the brief, in order of first mention."""
+        seen: dict[int, SourceRef] = {}
+        for point in self.points:
+            for ref in point.sources:
+                seen.setdefault(ref.article_id, ref)
+        return tuple(seen.values())

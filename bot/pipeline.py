@@ -1,0 +1,121 @@
+"""The ingest pipeline, stage by stage:
+
+1. load   (bot.load)   read a file and the metadata that can honestly be derived for it
+2. clean  (bot.clean)  drop site furniture line by line; find a standalone title or date line
+3. split  (bot.split)  split each line (a paragraph) into sentences, offline; drop fragments
+4. store  (bot.store)  store the article once (content hash) with its sentences, FTS-indexed
+
+Briefs then run index -> rank -> select (bot.brief) and render (bot.render).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.clean import clean_lines, keep_sentence
+from bot.index import TermIndexer
+from bot.load import (
+    LoadError,
+    ManifestEntry,
+    article_files,
+    load_file,
+    parse_date,
+    read_manifest,
+)
+from bot.models import CleanArticle, Paragraph, RawArticle
+from bot.store import Store
+
+# English prose is at least ~30% stop words; other languages score near zero on sumy's list.
+_MIN_STOP_WORD_SHARE = 0.12
+_MIN_WORDS_FOR_LANGUAGE_CHECK = 8
+
+
+class RejectedArticle(Exception):
+    """An article that yields nothing to brief; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """One input that was not stored, and why."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest run did."""
+
+    added: int
+    duplicates: int
+    failures: tuple[IngestFailure, ...]
+
+
+def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
+    """Stages 2-3: clean and split a loaded article; raise RejectedArticle if nothing is left."""
+    cleaned = clean_lines(raw.text)
+    paragraphs = []
+    for line in cleaned.lines:
+        sentences = tuple(s for s in indexer.tokenizer.to_sentences(line) if keep_sentence(s))
+        if sentences:
+            paragraphs.append(Paragraph(sentences))
+    if not paragraphs:
+        raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
+    body = " ".join(s for p in paragraphs for s in p.sentences)
+    if (
+        len(body.split()) >= _MIN_WORDS_FOR_LANGUAGE_CHECK
+        and indexer.stop_word_share(body) < _MIN_STOP_WORD_SHARE
+    ):
+        raise RejectedArticle(
+            f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
+        )
+    date = raw.date
+    if date.value is None and cleaned.date_line:
+        date = parse_date(cleaned.date_line)
+    return CleanArticle(
+        origin=raw.origin,
+        title=raw.title or cleaned.title,
+        source=raw.source or _source_label(raw),
+        url=raw.url,
+        date=date,
+        paragraphs=tuple(paragraphs),
+    )
+
+
+async def ingest_paths(
+    paths: Iterable[Path],
+    store: Store,
+    indexer: TermIndexer,
+    max_bytes: int,
+    clock: Callable[[], dt.datetime],
+    on_progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Stages 1-4 for files and folders; bad files are reported, never fatal."""
+    added = duplicates = 0
+    failures: list[IngestFailure] = []
+    manifests: dict[Path, dict[str, ManifestEntry]] = {}
+    for path in article_files(paths):
+        try:
+            if path.parent not in manifests:
+                manifests[path.parent] = read_manifest(path.parent)
+            raw = load_file(path, max_bytes, manifests[path.parent])
+            result = await store.add_article(prepare(raw, indexer), clock())
+        except (LoadError, RejectedArticle) as exc:
+            failures.append(IngestFailure(str(path), str(exc)))
+        else:
+            added += result.added
+            duplicates += not result.added
+        if on_progress is not None:
+            on_progress(str(path))
+    return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
+
+
+def _source_label(raw: RawArticle) -> str:
+    if raw.url:
+        host = urlsplit(raw.url).hostname or raw.url
+        return host.removeprefix("www.")
+    return Path(raw.origin).name

@@ -1,0 +1,93 @@
+"""Stage 6, render: a Brief as plain text, Markdown or JSON (adapters render for platforms)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+from bot.models import Brief, Point, SourceRef
+
+_WIDTH = 88
+
+
+def source_label(ref: SourceRef) -> str:
+    """'Fox News, Sep 13, 2022': who said it and when."""
+    return f"{ref.source}, {ref.date.label()}"
+
+
+def summary_line(brief: Brief) -> str:
+    """'5 articles from 5 sources · Sep 13, 2022 – Dec 2022'."""
+    articles = f"{brief.article_count} article{'s' * (brief.article_count != 1)}"
+    sources = f"{brief.source_count} source{'s' * (brief.source_count != 1)}"
+    dates = brief.date_range.label() if brief.date_range else "undated"
+    return f"{articles} from {sources} · {dates}"
+
+
+def render_text(brief: Brief) -> str:
+    """A brief for a terminal: numbered points, each followed by its sources and dates."""
+    lines = [brief.title, summary_line(brief), ""]
+    for n, point in enumerate(brief.points, start=1):
+        lines.extend(
+            textwrap.wrap(point.text, _WIDTH, initial_indent=f"{n}. ", subsequent_indent="   ")
+        )
+        lines.extend(
+            textwrap.wrap(
+                "; ".join(source_label(r) for r in point.sources),
+                _WIDTH,
+                initial_indent="   — ",
+                subsequent_indent="     ",
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_markdown(brief: Brief) -> str:
+    """A brief as Markdown, sources linked where a URL is known."""
+    lines = [f"## {_md(brief.title)}", "", f"*{summary_line(brief)}*", ""]
+    for n, point in enumerate(brief.points, start=1):
+        lines.append(f"{n}. {_md(point.text)}  ")
+        lines.append(f"   — {'; '.join(_md_source(r) for r in point.sources)}")
+    return "\n".join(lines)
+
+
+def render_json(brief: Brief) -> str:
+    """A brief as JSON, for scripts."""
+    return json.dumps(brief_to_dict(brief), ensure_ascii=False, indent=2)
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    """A brief as plain data."""
+    return {
+        "topic": brief.topic,
+        "title": brief.title,
+        "article_count": brief.article_count,
+        "source_count": brief.source_count,
+        "date_range": None
+        if brief.date_range is None
+        else {"first": brief.date_range.first.iso(), "last": brief.date_range.last.iso()},
+        "points": [_point_dict(p) for p in brief.points],
+    }
+
+
+def _point_dict(point: Point) -> dict[str, Any]:
+    return {
+        "text": point.text,
+        "score": round(point.score, 6),
+        "sources": [
+            {"source": r.source, "title": r.title, "url": r.url, "date": r.date.iso()}
+            for r in point.sources
+        ],
+    }
+
+
+def _md(text: str) -> str:
+    # Escape what Markdown would otherwise turn into emphasis, links or headings.
+    for ch in "\\`*_[]<>#|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _md_source(ref: SourceRef) -> str:
+    label = _md(source_label(ref))
+    return f"[{label}]({ref.url})" if ref.url else label

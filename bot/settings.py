@@ -1,0 +1,81 @@
+"""One frozen settings object from ``config/*.toml`` and the environment, passed explicitly."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about the core."""
+
+    config_dir: Path
+    store_path: Path
+    points: int
+    max_points: int
+    max_articles: int
+    deadline_seconds: float
+    seed_dir: Path
+    seed_on_first_run: bool
+    max_article_bytes: int
+    language: str
+
+    @property
+    def topics_file(self) -> Path:
+        """Where the named topics are defined."""
+        return self.config_dir / "topics.toml"
+
+
+def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Settings:
+    """Read ``settings.toml`` from the config folder, then apply environment overrides."""
+    folder = config_dir or Path(env.get("BRIEFBOT_CONFIG", PROJECT_DIR / "config"))
+    path = folder / "settings.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"{path}: settings file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    store = _table(data, "store", path)
+    brief = _table(data, "brief", path)
+    ingest = _table(data, "ingest", path)
+    seed_dir = Path(str(ingest.get("seed_dir", "seeds")))
+    settings = Settings(
+        config_dir=folder,
+        store_path=Path(env.get("BRIEFBOT_DB", str(store.get("path", "data/briefbot.sqlite3")))),
+        points=_int(brief, "points", 5, path),
+        max_points=_int(brief, "max_points", 10, path),
+        max_articles=_int(brief, "max_articles", 2000, path),
+        deadline_seconds=float(brief.get("deadline_seconds", 30)),
+        seed_dir=seed_dir if seed_dir.is_absolute() else PROJECT_DIR / seed_dir,
+        seed_on_first_run=bool(ingest.get("seed_on_first_run", True)),
+        max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
+        language=str(ingest.get("language", "english")),
+    )
+    if not 1 <= settings.points <= settings.max_points:
+        raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
+    return settings
+
+
+def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [{name}] must be a table")
+    return table
+
+
+def _int(table: Mapping[str, Any], key: str, default: int, path: Path) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SettingsError(f"{path}: {key} must be a positive whole number, not {value!r}")
+    return value

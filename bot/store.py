@@ -1,0 +1,232 @@
+"""Stage 4, store and index: one SQLite file holding articles, their sentences and an FTS index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+from bot.load import parse_date
+from bot.migrations import MIGRATIONS
+from bot.models import Article, ArticleDate, CleanArticle, DatePrecision, SentenceRecord
+
+_BUSY_TIMEOUT_MS = 10_000
+_SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """Outcome of storing one article."""
+
+    article_id: int
+    added: bool
+
+
+def content_hash(article: CleanArticle) -> str:
+    """Hash of an article's cleaned prose; the same story scraped twice hashes the same."""
+    folded = re.sub(r"\s+", " ", article.body.casefold()).strip()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """Async access to the briefbot SQLite file (WAL mode, migrated on open)."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        store = cls(connection)
+        try:
+            await store._configure()
+            await store._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection; WAL content is checkpointed by SQLite on last close."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _configure(self) -> None:
+        await self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA synchronous = NORMAL")
+        await self._db.execute("PRAGMA foreign_keys = ON")
+
+    async def _migrate(self) -> None:
+        async with self.write() as db:
+            row = await (await db.execute("PRAGMA user_version")).fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {number}")
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        await self._db.execute("COMMIT")
+
+    async def add_article(self, article: CleanArticle, now: dt.datetime) -> AddResult:
+        """Store an article and its sentences once; a known content hash is not stored again."""
+        digest = content_hash(article)
+        async with self.write() as db:
+            row = await (
+                await db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,))
+            ).fetchone()
+            if row is not None:
+                return AddResult(int(row[0]), added=False)
+            cursor = await db.execute(
+                "INSERT INTO articles (content_hash, origin, url, source, title, published,"
+                " date_precision, body, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    digest,
+                    article.origin,
+                    article.url,
+                    article.source,
+                    article.title,
+                    article.date.iso(),
+                    article.date.precision.value,
+                    article.body,
+                    now.isoformat(),
+                ),
+            )
+            article_id = int(cursor.lastrowid or 0)
+            rows = [
+                (article_id, position, paragraph_no, sentence)
+                for position, (paragraph_no, sentence) in enumerate(
+                    (n, s) for n, p in enumerate(article.paragraphs) for s in p.sentences
+                )
+            ]
+            await db.executemany(
+                "INSERT INTO sentences (article_id, position, paragraph, text) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        return AddResult(article_id, added=True)
+
+    async def search(self, fts_query: str, limit: int) -> list[Article]:
+        """Articles matching an FTS5 query, newest first."""
+        cursor = await self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+            (fts_query, limit),
+        )
+        return [_article(row) for row in await cursor.fetchall()]
+
+    async def articles(self, limit: int) -> list[Article]:
+        """The newest stored articles."""
+        cursor = await self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_article(row) for row in await cursor.fetchall()]
+
+    async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
+        """Stored sentences of these articles, by article then position."""
+        records: list[SentenceRecord] = []
+        for start in range(0, len(article_ids), _SQL_VARIABLES):
+            chunk = list(article_ids[start : start + _SQL_VARIABLES])
+            marks = ",".join("?" * len(chunk))
+            cursor = await self._db.execute(
+                "SELECT id, article_id, position, text FROM sentences"
+                f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
+                chunk,
+            )
+            records.extend(
+                SentenceRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3]))
+                for r in await cursor.fetchall()
+            )
+        return records
+
+    async def count_articles(self) -> int:
+        """How many articles the store holds."""
+        row = await (await self._db.execute("SELECT count(*) FROM articles")).fetchone()
+        return int(row[0]) if row else 0
+
+    async def get_meta(self, key: str) -> str | None:
+        """A stored setting of the store itself, e.g. whether seeds were ingested."""
+        row = await (
+            await self._db.execute("SELECT value FROM meta WHERE key = ?", (key,))
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Record a setting of the store itself."""
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def integrity_ok(self) -> bool:
+        """True when SQLite's integrity check passes."""
+        row = await (await self._db.execute("PRAGMA integrity_check")).fetchone()
+        return row is not None and str(row[0]) == "ok"
+
+
+_ARTICLE_COLUMNS = "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin"
+
+
+def _article(row: Sequence[object]) -> Article:
+    published, precision = row[4], str(row[5])
+    date = ArticleDate.unknown()
+    if isinstance(published, str):
+        parsed = parse_date(published)
+        date = ArticleDate(parsed.value, DatePrecision(precision))
+    return Article(
+        id=int(str(row[0])),
+        source=str(row[1]),
+        title=None if row[2] is None else str(row[2]),
+        url=None if row[3] is None else str(row[3]),
+        date=date,
+        origin=str(row[6]),
+    )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer: list[str] = []
+    for line in script.strip().splitlines():
+        buffer.append(line)
+        joined = "\n".join(buffer).strip()
+        if sqlite3.complete_statement(joined):
+            statements.append(joined)
+            buffer = []
+    if "\n".join(buffer).strip():
+        statements.append("\n".join(buffer).strip())
+    return statements

@@ -1,0 +1,90 @@
+"""Named topics from ``config/topics.toml`` and turning topics or free text into FTS5 queries."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import SettingsError
+
+_QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_WORDS = 16
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A named story: a slug people type, a title, and the keywords its articles carry."""
+
+    slug: str
+    title: str
+    keywords: tuple[str, ...]
+    match_all: bool
+
+    def fts_query(self) -> str:
+        """The full-text query selecting this topic's articles."""
+        phrases = [_phrase(k) for k in self.keywords if _phrase(k)]
+        return (" AND " if self.match_all else " OR ").join(phrases)
+
+
+class TopicCatalog:
+    """The configured topics, looked up by slug."""
+
+    def __init__(self, topics: tuple[Topic, ...]) -> None:
+        self.topics = topics
+        self._by_slug = {t.slug: t for t in topics}
+
+    def get(self, name: str) -> Topic | None:
+        """The topic with this slug (case-insensitive), if any."""
+        return self._by_slug.get(name.strip().lower())
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Slugs closest to what the user typed, best first."""
+        name = name.strip().lower()
+        scored = difflib.get_close_matches(name, list(self._by_slug), n=limit, cutoff=0.5)
+        for topic in self.topics:
+            if len(scored) >= limit:
+                break
+            if topic.slug not in scored and name and name in f"{topic.slug} {topic.title.lower()}":
+                scored.append(topic.slug)
+        return scored
+
+
+def load_topics(path: Path) -> TopicCatalog:
+    """Read the topic catalog; raise SettingsError naming what is wrong."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"{path}: topics file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    topics = []
+    for i, entry in enumerate(data.get("topic", [])):
+        slug = str(entry.get("slug", "")).strip().lower()
+        keywords = tuple(str(k) for k in entry.get("keywords", []) if str(k).strip())
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug) or not keywords:
+            raise SettingsError(f"{path}: topic #{i + 1} needs a slug (a-z, 0-9, -) and keywords")
+        match = str(entry.get("match", "all"))
+        if match not in ("all", "any"):
+            raise SettingsError(f"{path}: topic {slug}: match must be 'all' or 'any'")
+        topics.append(
+            Topic(slug, str(entry.get("title", slug)), keywords, match_all=match == "all")
+        )
+    return TopicCatalog(tuple(topics))
+
+
+def query_words(text: str) -> list[str]:
+    """The searchable words of a free-text query (at most MAX_QUERY_WORDS)."""
+    return _QUERY_WORD.findall(text)[:MAX_QUERY_WORDS]
+
+
+def free_text_query(text: str) -> str:
+    """An FTS5 query requiring every word of the user's text; quoting keeps it injection-free."""
+    return " AND ".join(f'"{w}"' for w in query_words(text))
+
+
+def _phrase(keyword: str) -> str:
+    words = _QUERY_WORD.findall(keyword)
+    return f'"{" ".join(words)}"' if words else ""

@@ -1,0 +1,39 @@
+"""Shared fixtures: real settings pointed at a SQLite file in tmp_path, and a started core."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.service import Briefbot
+from bot.settings import PROJECT_DIR, Settings, load_settings
+
+SEEDS = PROJECT_DIR / "seeds"
+FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+def fixed_clock() -> dt.datetime:
+    """A clock that never moves, so tests never depend on the wall clock."""
+    return FIXED_NOW
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The project's real settings with the store in tmp_path."""
+    return dataclasses.replace(
+        load_settings({}), store_path=tmp_path / "briefbot.sqlite3"
+    )
+
+
+@pytest.fixture
+async def briefbot(settings: Settings) -> AsyncIterator[Briefbot]:
+    """A core started on the seed corpus, closed after the test."""
+    bot = await Briefbot.start(settings, clock=fixed_clock)
+    try:
+        yield bot
+    finally:
+        await bot.close()
