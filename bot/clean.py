@@ -45,7 +45,7 @@ _BOILERPLATE = re.compile(
 _STRAY_MARKUP = re.compile(r"\*+")
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»")
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？")
 _MAX_TITLE_WORDS = 25
 
 

@@ -32,6 +32,8 @@ from bot.store import Store
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
 _MIN_STOP_WORD_SHARE = 0.12
 _MIN_WORDS_FOR_LANGUAGE_CHECK = 8
+# Names and quotes in other scripts are fine; a body mostly in another script is not English.
+_MIN_LATIN_SHARE = 0.7
 
 
 class RejectedArticle(Exception):
@@ -58,6 +60,10 @@ class IngestReport:
 def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
     """Stages 2-3: clean and split a loaded article; raise RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
+    if not _looks_english(" ".join((cleaned.title or "", *cleaned.lines)), indexer):
+        raise RejectedArticle(
+            f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
+        )
     paragraphs = []
     for line in cleaned.lines:
         sentences = tuple(s for s in indexer.tokenizer.to_sentences(line) if keep_sentence(s))
@@ -65,14 +71,6 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
         raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
-    body = " ".join(s for p in paragraphs for s in p.sentences)
-    if (
-        len(body.split()) >= _MIN_WORDS_FOR_LANGUAGE_CHECK
-        and indexer.stop_word_share(body) < _MIN_STOP_WORD_SHARE
-    ):
-        raise RejectedArticle(
-            f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
-        )
     date = raw.date
     if date.value is None and cleaned.date_line:
         date = parse_date(cleaned.date_line)
@@ -112,6 +110,17 @@ async def ingest_paths(
         if on_progress is not None:
             on_progress(str(path))
     return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
+
+
+def _looks_english(text: str, indexer: TermIndexer) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True  # nothing to judge; emptiness is reported on its own
+    if sum(c.isascii() for c in letters) / len(letters) < _MIN_LATIN_SHARE:
+        return False
+    if len(text.split()) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
+        return True
+    return indexer.stop_word_share(text) >= _MIN_STOP_WORD_SHARE
 
 
 def _source_label(raw: RawArticle) -> str:

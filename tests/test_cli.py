@@ -1,0 +1,77 @@
+"""The command line, run as a user runs it: a real process on a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BRIEFBOT_DB": str(tmp_path / "cli.sqlite3")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_brief_china_russia_from_seeds(tmp_path: Path) -> None:
+    result = run(tmp_path, "brief", "china-russia")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "China–Russia relations"
+    assert lines[1] == "5 articles from 5 sources · Sep 13, 2022 – Dec 30, 2022"
+    numbered = [line for line in lines if line[:2] in {f"{n}." for n in range(1, 10)}]
+    assert 1 <= len(numbered) <= 6
+    assert "Traceback" not in result.stderr
+
+
+def test_json_format(tmp_path: Path) -> None:
+    result = run(tmp_path, "brief", "china-russia", "--sentences", "2", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["topic"] == "china-russia" and len(data["points"]) == 2
+    assert all(p["sources"] for p in data["points"])
+
+
+def test_markdown_format_escapes_markup(tmp_path: Path) -> None:
+    result = run(tmp_path, "brief", "china-russia", "--format", "markdown")
+    assert result.stdout.startswith("## China–Russia relations")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("brief", "china-rusia"), "Did you mean: china-russia?"),
+        (("brief", "..."), "no words"),
+        (("brief", "china-russia", "-n", "50"), "--sentences takes 1 to 10"),
+    ],
+)
+def test_user_errors_exit_2_with_a_message(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(tmp_path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ingest_reports_counts_and_reasons(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("China and Russia signed an energy deal on Tuesday in Moscow.\n")
+    (tmp_path / "bad.bin.txt").write_bytes(b"\x00\x00")
+    result = run(tmp_path, "ingest", str(good), str(tmp_path / "bad.bin.txt"))
+    assert result.returncode == 0
+    assert "1 added, 0 already stored, 1 failed" in result.stdout
+    assert "binary file" in result.stderr
+    listing = run(tmp_path, "articles")
+    assert "good.txt" in listing.stdout and "Fox News" in listing.stdout
+
+
+def test_topics(tmp_path: Path) -> None:
+    assert "china-russia" in run(tmp_path, "topics").stdout

@@ -1,0 +1,67 @@
+"""Ingest: files become stored articles; bad files are reported and never stop the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.index import TermIndexer
+from bot.models import RawArticle
+from bot.pipeline import RejectedArticle, ingest_paths, prepare
+from bot.split import OfflineTokenizer
+from bot.store import Store
+from tests.conftest import SEEDS, fixed_clock
+
+
+@pytest.fixture(scope="module")
+def indexer() -> TermIndexer:
+    return TermIndexer(OfflineTokenizer())
+
+
+async def test_seed_folder_ingests_once(tmp_path: Path, indexer: TermIndexer) -> None:
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        first = await ingest_paths([SEEDS], store, indexer, 1_000_000, fixed_clock)
+        second = await ingest_paths([SEEDS], store, indexer, 1_000_000, fixed_clock)
+        assert (first.added, first.duplicates, first.failures) == (5, 0, ())
+        assert (second.added, second.duplicates) == (0, 5)
+
+
+async def test_bad_files_are_reported_and_the_rest_stored(tmp_path: Path, indexer: TermIndexer) -> None:
+    (tmp_path / "good.txt").write_text("China and Russia signed an energy deal on Tuesday.\n")
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "russian.txt").write_text(
+        "Россия и Китай подписали новое энергетическое соглашение во вторник в Москве.\n"
+    )
+    (tmp_path / "big.txt").write_text("Trade grew. " * 200)
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        report = await ingest_paths([tmp_path], store, indexer, 1000, fixed_clock)
+    reasons = {Path(f.origin).name: f.reason for f in report.failures}
+    assert report.added == 1
+    assert "no article text" in reasons["empty.txt"]
+    assert "English" in reasons["russian.txt"]
+    assert "too large" in reasons["big.txt"]
+
+
+def test_one_sentence_article_is_kept(indexer: TermIndexer) -> None:
+    raw = RawArticle(origin="x", text="Xi and Putin spoke by video on Friday.")
+    assert prepare(raw, indexer).sentences == ("Xi and Putin spoke by video on Friday.",)
+
+
+def test_only_boilerplate_is_rejected(indexer: TermIndexer) -> None:
+    raw = RawArticle(origin="x", text="Like us on Facebook.\nSign up for our newsletter today.")
+    with pytest.raises(RejectedArticle, match="boilerplate"):
+        prepare(raw, indexer)
+
+
+def test_cjk_text_is_rejected_as_not_english(indexer: TermIndexer) -> None:
+    raw = RawArticle(origin="x", text="中国和俄罗斯周二在莫斯科签署了一项新的能源协议。")
+    with pytest.raises(RejectedArticle, match="English"):
+        prepare(raw, indexer)
+
+
+def test_source_label_falls_back_to_host_or_file(indexer: TermIndexer) -> None:
+    text = "Xi and Putin spoke by video on Friday."
+    web = prepare(RawArticle(origin="u", text=text, url="https://www.example.org/a"), indexer)
+    assert web.source == "example.org"
+    assert prepare(RawArticle(origin="/tmp/a.txt", text=text), indexer).source == "a.txt"

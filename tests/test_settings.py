@@ -1,0 +1,35 @@
+"""Settings: defaults from config/settings.toml, overrides from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_DIR, SettingsError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.points == 5 and settings.max_points == 10
+    assert settings.store_path == Path("data/briefbot.sqlite3")
+    assert settings.seed_dir == PROJECT_DIR / "seeds"
+
+
+def test_environment_overrides_the_store_path(tmp_path: Path) -> None:
+    assert load_settings({"BRIEFBOT_DB": str(tmp_path / "x.db")}).store_path == tmp_path / "x.db"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[brief]\npoints = 0\n", "[brief]\npoints = 'five'\n", "[brief]\npoints = 12\n", "store = 1\n", "[x\n"],
+)
+def test_bad_settings_name_the_file(tmp_path: Path, body: str) -> None:
+    (tmp_path / "settings.toml").write_text(body)
+    with pytest.raises(SettingsError, match="settings.toml"):
+        load_settings({}, tmp_path)
+
+
+def test_missing_config_folder(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings({"BRIEFBOT_CONFIG": str(tmp_path / "nowhere")})

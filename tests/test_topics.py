@@ -1,0 +1,38 @@
+"""Topic config and safe full-text queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_DIR, SettingsError
+from bot.topics import free_text_query, load_topics
+
+
+def test_configured_topics() -> None:
+    catalog = load_topics(PROJECT_DIR / "config" / "topics.toml")
+    topic = catalog.get("China-Russia ")
+    assert topic is not None and topic.fts_query() == '"China" AND "Russia"'
+    assert catalog.suggest("china-rusia")[0] == "china-russia"
+    assert catalog.suggest("sanction") == ["russia-sanctions"]
+
+
+def test_free_text_is_quoted_so_fts_syntax_cannot_inject() -> None:
+    assert free_text_query('energy" OR * NEAR(a b) deal') == '"energy" AND "OR" AND "NEAR" AND "a" AND "b" AND "deal"'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[[topic]]\nslug = "Bad Slug"\nkeywords = ["x"]\n',
+        '[[topic]]\nslug = "ok"\nkeywords = []\n',
+        '[[topic]]\nslug = "ok"\nkeywords = ["x"]\nmatch = "most"\n',
+        "[[topic\n",
+    ],
+)
+def test_bad_topic_config_names_the_problem(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "topics.toml"
+    path.write_text(body)
+    with pytest.raises(SettingsError, match="topics.toml"):
+        load_topics(path)
