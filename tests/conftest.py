@@ -24,9 +24,7 @@ def fixed_clock() -> dt.datetime:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The project's real settings with the store in tmp_path."""
-    return dataclasses.replace(
-        load_settings({}), store_path=tmp_path / "briefbot.sqlite3"
-    )
+    return dataclasses.replace(load_settings({}), store_path=tmp_path / "briefbot.sqlite3")
 
 
 @pytest.fixture

@@ -92,7 +92,10 @@ async def test_no_two_points_say_the_same_thing(briefbot: Briefbot, seed_brief: 
     terms = [briefbot.indexer.terms(p.text) for p in seed_brief.points]
     index = OverlapIndex(terms)
     for i, j in itertools.combinations(range(len(terms)), 2):
-        assert index.overlap(i, j) < REDUNDANT, (seed_brief.points[i].text, seed_brief.points[j].text)
+        assert index.overlap(i, j) < REDUNDANT, (
+            seed_brief.points[i].text,
+            seed_brief.points[j].text,
+        )
 
 
 async def test_no_sentence_repeated_verbatim(seed_brief: Brief) -> None:

@@ -21,7 +21,9 @@ def test_first_unpunctuated_line_is_the_title() -> None:
 def test_date_line_gives_date_and_title() -> None:
     cleaned = clean_lines(seed("002"))
     assert cleaned.date_line == "2022-09-15"
-    assert cleaned.title == "China and Russia Look to Form a New International Order to Rival the West"
+    assert (
+        cleaned.title == "China and Russia Look to Form a New International Order to Rival the West"
+    )
 
 
 def test_everything_after_the_share_prompt_is_cut() -> None:
@@ -70,7 +72,11 @@ def test_prose_is_kept(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["US condemns cooperation", "Xi Jinping said to Putin:‘I Have a Similar Personality to Yours", "!!!"],
+    [
+        "US condemns cooperation",
+        "Xi Jinping said to Putin:‘I Have a Similar Personality to Yours",
+        "!!!",
+    ],
 )
 def test_headlines_and_fragments_are_not_sentences(sentence: str) -> None:
     assert not keep_sentence(sentence)

@@ -54,7 +54,9 @@ def test_markdown_format_escapes_markup(tmp_path: Path) -> None:
         (("brief", "china-russia", "-n", "50"), "--sentences takes 1 to 10"),
     ],
 )
-def test_user_errors_exit_2_with_a_message(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_user_errors_exit_2_with_a_message(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     result = run(tmp_path, *args)
     assert result.returncode == 2
     assert message in result.stderr

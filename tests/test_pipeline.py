@@ -27,7 +27,9 @@ async def test_seed_folder_ingests_once(tmp_path: Path, indexer: TermIndexer) ->
         assert (second.added, second.duplicates) == (0, 5)
 
 
-async def test_bad_files_are_reported_and_the_rest_stored(tmp_path: Path, indexer: TermIndexer) -> None:
+async def test_bad_files_are_reported_and_the_rest_stored(
+    tmp_path: Path, indexer: TermIndexer
+) -> None:
     (tmp_path / "good.txt").write_text("China and Russia signed an energy deal on Tuesday.\n")
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "russian.txt").write_text(

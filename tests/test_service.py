@@ -37,7 +37,9 @@ async def test_free_text_query_searches_the_store(briefbot: Briefbot) -> None:
         ("", "Tell me what to summarize"),
     ],
 )
-async def test_mistakes_come_back_as_error_notices(briefbot: Briefbot, text: str, expected: str) -> None:
+async def test_mistakes_come_back_as_error_notices(
+    briefbot: Briefbot, text: str, expected: str
+) -> None:
     reply = await briefbot.handle(text, HERE)
     assert isinstance(reply, Notice) and reply.is_error
     assert expected in reply.text

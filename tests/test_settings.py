@@ -22,11 +22,17 @@ def test_environment_overrides_the_store_path(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    ["[brief]\npoints = 0\n", "[brief]\npoints = 'five'\n", "[brief]\npoints = 12\n", "store = 1\n", "[x\n"],
+    [
+        "[brief]\npoints = 0\n",
+        "[brief]\npoints = 'five'\n",
+        "[brief]\npoints = 12\n",
+        "store = 1\n",
+        "[x\n",
+    ],
 )
 def test_bad_settings_name_the_file(tmp_path: Path, body: str) -> None:
     (tmp_path / "settings.toml").write_text(body)
-    with pytest.raises(SettingsError, match="settings.toml"):
+    with pytest.raises(SettingsError, match=r"settings\.toml"):
         load_settings({}, tmp_path)
 
 

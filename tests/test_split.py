@@ -19,7 +19,10 @@ def test_abbreviations_do_not_end_sentences() -> None:
 def test_quotes_stay_with_their_sentence() -> None:
     tokenizer = OfflineTokenizer()
     text = '"Facts have proved it," Xi told Putin. The call lasted an hour.'
-    assert tokenizer.to_sentences(text) == ('"Facts have proved it," Xi told Putin.', "The call lasted an hour.")
+    assert tokenizer.to_sentences(text) == (
+        '"Facts have proved it," Xi told Putin.',
+        "The call lasted an hour.",
+    )
 
 
 def test_words_follow_sumys_word_rule() -> None:

@@ -19,7 +19,10 @@ def test_configured_topics() -> None:
 
 
 def test_free_text_is_quoted_so_fts_syntax_cannot_inject() -> None:
-    assert free_text_query('energy" OR * NEAR(a b) deal') == '"energy" AND "OR" AND "NEAR" AND "a" AND "b" AND "deal"'
+    assert (
+        free_text_query('energy" OR * NEAR(a b) deal')
+        == '"energy" AND "OR" AND "NEAR" AND "a" AND "b" AND "deal"'
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,5 +37,5 @@ def test_free_text_is_quoted_so_fts_syntax_cannot_inject() -> None:
 def test_bad_topic_config_names_the_problem(tmp_path: Path, body: str) -> None:
     path = tmp_path / "topics.toml"
     path.write_text(body)
-    with pytest.raises(SettingsError, match="topics.toml"):
+    with pytest.raises(SettingsError, match=r"topics\.toml"):
         load_topics(path)
