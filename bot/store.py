@@ -192,6 +192,25 @@ class Store:
                 (key, value),
             )
 
+    async def claim_event(
+        self, platform: str, event_id: str, now: dt.datetime, keep: dt.timedelta
+    ) -> bool:
+        """Record a platform event as being answered; False when it was claimed before.
+
+        Claims older than ``keep`` are forgotten in the same transaction, so the table stays
+        small: platforms redeliver within minutes, never days.
+        """
+        async with self.write() as db:
+            await db.execute(
+                "DELETE FROM processed_events WHERE seen_at < ?", ((now - keep).isoformat(),)
+            )
+            cursor = await db.execute(
+                "INSERT INTO processed_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (platform, event_id) DO NOTHING",
+                (platform, event_id, now.isoformat()),
+            )
+            return cursor.rowcount == 1
+
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""
         row = await (await self._db.execute("PRAGMA integrity_check")).fetchone()
