@@ -281,3 +281,30 @@ async def test_secrets_never_reach_the_logs(
     assert caplog.records  # bolt and slack_sdk did log at DEBUG
     assert BOT_TOKEN not in caplog.text
     assert SIGNING_SECRET not in caplog.text
+
+
+async def test_an_ingested_article_cannot_ping_the_channel(
+    harness: Harness, gated: GatedBriefbot, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "ping.txt").write_text(
+        "Protesters in Riga told <!channel> members &amp; <@U123> the bridge closure would last a week.\n"
+        "City officials in Riga said the bridge closure followed an inspection of its cables.\n"
+        "Engineers expect the bridge to reopen to traffic after the repairs are finished.\n",
+        encoding="utf-8",
+    )
+    (folder / "manifest.toml").write_text(
+        '["ping.txt"]\nsource = "Riga Times"\nurl = "https://riga.example/bridge?id=1&p=2"\n'
+        'date = "2024-05-02"\n',
+        encoding="utf-8",
+    )
+    report = await gated.ingest([folder])
+    assert report.added == 1
+    await harness.mention("<@U0LAN0Z89> Riga bridge closure", "Ev7")
+    await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))
+    [posted] = harness.fake.delivered(POST_MESSAGE)
+    sent = json.dumps(posted.body)
+    assert "<!channel>" not in sent and "<@U123>" not in sent
+    assert "&lt;!channel&gt; members &amp;amp; &lt;@U123&gt;" in sent
+    assert "<https://riga.example/bridge?id=1&amp;p=2|Riga Times>, May 2, 2024" in sent
