@@ -41,6 +41,9 @@ class FakeSlack:
     """Slack's Web API under ``/api/`` and response URLs under ``/respond/``."""
 
     received: list[Received] = field(default_factory=list)
+    # Socket Mode: envelopes to send after "hello", and the acknowledgements that came back.
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
     # Answer this many of the next calls to a path with 429 and this Retry-After.
     throttle: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0"
@@ -52,6 +55,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_post("/respond/{name}", self._handle)
+        app.router.add_get("/socket", self._socket)
         self._server = TestServer(app, host="127.0.0.1", port=0)
         await self._server.start_server()
 
@@ -99,9 +103,27 @@ class FakeSlack:
             return web.Response(status=status, text="ok" if status == 200 else "", headers=headers)
         return web.json_response(answer, status=status, headers=headers)
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode's WebSocket: hello, the queued envelopes, then record what comes back."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A123ABC456"}}
+        )
+        for envelope in self.envelopes:
+            await socket.send_json(envelope)
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                async with self._changed:
+                    self.acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return socket
+
     def _answer(self, path: str, authorization: str | None) -> dict[str, Any]:
         if path.startswith("/respond/"):
             return {}
+        if path == "/api/apps.connections.open" and authorization == f"Bearer {APP_TOKEN}":
+            return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
         if authorization != f"Bearer {BOT_TOKEN}":
             return {"ok": False, "error": "invalid_auth"}
         if path == "/api/auth.test":

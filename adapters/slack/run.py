@@ -32,14 +32,19 @@ async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
         loop.add_signal_handler(signum, stop.set)
     bot = await Briefbot.start(settings)
     try:
-        app = build_app(bot, slack_web_client(slack), slack)
-        if slack.socket_mode:
-            await _serve_socket_mode(app, slack, stop)
-        else:
-            await _serve_http(app, slack, stop)
+        await serve(bot, slack, stop)
     finally:
         await bot.close()
     return 0
+
+
+async def serve(bot: Briefbot, slack: SlackSettings, stop: asyncio.Event) -> None:
+    """Answer Slack for ``bot`` until ``stop`` is set."""
+    app = build_app(bot, slack_web_client(slack), slack)
+    if slack.socket_mode:
+        await _serve_socket_mode(app, slack, stop)
+    else:
+        await _serve_http(app, slack, stop)
 
 
 async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, stop: asyncio.Event) -> None:
