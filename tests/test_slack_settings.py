@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from adapters.slack.settings import SLACK_API_URL, load_slack_settings
+from bot.cli import EXIT_USAGE, main
 from bot.settings import SettingsError
 from tests.slack_fakes import (
     APP_TOKEN,
@@ -75,19 +76,16 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "BRIEFBOT_DB": str(tmp_path / "cli.sqlite3"), **extra}
 
 
-async def test_cli_names_the_missing_variable(tmp_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "slack",
-        env=_clean_env(tmp_path),
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await process.communicate()
-    assert process.returncode == 2
-    assert "SLACK_BOT_TOKEN is not set" in stderr.decode()
-    assert "Traceback" not in stderr.decode()
+def test_cli_names_the_missing_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("SLACK_"):
+            monkeypatch.delenv(name)
+    assert main(["slack"]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is not set" in error
+    assert "Traceback" not in error
 
 
 def _free_port() -> int:
