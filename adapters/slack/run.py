@@ -49,12 +49,13 @@ async def serve(bot: Briefbot, slack: SlackSettings, stop: asyncio.Event) -> Non
 
 async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, stop: asyncio.Event) -> None:
     handler = AsyncSocketModeHandler(app, slack.app_token, web_client=app.client)
-    await handler.connect_async()
+    # slack-bolt leaves these two methods unannotated.
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("connected to Slack in Socket Mode")
     try:
         await stop.wait()
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def _serve_http(app: AsyncApp, slack: SlackSettings, stop: asyncio.Event) -> None:
