@@ -57,13 +57,15 @@ def brief_messages(brief: Brief, limits: DiscordLimits = LIMITS) -> tuple[Discor
     footer), packed into as few messages as Discord's limits allow."""
     title = _truncate(escape_markdown(brief.title), limits.title - _PART_RESERVE)
     footer = _truncate(
-        f"{summary_line(brief)} · {len(brief.points)} points", limits.footer - _PART_RESERVE
+        f"{summary_line(brief)} · {len(brief.points)} point{'s' * (len(brief.points) != 1)}",
+        limits.footer - _PART_RESERVE,
     )
     # Title and footer each carry at most _PART_RESERVE more characters once a part is named.
     budget = min(
         limits.description, limits.embed_total - limits.title - len(footer) - _PART_RESERVE
     )
-    descriptions = pack_lines([_point_block(n, p) for n, p in enumerate(brief.points, 1)], budget)
+    blocks = [_point_block(n, p) for n, p in enumerate(brief.points, 1)]
+    descriptions = pack_lines(blocks, budget, separator="\n\n")
     parts = len(descriptions)
     embeds = []
     for k, description in enumerate(descriptions, start=1):
@@ -82,14 +84,14 @@ def notice_messages(notice: Notice, limits: DiscordLimits = LIMITS) -> tuple[Dis
     return tuple(DiscordMessage(content=chunk) for chunk in pack_lines(lines, limits.content))
 
 
-def pack_lines(blocks: list[str], limit: int) -> list[str]:
-    """Join blocks with newlines into as few chunks of at most ``limit`` characters as possible;
-    a block longer than the limit is split at whitespace and continues in the next chunk."""
+def pack_lines(blocks: list[str], limit: int, separator: str = "\n") -> list[str]:
+    """Join blocks into as few chunks of at most ``limit`` characters as possible; a block
+    longer than the limit is split at whitespace and continues in the next chunk."""
     chunks: list[str] = []
     current = ""
     for block in blocks:
         for piece in _split_long(block, limit):
-            candidate = f"{current}\n{piece}" if current else piece
+            candidate = f"{current}{separator}{piece}" if current else piece
             if len(candidate) <= limit:
                 current = candidate
             else:
@@ -102,7 +104,7 @@ def pack_lines(blocks: list[str], limit: int) -> list[str]:
 
 def _point_block(number: int, point: Point) -> str:
     sources = "; ".join(_source_link(ref) for ref in point.sources)
-    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}\n"
+    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}"
 
 
 def _source_link(ref: SourceRef) -> str:
