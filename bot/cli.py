@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
+
+    commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
     return parser
 
 
@@ -56,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env["BRIEFBOT_DB"] = str(args.db)
     try:
         settings = load_settings(env, args.config)
+        if args.command == "discord":
+            # Imported here so discord.py loads only for the command that needs it.
+            from adapters.discord.run import run_discord
+
+            return run_discord(settings, env)
         return asyncio.run(_run(args, settings))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)

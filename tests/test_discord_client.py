@@ -3,8 +3,6 @@ Discord's REST API out."""
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,23 +12,15 @@ import pytest
 
 from adapters.discord.client import BriefbotClient
 from bot.service import Briefbot
-from tests.discord_fake_api import BOT_ID, FakeDiscordApi, Recorded
-
-DATA = Path(__file__).parent / "data" / "discord"
-CHANNEL = "1300000000000000001"
-
-
-def payload(name: str, **changes: Any) -> dict[str, Any]:
-    """A saved gateway payload, with top-level fields replaced."""
-    data: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-    return {**copy.deepcopy(data), **changes}
-
-
-def mention(text: str, message_id: str = "1600000000000000001", **changes: Any) -> dict[str, Any]:
-    """A MESSAGE_CREATE payload: a person mentioning the bot, then ``text``."""
-    return payload(
-        "message_create_mention", id=message_id, content=f"<@{BOT_ID}> {text}", **changes
-    )
+from tests.discord_fake_api import (
+    BOT_ID,
+    CHANNEL,
+    FakeDiscordApi,
+    Recorded,
+    fake_discord,
+    mention,
+    payload,
+)
 
 
 def replies(api: FakeDiscordApi) -> list[Recorded]:
@@ -57,13 +47,8 @@ def embed_text(request: Recorded) -> str:
 
 @pytest.fixture
 async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
-    fake = FakeDiscordApi()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.base_url)
-    try:
+    async with fake_discord(monkeypatch) as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture

@@ -51,11 +51,15 @@ class BriefbotClient(discord.Client):
         log.info("connected to Discord as %s", self.user)
 
     async def on_message(self, message: discord.Message) -> None:
-        """Answer a message that starts by mentioning the bot; ignore bots, webhooks and itself."""
+        """Answer a DM, or a message that starts by mentioning the bot; ignore bots, webhooks and
+        itself."""
         me = self.user
         if me is None or message.author.bot or message.webhook_id or message.author.id == me.id:
             return
-        text = mention_command(message.content, me.id)
+        if isinstance(message.channel, discord.DMChannel):
+            text: str | None = message.content  # a DM is addressed to the bot as it is
+        else:
+            text = mention_command(message.content, me.id)
         if text is None:
             return
         conversation = Conversation(
