@@ -3,6 +3,7 @@ Discord's REST API out."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,122 @@ async def test_autocomplete_offers_topic_names(client: BriefbotClient, api: Fake
     choices = callback.body["data"]["choices"]
     assert {"name": "china-russia · China–Russia relations", "value": "china-russia"} in choices
     assert all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_direct_message_needs_no_mention(client: BriefbotClient, api: FakeDiscordApi) -> None:
+    data = payload("message_create_mention", content="summary china-russia --sentences 2")
+    for guild_only in ("guild_id", "member", "mentions"):
+        del data[guild_only]
+    data["channel_type"] = 1
+    client._connection.parse_message_create(data)
+    await api.wait_for(lambda _: bool(replies(api)))
+    (reply,) = replies(api)
+    assert reply.body["embeds"][0]["description"].count("\n— ") == 2
+
+
+VOCABULARY = (
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "that",
+    "for",
+    "on",
+    "with",
+    "as",
+    "was",
+    "by",
+    "at",
+    "from",
+    "they",
+    "said",
+    "have",
+    "were",
+    "government",
+    "officials",
+    "minister",
+    "trade",
+    "energy",
+    "border",
+    "talks",
+    "summit",
+    "pipeline",
+    "agreement",
+    "market",
+    "prices",
+    "company",
+    "workers",
+    "farmers",
+    "river",
+    "city",
+    "council",
+    "report",
+    "week",
+    "month",
+    "year",
+    "people",
+    "country",
+    "state",
+    "region",
+    "plan",
+    "policy",
+    "budget",
+    "court",
+    "judge",
+    "law",
+    "police",
+    "army",
+    "port",
+    "bank",
+    "school",
+    "hospital",
+    "road",
+    "bridge",
+    "train",
+    "water",
+    "power",
+    "coal",
+    "oil",
+    "grain",
+    "wheat",
+    "rice",
+    "steel",
+    "copper",
+    "gold",
+    "film",
+    "music",
+    "book",
+    "museum",
+    "garden",
+    "festival",
+)
+
+
+async def test_long_brief_is_sent_in_parts_within_discord_limits(
+    client: BriefbotClient, api: FakeDiscordApi, tmp_path: Path
+) -> None:
+    rng = random.Random(7)
+    for n in range(10):
+        sentences = []
+        for _ in range(2):
+            words = [rng.choice(VOCABULARY) for _ in range(68)]
+            words[5] = "quillon"
+            sentences.append(" ".join(words).capitalize() + ".")
+        (tmp_path / f"quillon-{n}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    assert (await client.briefbot.ingest([tmp_path])).added == 10
+    client._connection.parse_message_create(mention("summary quillon --sentences 10"))
+    await api.wait_for(lambda _: bool(replies(api)))
+    (reply,) = replies(api)
+    embeds = reply.body["embeds"]
+    assert [e["title"] for e in embeds] == [
+        "Brief: quillon · part 1/2",
+        "Brief: quillon · part 2/2",
+    ]
+    assert (
+        sum(len(e["title"]) + len(e["description"]) + len(e["footer"]["text"]) for e in embeds)
+        <= 6000
+    )
+    assert all(len(e["description"]) <= 4096 for e in embeds)
+    text = "\n".join(e["description"] for e in embeds)
+    assert [f"**{n}.**" in text for n in range(1, 11)] == [True] * 10
