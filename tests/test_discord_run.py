@@ -11,9 +11,11 @@ from pathlib import Path
 import discord
 import pytest
 
+from adapters.discord.client import INVITE_PERMISSIONS, invite_url
 from adapters.discord.run import DiscordSetupError, serve
 from bot import cli
 from bot.service import Briefbot
+from bot.settings import PROJECT_DIR
 from tests.discord_fake_api import (
     BOT_ID,
     CHANNEL,
@@ -82,3 +84,11 @@ async def test_refused_message_content_intent_reconnects_and_keeps_answering(
     assert "Discord refused the Message Content intent" in caplog.text
     (reply,) = api.sent("POST", f"/channels/{CHANNEL}/messages")
     assert reply.body["embeds"][0]["title"] == "China–Russia relations"
+
+
+def test_readme_invite_url_has_the_minimal_permissions() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    url = invite_url(1100000000000000001)
+    assert url.endswith(f"&permissions={INVITE_PERMISSIONS.value}")
+    assert url.replace("1100000000000000001", "YOUR_APPLICATION_ID") in readme
+    assert f"Embed Links, Read Message History = `{INVITE_PERMISSIONS.value}`" in readme

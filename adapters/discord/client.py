@@ -23,6 +23,15 @@ PLATFORM = "discord"
 NO_PINGS = discord.AllowedMentions.none()
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 MAX_CHOICE_CHARS = 100
+# What the bot needs in a channel, and nothing more: read it, answer in it and in its threads,
+# with embeds, and see the message it replies to.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
 FAILURE = Notice(title="Something went wrong while making that brief; it has been logged.")
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,8 @@ class BriefbotClient(discord.Client):
         """Register ``/summary`` with Discord once per process (on_ready may fire many times)."""
         synced = await self.tree.sync()
         log.info("synced application commands: %s", ", ".join(c.name for c in synced))
+        if self.application_id is not None:
+            log.info("invite the bot with %s", invite_url(self.application_id))
         if not self.intents.message_content:
             log.warning(
                 "Message Content intent not requested: /summary works, and mentions still work "
@@ -74,6 +85,13 @@ class BriefbotClient(discord.Client):
                 mention_author=False,
                 allowed_mentions=NO_PINGS,
             )
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with the minimal permissions and /summary."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
 
 
 def mention_command(content: str, bot_id: int) -> str | None:
