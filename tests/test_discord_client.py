@@ -242,3 +242,14 @@ async def test_long_brief_is_sent_in_parts_within_discord_limits(
     assert all(len(e["description"]) <= 4096 for e in embeds)
     text = "\n".join(e["description"] for e in embeds)
     assert [f"**{n}.**" in text for n in range(1, 11)] == [True] * 10
+
+
+async def test_a_failing_core_still_gets_a_short_reply(
+    client: BriefbotClient, api: FakeDiscordApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    await client.briefbot.store.close()  # a real failure: the store is gone mid-run
+    client._connection.parse_message_create(mention("summary china-russia"))
+    await api.wait_for(lambda _: bool(replies(api)))
+    (reply,) = replies(api)
+    assert "Something went wrong" in reply.body["content"]
+    assert "briefing 'summary china-russia' failed" in caplog.text
