@@ -161,8 +161,6 @@ class FakeDiscordApi:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
-        if request.content_type.startswith("multipart/"):
-            body = raw.decode("utf-8", "replace")
         recorded = Recorded(request.method, request.path, dict(request.query), body)
         await self._record(recorded)
         status = self.status_for.get(recorded.route)

@@ -1,5 +1,9 @@
-"""The real discord.py client, offline: real gateway payloads in, requests to a loopback fake of
-Discord's REST API out."""
+"""The real discord.py client, offline: saved gateway payloads in through discord.py's own parsers,
+requests to a loopback fake of Discord's REST API out.
+
+Not dpytest: its latest release (0.7.0) crashes building a message on discord.py 2.7 and has no
+application commands or autocomplete.
+"""
 
 from __future__ import annotations
 

@@ -51,11 +51,6 @@ class BriefbotClient(discord.Client):
         log.info("synced application commands: %s", ", ".join(c.name for c in synced))
         if self.application_id is not None:
             log.info("invite the bot with %s", invite_url(self.application_id))
-        if not self.intents.message_content:
-            log.warning(
-                "Message Content intent not requested: /summary works, and mentions still work "
-                "because Discord sends the text of messages that mention the bot"
-            )
 
     async def on_ready(self) -> None:
         """Log the connection; set-up lives in setup_hook because this fires on every resume."""
