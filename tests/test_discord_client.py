@@ -127,11 +127,17 @@ async def test_bots_itself_and_plain_messages_are_ignored(
         mention("summary china-russia", "1600000000000000003", author=me),
         mention("summary china-russia", "1600000000000000004", webhook_id="1400000000000000003"),
         payload("message_create_mention", id="1600000000000000005", content="china-russia?"),
+        # Mentioning the bot in passing (or a reply pinging it) is not a command.
+        payload("message_create_mention", id="1600000000000000007", content=f"thanks <@{BOT_ID}>!"),
     ]
     for data in ignored:
         client._connection.parse_message_create(data)
-    # A person's mention sent after them: once it is answered, the ignored ones were handled.
-    client._connection.parse_message_create(mention("help", "1600000000000000006"))
+    # A person's mention (nickname form) sent after them: once it is answered, the ignored ones
+    # were handled.
+    sentinel = payload(
+        "message_create_mention", id="1600000000000000006", content=f"<@!{BOT_ID}> help"
+    )
+    client._connection.parse_message_create(sentinel)
     await api.wait_for(lambda _: bool(replies(api)))
     (reply,) = replies(api)
     assert reply.body["message_reference"]["message_id"] == 1600000000000000006
@@ -257,3 +263,15 @@ async def test_a_failing_core_still_gets_a_short_reply(
     (reply,) = replies(api)
     assert "Something went wrong" in reply.body["content"]
     assert "briefing 'summary china-russia' failed" in caplog.text
+
+
+async def test_autocomplete_with_nothing_typed_offers_every_topic(
+    client: BriefbotClient, api: FakeDiscordApi
+) -> None:
+    data = payload("interaction_create_autocomplete")
+    data["data"]["options"] = [{"value": "", "type": 3, "name": "topic", "focused": True}]
+    client._connection.parse_interaction_create(data)
+    await api.wait_for(lambda _: bool(api.sent("POST", "/interactions/")))
+    (callback,) = api.sent("POST", "/interactions/")
+    values = [c["value"] for c in callback.body["data"]["choices"]]
+    assert values == [t.slug for t in client.briefbot.topics.topics][:25]
