@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         "slack",
         help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
     )
+    commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
     return parser
 
 
@@ -66,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from adapters.slack.run import run_slack
 
             return asyncio.run(run_slack(settings, env))
+        if args.command == "discord":
+            # Imported here so discord.py loads only for the command that needs it.
+            from adapters.discord.run import run_discord
+
+            return run_discord(settings, env)
         return asyncio.run(_run(args, settings))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
