@@ -10,6 +10,7 @@ Briefs then run index -> rank -> select (bot.brief) and render (bot.render).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class IngestReport:
     added: int
     duplicates: int
     failures: tuple[IngestFailure, ...]
+    stopped: bool = False  # asked to stop before every file was read; run it again to finish
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
@@ -91,17 +93,27 @@ async def ingest_paths(
     max_bytes: int,
     clock: Callable[[], dt.datetime],
     on_progress: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
-    """Stages 1-4 for files and folders; bad files are reported, never fatal."""
+    """Stages 1-4 for files and folders; bad files are reported, never fatal.
+
+    Each article is stored in its own transaction; ``should_stop`` is asked before each file,
+    so a stop request lets the article in flight finish and leaves the rest for a re-run.
+    """
     added = duplicates = 0
     failures: list[IngestFailure] = []
     manifests: dict[Path, dict[str, ManifestEntry]] = {}
     for path in article_files(paths):
+        if should_stop is not None and should_stop():
+            return IngestReport(added, duplicates, tuple(failures), stopped=True)
         try:
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
-            raw = load_file(path, max_bytes, manifests[path.parent])
-            result = await store.add_article(prepare(raw, indexer), clock())
+            # Reading and splitting a large file takes a while: keep it off the event loop.
+            article = await asyncio.to_thread(
+                _load_and_prepare, path, max_bytes, manifests[path.parent], indexer
+            )
+            result = await store.add_article(article, clock())
         except (LoadError, RejectedArticle) as exc:
             failures.append(IngestFailure(str(path), str(exc)))
         else:
@@ -110,6 +122,12 @@ async def ingest_paths(
         if on_progress is not None:
             on_progress(str(path))
     return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
+
+
+def _load_and_prepare(
+    path: Path, max_bytes: int, manifest: dict[str, ManifestEntry], indexer: TermIndexer
+) -> CleanArticle:
+    return prepare(load_file(path, max_bytes, manifest), indexer)
 
 
 def _looks_english(text: str, indexer: TermIndexer) -> bool:
