@@ -35,6 +35,9 @@ _MIN_STOP_WORD_SHARE = 0.12
 _MIN_WORDS_FOR_LANGUAGE_CHECK = 8
 # Names and quotes in other scripts are fine; a body mostly in another script is not English.
 _MIN_LATIN_SHARE = 0.7
+# A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
+# LexRank compares every sentence of a brief with every other one.
+MAX_ARTICLE_SENTENCES = 1000
 
 
 class RejectedArticle(Exception):
@@ -62,6 +65,8 @@ class IngestReport:
 def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
     """Stages 2-3: clean and split a loaded article; raise RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
+    if cleaned.title is None and not cleaned.lines and not raw.text.strip():
+        raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
     if not _looks_english(" ".join((cleaned.title or "", *cleaned.lines)), indexer):
         raise RejectedArticle(
             f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
@@ -73,6 +78,12 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
         raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
+    count = sum(len(p.sentences) for p in paragraphs)
+    if count > MAX_ARTICLE_SENTENCES:
+        raise RejectedArticle(
+            f"{raw.origin}: {count:,} sentences is not one article (the limit is "
+            f"{MAX_ARTICLE_SENTENCES:,}); split it into its articles"
+        )
     date = raw.date
     if date.value is None and cleaned.date_line:
         date = parse_date(cleaned.date_line)
