@@ -103,7 +103,7 @@ COMMANDS = st.lists(st.one_of(WORDS, NOISE), max_size=8).map(" ".join)
 
 
 @hsettings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

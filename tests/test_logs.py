@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands import Notice
+from bot.doctor import diagnose
 from bot.logs import REDACTED, Redactor, configure_logging, request_context
 from bot.models import Article, Conversation
 from bot.service import Briefbot
@@ -146,13 +147,10 @@ def test_cli_failure_with_secrets_in_env_and_paths_leaks_nothing(tmp_path: Path)
     assert failure["level"] == "ERROR" and "failed unexpectedly" in failure["message"]
     assert REDACTED in failure["message"] and "Traceback" in failure["exception"]
 
-    doctor = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "doctor"],
-        capture_output=True,
-        text=True,
-        env={**env, "BRIEFBOT_DB": str(tmp_path / "none.sqlite3")},
-        timeout=120,
-        check=False,
-    )
-    assert "set: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN" in doctor.stdout
-    assert_no_secret(doctor.stdout + doctor.stderr)
+
+async def test_doctor_names_tokens_without_their_values(tmp_path: Path) -> None:
+    checks = await diagnose({**SECRET_ENV, "BRIEFBOT_DB": str(tmp_path / "none.sqlite3")})
+    report = "\n".join(c.line() for c in checks)
+    assert "set: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN" in report
+    assert "discord: set: DISCORD_TOKEN" in report
+    assert_no_secret(report)
