@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store import Store
+from bot.store import BUSY_TIMEOUT_MS
 
 
 class BackupError(Exception):
@@ -37,17 +37,23 @@ async def backup_store(source: Path, target: Path, force: bool = False) -> Backu
     _refuse_unsafe(source, target, force)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        copy = sqlite3.connect(partial, check_same_thread=False)  # used from aiosqlite's thread
-        try:
-            async with await Store.open(source) as store:
-                await store.backup_to(copy)
-        finally:
-            copy.close()
-        return await asyncio.to_thread(_finish_copy, partial, target)
+        return await asyncio.to_thread(_copy, source, partial, target)
     except sqlite3.Error as exc:
         raise BackupError(f"backup failed: {exc}") from exc
     finally:
         _remove(partial, *_sidecars(partial))
+
+
+def _copy(source: Path, partial: Path, target: Path) -> BackupReport:
+    # A plain connection, not Store.open: a backup must never migrate or reconfigure the live
+    # store (the running bot may be an older version).
+    with (
+        contextlib.closing(sqlite3.connect(source)) as live,
+        contextlib.closing(sqlite3.connect(partial)) as copy,
+    ):
+        live.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        live.backup(copy)  # every page in one step: one read transaction, one snapshot
+    return _finish_copy(partial, target)
 
 
 def _refuse_unsafe(source: Path, target: Path, force: bool) -> None:

@@ -122,7 +122,7 @@ async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[C
     try:
         if await store.integrity_ok():
             count = await store.count_articles()
-            detail = f"{path}: integrity ok, {count} articles, schema {len(MIGRATIONS)}"
+            detail = f"{path}: integrity ok, {count} articles, schema version {len(MIGRATIONS)}"
             checks.append(Check(Status.OK, "store", detail))
         else:
             checks.append(

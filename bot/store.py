@@ -19,7 +19,7 @@ from bot.load import parse_date
 from bot.migrations import MIGRATIONS
 from bot.models import Article, ArticleDate, CleanArticle, DatePrecision, SentenceRecord
 
-_BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
 
 
@@ -81,7 +81,7 @@ class Store:
         await self.close()
 
     async def _configure(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA synchronous = NORMAL")
         await self._db.execute("PRAGMA foreign_keys = ON")
@@ -223,11 +223,6 @@ class Store:
         async with self.read() as db:
             row = await (await db.execute("PRAGMA journal_mode")).fetchone()
         return str(row[0]) if row else ""
-
-    async def backup_to(self, target: sqlite3.Connection) -> None:
-        """Copy the whole store into ``target`` as one consistent snapshot (SQLite backup API)."""
-        async with self.read() as db:
-            await db.backup(target)
 
 
 _ARTICLE_COLUMNS = "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin"
