@@ -6,6 +6,9 @@ It never creates a store either; a missing one is reported, not made.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -94,6 +97,29 @@ async def diagnose(env: Mapping[str, str], config_dir: Path | None = None) -> li
     return checks
 
 
+@dataclass(frozen=True)
+class StoreFacts:
+    """What a plain, non-migrating look at the store file finds."""
+
+    problems: tuple[str, ...]  # PRAGMA integrity_check rows other than "ok"
+    journal_mode: str
+    schema_version: int
+    articles: int | None  # None when the schema has no articles table yet
+
+
+def inspect_store(path: Path) -> StoreFacts:
+    """Read the store's health without changing it (no migration, no PRAGMA writes)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        problems = tuple(str(r[0]) for r in db.execute("PRAGMA integrity_check") if r[0] != "ok")
+        mode = str(db.execute("PRAGMA journal_mode").fetchone()[0])
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            articles: int | None = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        except sqlite3.OperationalError:
+            articles = None
+    return StoreFacts(problems, mode, version, articles)
+
+
 async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[Check]:
     """The store opens, passes its integrity check, runs in WAL mode and serves every topic."""
     path = settings.store_path
@@ -108,48 +134,64 @@ async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[C
             )
         ]
     try:
-        store = await Store.open(path)
-    except Exception as exc:  # any failure to open is the finding itself
+        facts = await asyncio.to_thread(inspect_store, path)
+    except sqlite3.Error as exc:  # a file SQLite cannot read at all is the finding itself
         return [
             Check(
                 Status.FAIL,
                 "store",
-                f"{path} cannot be opened ({type(exc).__name__})",
+                f"{path} cannot be read as a database ({exc})",
                 "restore it from a backup (briefbot backup PATH makes one)",
             )
         ]
-    checks: list[Check] = []
-    try:
-        if await store.integrity_ok():
-            count = await store.count_articles()
-            detail = f"{path}: integrity ok, {count} articles, schema version {len(MIGRATIONS)}"
-            checks.append(Check(Status.OK, "store", detail))
-        else:
-            checks.append(
-                Check(
-                    Status.FAIL,
-                    "store",
-                    f"{path} fails PRAGMA integrity_check",
-                    "stop the bot and restore the store from a backup",
-                )
+    checks = [_integrity(path, facts), _mode(facts)]
+    current = len(MIGRATIONS)
+    if facts.schema_version > current:
+        checks.append(
+            Check(
+                Status.FAIL,
+                "schema",
+                f"version {facts.schema_version}, newer than this briefbot ({current})",
+                "run the briefbot version that wrote this store",
             )
-        mode = await store.journal_mode()
-        if mode == "wal":
-            checks.append(Check(Status.OK, "store mode", "WAL (readers never wait for writers)"))
-        else:
-            checks.append(
-                Check(
-                    Status.WARN,
-                    "store mode",
-                    f"journal mode is {mode}, not WAL",
-                    "keep the store on a local disk; network filesystems cannot use WAL",
-                )
+        )
+    elif facts.schema_version < current:
+        checks.append(
+            Check(
+                Status.WARN,
+                "schema",
+                f"version {facts.schema_version} of {current}",
+                "the bot migrates it when it next starts; take a backup first",
             )
-        if topics is not None:
+        )
+    elif topics is not None and not facts.problems:
+        async with await Store.open(path) as store:  # schema is current: opening changes nothing
             checks.extend(await _check_topics(store, topics))
-    finally:
-        await store.close()
     return checks
+
+
+def _integrity(path: Path, facts: StoreFacts) -> Check:
+    if facts.problems:
+        return Check(
+            Status.FAIL,
+            "store",
+            f"{path} fails PRAGMA integrity_check: {'; '.join(facts.problems[:3])}",
+            "stop the bot and restore the store from a backup",
+        )
+    count = "no" if facts.articles is None else f"{facts.articles}"
+    return Check(Status.OK, "store", f"{path}: integrity ok, {count} articles")
+
+
+def _mode(facts: StoreFacts) -> Check:
+    if facts.journal_mode == "wal":
+        return Check(Status.OK, "store mode", "WAL (readers never wait for writers)")
+    return Check(
+        Status.WARN,
+        "store mode",
+        f"journal mode is {facts.journal_mode}, not WAL",
+        "the bot switches it to WAL on start; keep the store on a local disk "
+        "(network filesystems cannot use WAL)",
+    )
 
 
 async def _check_topics(store: Store, topics: TopicCatalog) -> list[Check]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,17 @@ def test_exit_code(
     assert main(["--config", str(tmp_path), "doctor"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("FAIL settings:") and "1 failed" in out
+
+
+async def test_doctor_reads_an_old_store_without_changing_it(tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE notes (x TEXT)")
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(old)}))
+    assert checks["store"].status is Status.OK and "no articles" in checks["store"].detail
+    assert checks["store mode"].status is Status.WARN and "delete" in checks["store mode"].detail
+    assert checks["schema"].status is Status.WARN and "migrates it" in checks["schema"].fix
+    assert "topic coverage" not in checks
+    with sqlite3.connect(old) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 0
