@@ -44,6 +44,7 @@ class Store:
     whole: without it a second ``BEGIN`` fails ("cannot start a transaction within a
     transaction"), and a read interleaved with a write would see a half-stored article.
     Other processes are kept out by SQLite itself (``BEGIN IMMEDIATE`` plus a busy timeout).
+    The lock is not re-entrant: inside ``write()`` use its connection, never another method.
     """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:

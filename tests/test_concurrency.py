@@ -22,6 +22,7 @@ from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store import Store
 from tests.conftest import fixed_clock
+from tests.test_store import article
 
 ROOMY = RateLimits(BucketLimit(1000, 1000), BucketLimit(1000, 1000))
 TEXTS = [
@@ -118,3 +119,28 @@ async def test_burst_of_commands_with_concurrent_ingests(
         f"{meter.worst * 1000:.0f} ms"
     )
     assert meter.worst < 5.0  # sanity only: a blocked loop would show whole seconds
+
+
+async def test_concurrent_writes_on_one_connection_each_commit_whole(tmp_path: Path) -> None:
+    # Before the store's lock, every add_article but the first failed with
+    # "cannot start a transaction within a transaction".
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        bodies = [
+            f"Round {i} of talks began. Trade grew by {i} percent. Talks ended." for i in range(20)
+        ]
+
+        async def reader() -> list[int]:
+            # Sentence counts seen while the writes run: only whole articles, 3 sentences each.
+            seen = []
+            for _ in range(20):
+                for found in await store.search('"talks"', 100):
+                    seen.append(len(await store.sentences([found.id])))
+                await asyncio.sleep(0)
+            return seen
+
+        *results, seen = await asyncio.gather(
+            *(store.add_article(article(body), fixed_clock()) for body in bodies), reader()
+        )
+        assert all(r.added for r in results)
+        assert await store.count_articles() == 20
+        assert set(seen) <= {3}
