@@ -16,16 +16,20 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from bot.commands import BriefReply, Notice, Reply
-from bot.models import Conversation
+from bot.index import TermIndexer
+from bot.models import Conversation, RawArticle
+from bot.pipeline import RejectedArticle, prepare
 from bot.ratelimit import BucketLimit, RateLimits
 from bot.render import render_markdown
 from bot.service import Briefbot
 from bot.settings import Settings
+from bot.split import OfflineTokenizer
 from tests.conftest import fixed_clock
 
 HERE = Conversation(platform="slack", channel_id="C1", user_id="U1")
 UNLIMITED = RateLimits(BucketLimit(10**9, 10**9), BucketLimit(10**9, 10**9))
 INTERNAL_ERROR = "went wrong on my side"
+INDEXER = TermIndexer(OfflineTokenizer())
 ENGLISH = (
     "China and Russia signed an energy deal on Tuesday in Moscow, officials said.\n"
     "The agreement covers gas deliveries through a new pipeline for the next decade.\n"
@@ -110,6 +114,34 @@ COMMANDS = st.lists(st.one_of(WORDS, NOISE), max_size=8).map(" ".join)
 @given(text=st.one_of(COMMANDS, st.text(max_size=200)))
 async def test_any_text_gets_a_sound_reply(bot: Briefbot, text: str) -> None:
     assert_sound(await bot.handle(text, HERE))
+
+
+FILE_WORDS = st.sampled_from(
+    (
+        *("China", "and", "Russia", "said", "the", "talks", ".", "!", "\n", "Mr.", "U.S."),
+        *("“", "”", "...", "date 2022-01-01", "—", "*", "#", "<p>", "中国"),
+        *("\u202e", "\x00", "\ud800"),
+    )
+)
+FILE_TEXT = st.one_of(
+    st.lists(st.one_of(FILE_WORDS, st.text(max_size=10)), max_size=80).map(" ".join),
+    st.text(max_size=400),
+)
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(text=FILE_TEXT)
+def test_any_article_text_is_stored_clean_or_refused_with_a_reason(text: str) -> None:
+    try:
+        article = prepare(RawArticle("pasted", text), INDEXER)
+    except RejectedArticle as exc:
+        assert str(exc).startswith("pasted: ")
+        return
+    assert article.sentences
+    for sentence in article.sentences:
+        assert sentence.strip() and any(c.isalpha() for c in sentence)
+        assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") for c in sentence)
+        sentence.encode("utf-8")  # storable in SQLite as it is
 
 
 async def test_a_small_deadline_answers_every_concurrent_request(settings: Settings) -> None:
