@@ -22,8 +22,8 @@ from bot.split import OfflineTokenizer
 from bot.store import Store
 
 SEEDS = sorted((PROJECT_DIR / "seeds").glob("*.txt"))
-FILES = 24
-KILL_AFTER = 6  # articles reported stored before the signal is sent
+FILES = 16
+KILL_AFTER = 4  # articles reported stored before the signal is sent
 
 
 def corpus(folder: Path) -> Path:

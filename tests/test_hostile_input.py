@@ -129,7 +129,7 @@ FILE_TEXT = st.one_of(
 )
 
 
-@hsettings(max_examples=80, deadline=None)
+@hsettings(max_examples=50, deadline=None)
 @given(text=FILE_TEXT)
 def test_any_article_text_is_stored_clean_or_refused_with_a_reason(text: str) -> None:
     try:
