@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.ratelimit import BucketLimit, RateLimits
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_LIMITS = RateLimits(
+    user=BucketLimit(burst=5, per_minute=6), channel=BucketLimit(burst=20, per_minute=30)
+)
 
 
 class SettingsError(Exception):
@@ -29,6 +34,7 @@ class Settings:
     seed_on_first_run: bool
     max_article_bytes: int
     language: str
+    limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
 
     @property
     def topics_file(self) -> Path:
@@ -61,6 +67,7 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         seed_on_first_run=bool(ingest.get("seed_on_first_run", True)),
         max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
         language=str(ingest.get("language", "english")),
+        limits=_limits(_table(data, "limits", path), path),
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
@@ -79,3 +86,18 @@ def _int(table: Mapping[str, Any], key: str, default: int, path: Path) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise SettingsError(f"{path}: {key} must be a positive whole number, not {value!r}")
     return value
+
+
+def _limits(table: Mapping[str, Any], path: Path) -> RateLimits:
+    """The [limits] section: a burst and a refill rate per user and per channel."""
+    user, channel = DEFAULT_LIMITS.user, DEFAULT_LIMITS.channel
+    return RateLimits(
+        user=BucketLimit(
+            burst=_int(table, "user_burst", user.burst, path),
+            per_minute=_int(table, "user_per_minute", int(user.per_minute), path),
+        ),
+        channel=BucketLimit(
+            burst=_int(table, "channel_burst", channel.burst, path),
+            per_minute=_int(table, "channel_per_minute", int(channel.per_minute), path),
+        ),
+    )
