@@ -90,6 +90,16 @@ class FetchResult:
         return self.content_type in FEED_TYPES
 
 
+def new_http_client(settings: FetchSettings) -> httpx.AsyncClient:
+    """The HTTP client for a Fetcher: no proxies from the environment, no automatic redirects."""
+    return httpx.AsyncClient(
+        trust_env=False,
+        follow_redirects=False,
+        timeout=httpx.Timeout(settings.deadline_seconds),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
 async def system_resolver(host: str) -> list[str]:
     """Resolve a host name with the operating system's resolver (run by the event loop)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)

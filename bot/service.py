@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import assert_never
 
@@ -18,18 +18,21 @@ from bot.commands import (
     Notice,
     Reply,
     TopicsCommand,
+    UrlCommand,
     UserError,
     help_notice,
     parse_command,
 )
+from bot.fetch import Fetcher, FetchError, new_http_client
 from bot.index import TermIndexer
 from bot.models import Article, Brief, Conversation
-from bot.pipeline import IngestReport, ingest_paths
+from bot.pipeline import IngestReport, RejectedArticle, ingest_paths
 from bot.select import SelectionLimits
 from bot.settings import Settings
 from bot.split import OfflineTokenizer
 from bot.store import Store
 from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
+from bot.web import WebIngester
 
 Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"
@@ -51,29 +54,50 @@ class Briefbot:
         topics: TopicCatalog,
         indexer: TermIndexer,
         clock: Clock = utc_now,
+        fetcher: Fetcher | None = None,
     ) -> None:
+        """Without a ``fetcher`` the core answers from the store only (no web links)."""
         self.settings = settings
         self.store = store
         self.topics = topics
         self.indexer = indexer
         self.clock = clock
+        self.web = (
+            None
+            if fetcher is None
+            else WebIngester(fetcher, store, indexer, topics, settings.fetch, clock)
+        )
+        self._owned_http: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
-    async def start(cls, settings: Settings, clock: Clock = utc_now) -> Briefbot:
-        """Open the store, load topics, and ingest the seed corpus into an empty store."""
+    async def start(
+        cls, settings: Settings, clock: Clock = utc_now, fetcher: Fetcher | None = None
+    ) -> Briefbot:
+        """Open the store, load topics, and ingest the seed corpus into an empty store.
+
+        Without a ``fetcher``, one is made on a new HTTP client that ``close()`` closes.
+        """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
         store = await Store.open(settings.store_path)
-        bot = cls(settings, store, topics, indexer, clock)
+        client = None
+        if fetcher is None:
+            client = new_http_client(settings.fetch)
+            fetcher = Fetcher(client, settings.fetch)
+        bot = cls(settings, store, topics, indexer, clock, fetcher)
+        if client is not None:
+            bot._owned_http.append(client.aclose)
         try:
             await bot.ensure_seeded()
         except BaseException:
-            await store.close()
+            await bot.close()
             raise
         return bot
 
     async def close(self) -> None:
-        """Close the store."""
+        """Close the store, and the HTTP client if the core made it."""
+        for close in self._owned_http:
+            await close()
         await self.store.close()
 
     async def ensure_seeded(self) -> IngestReport | None:
@@ -115,6 +139,8 @@ class Briefbot:
                     return self.topics_notice()
                 case BriefCommand(target=target, points=points):
                     return BriefReply(await self.brief(target, points))
+                case UrlCommand(url=url, points=points):
+                    return BriefReply(await self.brief_url(url, points))
         except UserError as exc:
             return Notice(title=exc.message, lines=exc.hints, is_error=True)
         assert_never(command)
@@ -157,6 +183,23 @@ class Briefbot:
                 (f"Topics: {names}",),
             )
         return await self._build(target, f"Brief: {_shorten(target)}", articles, limits)
+
+    async def brief_url(self, url: str, points: int | None = None) -> Brief:
+        """Fetch, store and brief the one article at ``url``; UserError says why it can't."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        try:
+            outcome = await self.web.add_url(url)
+        except FetchError as exc:
+            raise UserError(f"Could not read that link: {exc.reason}") from exc
+        except RejectedArticle as exc:
+            raise UserError(f"Could not brief that link: {exc}") from exc
+        article = await self.store.article(outcome.article_id)
+        if article is None:  # deleted between storing and briefing
+            raise UserError("That article is no longer stored; try again.")
+        limits = SelectionLimits(points=points or self.settings.points)
+        title = f"Brief: {_shorten(article.title or url)}"
+        return await self._build(url, title, [article], limits)
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 DATA = Path(__file__).parent / "data" / "web"
 
 
@@ -30,7 +32,7 @@ def page(name: str, content_type: str = "text/html; charset=utf-8") -> Route:
 
 @dataclass
 class LoopbackServer:
-    """Routes by path; ``connections`` counts accepted TCP connections, ``requests`` the paths."""
+    """Routes by path (query ignored), answers 304 to a matching If-None-Match; ``connections`` counts accepted TCP connections, ``requests`` the paths."""
 
     routes: dict[str, Route]
     port: int = 0
@@ -56,8 +58,11 @@ class LoopbackServer:
                     headers[key.strip().lower()] = value.strip()
                 self.requests.append((path, headers))
                 route = (self.on_request(path, headers) if self.on_request else None) or (
-                    self.routes.get(path, Route(b"not found", status=404))
+                    self.routes.get(path.partition("?")[0], Route(b"not found", status=404))
                 )
+                etag = route.headers.get("ETag")
+                if etag is not None and headers.get("if-none-match") == etag:
+                    route = Route(status=304, headers={"ETag": etag})
                 await self._respond(writer, route)
         except (ConnectionError, asyncio.IncompleteReadError):
             return
@@ -89,3 +94,22 @@ async def serve(routes: dict[str, Route]) -> AsyncIterator[LoopbackServer]:
     finally:
         listener.close()
         await listener.wait_closed()
+
+
+class PortForward(httpx.AsyncBaseTransport):
+    """Sends connections for port 80 of 127.0.0.1 to the test server's port, like a NAT would.
+
+    Saved feeds link to pages without a port; the sockets still really go to the loopback server.
+    """
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "127.0.0.1" and request.url.port in (None, 80):
+            request.url = request.url.copy_with(port=self._port)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
