@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tqdm import tqdm
+
 from bot.commands import UserError
 from bot.render import render_json, render_markdown, render_text
 from bot.service import Briefbot
@@ -34,8 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
     brief.add_argument("--format", choices=sorted(_RENDERERS), default="text")
 
-    ingest = commands.add_parser("ingest", help="add article files or folders to the store")
-    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest = commands.add_parser(
+        "ingest", help="add web links, feeds, saved pages, article files or folders to the store"
+    )
+    ingest.add_argument("sources", nargs="+", metavar="URL|FEED|PATH")
+
+    extract = commands.add_parser(
+        "extract", help="print the article text the bot reads from a link or saved HTML page"
+    )
+    extract.add_argument("source", metavar="FILE_OR_URL")
+
+    poll = commands.add_parser("poll", help="poll the feeds in feeds.toml for new articles")
+    poll.add_argument("--once", action="store_true", help="poll every feed once, then exit")
 
     commands.add_parser("topics", help="list the configured topics")
 
@@ -70,7 +82,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "brief":
             return await _brief(bot, args)
         if args.command == "ingest":
-            return await _ingest(bot, args.paths)
+            return await _ingest(bot, args.sources)
+        if args.command == "extract":
+            return await _extract(bot, args.source)
+        if args.command == "poll":
+            return await _poll(bot, args.once)
         if args.command == "topics":
             print(bot.topics_notice().text)
             return EXIT_OK
@@ -97,14 +113,49 @@ async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _ingest(bot: Briefbot, paths: list[Path]) -> int:
-    report = await bot.ingest(paths)
+async def _ingest(bot: Briefbot, sources: list[str]) -> int:
+    # The bar goes to stderr so stdout keeps only the final count; tqdm hides it off a terminal.
+    with tqdm(desc="ingesting", unit=" article", file=sys.stderr, disable=None) as bar:
+        report = await bot.ingest_sources(sources, on_progress=lambda _item: bar.update())
     for failure in report.failures:
         print(f"skipped {failure.reason}", file=sys.stderr)
     print(
         f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
     )
     return EXIT_FAILED if report.failures and not (report.added or report.duplicates) else EXIT_OK
+
+
+async def _extract(bot: Briefbot, source: str) -> int:
+    try:
+        article = await bot.extract(source)
+    except UserError as exc:
+        print("briefbot: " + exc.message, file=sys.stderr)
+        return EXIT_FAILED
+    print(article.title or "(untitled)")
+    print(article.body)
+    return EXIT_OK
+
+
+async def _poll(bot: Briefbot, once: bool) -> int:
+    try:
+        poller = bot.feed_poller()
+    except UserError as exc:
+        print("briefbot: " + exc.message, file=sys.stderr)
+        return EXIT_USAGE
+    if not poller.feeds:
+        print(f"briefbot: no feeds are listed in {bot.settings.feeds_file}", file=sys.stderr)
+        return EXIT_USAGE
+    if not once:
+        await poller.run()
+        return EXIT_OK
+    report = await poller.poll_once()
+    for failure in report.failures:
+        print(f"skipped {failure.reason}", file=sys.stderr)
+    print(
+        f"{report.feeds} feeds, {report.unchanged} unchanged, {report.new_entries} new entries: "
+        f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
+    )
+    return EXIT_OK
 
 
 if __name__ == "__main__":

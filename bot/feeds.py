@@ -149,7 +149,7 @@ class FeedReader:
             try:
                 outcome = await self.web.add_url(entry.link)
             except FetchError as exc:
-                failures.append(IngestFailure(entry.link, exc.reason))
+                failures.append(IngestFailure(entry.link, f"{entry.link}: {exc.reason}"))
                 if exc.transient:
                     continue  # not recorded: the next poll tries this entry again
                 result = f"failed: {exc.reason}"
@@ -193,7 +193,8 @@ class FeedPoller:
                 report += await self.reader.read_url(source.url)
             except (FetchError, FeedError) as exc:
                 reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-                report += FeedReport(feeds=1, failures=(IngestFailure(source.url, reason),))
+                failure = IngestFailure(source.url, f"{source.url}: {reason}")
+                report += FeedReport(feeds=1, failures=(failure,))
         return report
 
     async def run(self, rounds: int | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import assert_never
 
@@ -23,12 +23,14 @@ from bot.commands import (
     help_notice,
     parse_command,
 )
+from bot.feeds import FeedPoller, FeedReader, Sleep, load_feeds
 from bot.fetch import Fetcher, FetchError, new_http_client
 from bot.index import TermIndexer
-from bot.models import Article, Brief, Conversation
+from bot.models import Article, Brief, CleanArticle, Conversation
 from bot.pipeline import IngestReport, RejectedArticle, ingest_paths
 from bot.select import SelectionLimits
 from bot.settings import Settings
+from bot.sources import SourceIngester, extract_source
 from bot.split import OfflineTokenizer
 from bot.store import Store
 from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
@@ -121,6 +123,36 @@ class Briefbot:
             self.clock,
             on_progress,
         )
+
+    async def ingest_sources(
+        self, sources: Sequence[str], on_progress: Callable[[str], None] | None = None
+    ) -> IngestReport:
+        """Ingest links (pages or feeds), saved HTML pages and feeds, and article files."""
+        if self.web is None:
+            return await self.ingest([Path(s) for s in sources], on_progress)
+        ingester = SourceIngester(self.web, self.settings.max_article_bytes)
+        return await ingester.ingest(sources, on_progress)
+
+    async def extract(self, source: str) -> CleanArticle:
+        """What the bot reads from a link or saved HTML page, without storing it."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        try:
+            return await extract_source(self.web, source, self.settings.max_article_bytes)
+        except FetchError as exc:
+            raise UserError(f"Could not read {source}: {exc.reason}") from exc
+        except RejectedArticle as exc:
+            raise UserError(str(exc)) from exc
+        except OSError as exc:
+            raise UserError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
+
+    def feed_poller(self, sleep: Sleep = asyncio.sleep) -> FeedPoller:
+        """A poller over the feeds in ``feeds.toml``, at the configured interval."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        feeds = load_feeds(self.settings.feeds_file)
+        interval = self.settings.fetch.poll_interval_seconds
+        return FeedPoller(FeedReader(self.web), feeds, interval, sleep)
 
     async def handle(self, text: str, conversation: Conversation) -> Reply:
         """Parse and execute a chat command; user mistakes come back as error notices."""

@@ -103,8 +103,11 @@ class WebIngester:
         self, html: bytes, origin: str, url: str | None, aliases: tuple[str, ...] = ()
     ) -> PageOutcome:
         """Extract, clean, split and store one HTML page; tag it to the topics it matches."""
-        page = extract_article(html, origin, url, self.settings.min_article_words)
-        clean = prepare(page.article, self.indexer)
+        # Parsing and sentence splitting are CPU-bound: keep chat acks and polls responsive.
+        page = await asyncio.to_thread(
+            extract_article, html, origin, url, self.settings.min_article_words
+        )
+        clean = await asyncio.to_thread(prepare, page.article, self.indexer)
         urls = [canonical_url(u) for u in (*aliases, url or "") if u]
         if page.canonical_url and url and _same_host(page.canonical_url, url):
             # Only a same-site canonical link: a page must not claim another site's URL.

@@ -244,3 +244,28 @@ def test_feeds_file_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text('[[feed]]\nurls = ["https://x"]\n', encoding="utf-8")
     with pytest.raises(Exception, match=r"feeds\.toml: feed #1 needs a topic"):
         load_feeds(bad)
+
+
+async def test_bulk_ingest_mixes_feeds_pages_and_files_with_progress(
+    bot: Briefbot, server: LoopbackServer, tmp_path: Path
+) -> None:
+    text = tmp_path / "note.txt"
+    text.write_text("China and Russia signed an energy deal on Tuesday in Moscow.\n")
+    done: list[str] = []
+    report = await bot.ingest_sources(
+        [
+            "http://feeds.example.net/main.rss",
+            "http://www.example.com/new-laws",
+            "http://www.example.com/blog/post/1#again",  # already in via the feed
+            str(DATA / "time_001.html"),
+            str(DATA / "feed1.atom"),  # its entry is the TIME page again, on example.org
+            "gopher://example.com/1",
+            str(text),
+        ],
+        on_progress=done.append,
+    )
+    assert (report.added, report.duplicates) == (4, 2)
+    assert [f.origin for f in report.failures] == ["gopher://example.com/1"]
+    assert len(done) == 7
+    # The feed page was fetched once; the later link to it was known by its canonical URL.
+    assert [p for p, _ in server.requests].count("/blog/post/1") == 1
