@@ -11,10 +11,11 @@ the cap). One deadline covers resolution, every hop and the whole body.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urljoin
@@ -150,6 +151,7 @@ class Fetcher:
         self._resolve = resolver
         self._trusted = tuple(trusted_networks)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._host_users: dict[str, int] = {}
 
     async def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
         """Fetch ``url`` within the deadline; raise FetchError with a one-line reason."""
@@ -168,10 +170,7 @@ class Fetcher:
         for _hop in range(self._settings.max_redirects + 1):
             target = _parse(current)
             address = await self._vet(target)
-            slot = self._host_slots.setdefault(
-                _ascii_host(target), asyncio.Semaphore(self._settings.per_host_connections)
-            )
-            async with slot:
+            async with self._host_slot(_ascii_host(target)):
                 outcome = await self._request(target, address, validators)
             if isinstance(outcome, FetchResult):
                 return outcome
@@ -180,6 +179,21 @@ class Fetcher:
             FetchErrorKind.REFUSED,
             f"{_short(url)} redirects more than {self._settings.max_redirects} times",
         )
+
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one of the host's connection slots; forget hosts nobody is waiting on."""
+        slot = self._host_slots.setdefault(
+            host, asyncio.Semaphore(self._settings.per_host_connections)
+        )
+        self._host_users[host] = self._host_users.get(host, 0) + 1
+        try:
+            async with slot:
+                yield
+        finally:
+            self._host_users[host] -= 1
+            if not self._host_users[host]:
+                del self._host_users[host], self._host_slots[host]
 
     async def _vet(self, url: httpx.URL) -> IPAddress:
         try:

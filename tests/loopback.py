@@ -37,6 +37,8 @@ class LoopbackServer:
     routes: dict[str, Route]
     port: int = 0
     connections: int = 0
+    in_flight: int = 0
+    most_in_flight: int = 0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     on_request: Callable[[str, dict[str, str]], Route | None] | None = None
 
@@ -63,7 +65,12 @@ class LoopbackServer:
                 etag = route.headers.get("ETag")
                 if etag is not None and headers.get("if-none-match") == etag:
                     route = Route(status=304, headers={"ETag": etag})
-                await self._respond(writer, route)
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+                try:
+                    await self._respond(writer, route)
+                finally:
+                    self.in_flight -= 1
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:

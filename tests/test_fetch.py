@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import ipaddress
@@ -232,3 +233,15 @@ def test_settings_defaults_match_the_issue() -> None:
         5,
     )
     assert dataclasses.replace(defaults, max_bytes=1).max_bytes == 1
+
+
+async def test_requests_to_one_host_are_limited(client: httpx.AsyncClient) -> None:
+    slow = Route(b"<html>" + b"x" * 20, headers={"Content-Type": "text/html"}, drip_bytes=5)
+    async with serve({"/slow": slow}) as server:
+        resolve = resolver_for({"news.example.com": ["127.0.0.1"]})
+        fetcher = Fetcher(client, FetchSettings(per_host_connections=1), resolve, LOOPBACK_ONLY)
+        url = server.url("news.example.com", "/slow")
+        results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(4)))
+    assert all(r.body == slow.body for r in results)
+    assert server.most_in_flight == 1
+    assert fetcher._host_slots == {}  # idle hosts are forgotten
