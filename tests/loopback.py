@@ -41,6 +41,7 @@ class LoopbackServer:
     most_in_flight: int = 0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     on_request: Callable[[str, dict[str, str]], Route | None] | None = None
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     def url(self, host: str, path: str) -> str:
         """A URL naming ``host`` on this server's port."""
@@ -48,6 +49,9 @@ class LoopbackServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
         try:
             while True:
                 line = await reader.readline()
@@ -73,7 +77,11 @@ class LoopbackServer:
                     self.in_flight -= 1
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            # Cancelled by serve() on exit; ending quietly keeps asyncio from logging a traceback.
+            return
         finally:
+            self.handlers.discard(task)
             writer.close()
 
     async def _respond(self, writer: asyncio.StreamWriter, route: Route) -> None:
@@ -100,6 +108,10 @@ async def serve(routes: dict[str, Route]) -> AsyncIterator[LoopbackServer]:
         yield server
     finally:
         listener.close()
+        # Handlers still serving (a drip, an idle keep-alive) end with the test, not after it.
+        for task in list(server.handlers):
+            task.cancel()
+        await asyncio.gather(*server.handlers, return_exceptions=True)
         await listener.wait_closed()
 
 
