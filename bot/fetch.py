@@ -167,11 +167,13 @@ class Fetcher:
 
     async def _follow(self, url: str, validators: Validators | None) -> FetchResult:
         current = url
-        for _hop in range(self._settings.max_redirects + 1):
+        for hop in range(self._settings.max_redirects + 1):
             target = _parse(current)
             address = await self._vet(target)
+            # Validators belong to the URL asked for, not to wherever it redirects.
+            conditional = validators if hop == 0 else None
             async with self._host_slot(_ascii_host(target)):
-                outcome = await self._request(target, address, validators)
+                outcome = await self._request(target, address, conditional)
             if isinstance(outcome, FetchResult):
                 return outcome
             current = outcome

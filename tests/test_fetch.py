@@ -18,6 +18,7 @@ from bot.fetch import (
     Resolver,
     Validators,
     address_refusal,
+    system_resolver,
 )
 from bot.settings import FetchSettings
 from tests.loopback import Route, page, serve
@@ -245,3 +246,15 @@ async def test_requests_to_one_host_are_limited(client: httpx.AsyncClient) -> No
     assert all(r.body == slow.body for r in results)
     assert server.most_in_flight == 1
     assert fetcher._host_slots == {}  # idle hosts are forgotten
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "localhost"])
+async def test_odd_spellings_of_loopback_are_resolved_then_refused(
+    client: httpx.AsyncClient, host: str
+) -> None:
+    async with serve({"/": page("cnn_article.html")}) as server:
+        fetcher = Fetcher(client, FetchSettings(), system_resolver)
+        with pytest.raises(FetchError, match="loopback") as caught:
+            await fetcher.fetch(server.url(host, "/"))
+    assert caught.value.kind is FetchErrorKind.REFUSED
+    assert server.connections == 0
