@@ -254,6 +254,11 @@ class Fetcher:
                 FetchErrorKind.TIMEOUT, f"{url.host} did not answer in time", transient=True
             ) from exc
         except httpx.HTTPError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise FetchError(
+                    FetchErrorKind.NETWORK,
+                    f"could not connect to {url.host}: its TLS certificate is not valid",
+                ) from exc
             raise FetchError(
                 FetchErrorKind.NETWORK,
                 f"could not connect to {url.host} ({type(exc).__name__})",

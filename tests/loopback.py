@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -99,10 +100,12 @@ class LoopbackServer:
 
 
 @asynccontextmanager
-async def serve(routes: dict[str, Route]) -> AsyncIterator[LoopbackServer]:
+async def serve(
+    routes: dict[str, Route], tls: ssl.SSLContext | None = None
+) -> AsyncIterator[LoopbackServer]:
     """Run a LoopbackServer on an ephemeral port of 127.0.0.1 for the duration of the block."""
     server = LoopbackServer(routes)
-    listener = await asyncio.start_server(server._handle, "127.0.0.1", 0)
+    listener = await asyncio.start_server(server._handle, "127.0.0.1", 0, ssl=tls)
     server.port = listener.sockets[0].getsockname()[1]
     try:
         yield server

@@ -6,10 +6,12 @@ import asyncio
 import dataclasses
 import gzip
 import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Sequence
 
 import httpx
 import pytest
+import trustme
 
 from bot.fetch import (
     Fetcher,
@@ -258,3 +260,27 @@ async def test_odd_spellings_of_loopback_are_resolved_then_refused(
             await fetcher.fetch(server.url(host, "/"))
     assert caught.value.kind is FetchErrorKind.REFUSED
     assert server.connections == 0
+
+
+async def test_https_goes_to_the_vetted_address_with_the_name_in_sni_and_the_certificate() -> None:
+    ca = trustme.CA()
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    resolve = resolver_for({"news.example.com": ["127.0.0.1"]})
+    for cert_names, should_connect in ((["news.example.com"], True), (["other.example"], False)):
+        server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(*cert_names).configure_cert(server_tls)
+        async with (
+            serve({"/story": page("cnn_article.html")}, tls=server_tls) as server,
+            httpx.AsyncClient(verify=trusting, trust_env=False) as http,
+        ):
+            fetcher = Fetcher(http, FetchSettings(), resolve, LOOPBACK_ONLY)
+            url = f"https://news.example.com:{server.port}/story"
+            if should_connect:
+                result = await fetcher.fetch(url)
+                assert b"Thanksgiving" in result.body
+                assert server.requests[0][1]["host"] == f"news.example.com:{server.port}"
+            else:
+                with pytest.raises(FetchError, match="certificate is not valid") as caught:
+                    await fetcher.fetch(url)
+                assert caught.value.kind is FetchErrorKind.NETWORK
