@@ -241,6 +241,9 @@ class Fetcher:
             headers["If-None-Match"] = validators.etag
         if validators is not None and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
+        # Cookies would be filed under the IP connected to and leak between sites sharing it;
+        # reading news needs none.
+        self._client.cookies.clear()
         request = self._client.build_request(
             "GET",
             url.copy_with(host=str(address), fragment=None),
