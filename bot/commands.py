@@ -16,6 +16,8 @@ from bot.models import Brief
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
+# A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
+_LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 
 
 class UserError(Exception):
@@ -36,6 +38,14 @@ class BriefCommand:
 
 
 @dataclass(frozen=True)
+class UrlCommand:
+    """Fetch one article from the web, store it, and brief it alone."""
+
+    url: str
+    points: int | None = None
+
+
+@dataclass(frozen=True)
 class HelpCommand:
     """Explain the commands."""
 
@@ -45,7 +55,7 @@ class TopicsCommand:
     """List the configured topics."""
 
 
-Command = BriefCommand | HelpCommand | TopicsCommand
+Command = BriefCommand | UrlCommand | HelpCommand | TopicsCommand
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,9 @@ def parse_command(text: str, max_points: int) -> Command:
             "Tell me what to summarize as well as how many sentences.",
             ("Example: /summary china-russia --sentences 3",),
         )
+    link = _LINK.match(target[0]) if len(target) == 1 else None
+    if link is not None:
+        return UrlCommand(url=link.group(1), points=points)
     return BriefCommand(target=" ".join(target).strip(), points=points)
 
 
@@ -122,6 +135,7 @@ def help_notice(max_points: int) -> Notice:
         lines=(
             "/summary <topic>: brief a named topic, e.g. /summary china-russia",
             "/summary <keywords>: brief the stored articles matching all the keywords",
+            "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary topics: list the topic names",
             "/summary help: this message",
