@@ -33,7 +33,7 @@ import scipy.sparse as sp
 # sumy's LexRankSummarizer.threshold and .epsilon.
 THRESHOLD = 0.1
 EPSILON = 0.1
-# Convergence bound for personalised PageRank (L1 change per step).
+# Personalised PageRank stops within this L1 distance of its fixed point.
 PPR_TOLERANCE = 1e-6
 # Power iteration stops here whatever the step size; both methods converge long before.
 MAX_ITERATIONS = 1000
@@ -195,7 +195,8 @@ def personalised_pagerank(graph: SimilarityGraph, bias: FloatArray, teleport: fl
         following: FloatArray = (1.0 - teleport) * walked + teleport * bias
         step = float(np.abs(following - p).sum())
         p = following
-        if step <= PPR_TOLERANCE:
+        # The map contracts by (1 - teleport), so the distance left is at most this.
+        if step * (1.0 - teleport) / teleport <= PPR_TOLERANCE:
             break
     return p
 
