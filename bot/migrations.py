@@ -41,4 +41,9 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # fastrank: each sentence's LexRank terms (stemmed, stop words dropped, in order, one space
+    # between), stored at ingest so a brief never re-tokenizes; NULL for sentences stored before.
+    """
+    ALTER TABLE sentences ADD COLUMN terms TEXT;
+    """,
 )

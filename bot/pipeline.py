@@ -101,7 +101,9 @@ async def ingest_paths(
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
             raw = load_file(path, max_bytes, manifests[path.parent])
-            result = await store.add_article(prepare(raw, indexer), clock())
+            article = prepare(raw, indexer)
+            terms = indexer.terms_many(article.sentences)
+            result = await store.add_article(article, clock(), terms)
         except (LoadError, RejectedArticle) as exc:
             failures.append(IngestFailure(str(path), str(exc)))
         else:
