@@ -10,9 +10,9 @@ with its own attribution around it, becomes one point with three sources.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 
 # Sentences at or above this overlap are the same statement: one point, every source credited.
 SAME_STATEMENT = 0.6
@@ -23,21 +23,25 @@ MIN_TERMS = 4
 
 
 class OverlapIndex:
-    """Term weights and an inverted index over the sentences of one brief, by sentence number.
+    """Term weights and inverted indexes over the sentences of one brief, by sentence number.
 
-    Finding every near-duplicate of one sentence costs the postings of its terms, not a pass
-    over all sentence pairs.
+    Finding every near-duplicate of one sentence costs the postings of its adjacent term pairs
+    (rare, unlike single words such as "China"), not a pass over all sentences.
     """
 
     def __init__(self, terms: Sequence[Sequence[str]]) -> None:
         self._sets = [frozenset(t) for t in terms]
         self._pairs = [frozenset(pairwise(t)) for t in terms]
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for i, term_set in enumerate(self._sets):
-            for term in term_set:
-                self._postings[term].append(i)
         total = max(len(self._sets), 1)
-        self._weight = {t: math.log(1.0 + total / len(p)) for t, p in self._postings.items()}
+        frequency = Counter(chain.from_iterable(self._sets))
+        self._weight = {t: math.log(1.0 + total / df) for t, df in frequency.items()}
+        self._pair_postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._short: dict[frozenset[str], list[int]] = defaultdict(list)
+        for i, (term_set, pairs) in enumerate(zip(self._sets, self._pairs, strict=True)):
+            if len(term_set) < MIN_TERMS:
+                self._short[term_set].append(i)
+            for pair in pairs:
+                self._pair_postings[pair].append(i)
 
     def terms(self, i: int) -> frozenset[str]:
         """The distinct terms of sentence ``i``."""
@@ -63,10 +67,19 @@ class OverlapIndex:
         return max((self.overlap(i, j) for j in chosen), default=0.0)
 
     def similar(self, i: int, threshold: float) -> list[int]:
-        """Sentences (including ``i``) whose overlap with ``i`` is at least ``threshold``."""
+        """Sentences (including ``i``) whose overlap with ``i`` is at least ``threshold``.
+
+        Above 0.5 a match must share an adjacent term pair with ``i`` (the pair containment is
+        at least ``2 * threshold - 1`` > 0), so only the pair postings are candidates; a short
+        sentence only matches its own term set.
+        """
+        if threshold <= 0.5:
+            raise ValueError("similar() needs a threshold above 0.5")
+        if len(self._sets[i]) < MIN_TERMS:
+            return sorted(self._short[self._sets[i]]) if self._sets[i] else [i]
         candidates: set[int] = {i}
-        for term in self._sets[i]:
-            candidates.update(self._postings[term])
+        for pair in self._pairs[i]:
+            candidates.update(self._pair_postings[pair])
         return sorted(j for j in candidates if j == i or self.overlap(i, j) >= threshold)
 
     def _weigh(self, terms: Iterable[str]) -> float:

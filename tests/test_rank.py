@@ -17,12 +17,11 @@ from sumy.utils import get_stop_words
 
 from bot import rank
 from bot.index import TermIndexer
-from bot.load import article_files, load_file, read_manifest
 from bot.models import RawArticle
 from bot.pipeline import prepare
 from bot.rank import lexrank_scores
 from bot.split import OfflineTokenizer
-from tests.conftest import SEEDS
+from tests.conftest import seed_sentences
 
 DATA = Path(__file__).parent / "data"
 # Our scores and sumy's agree to float rounding; this is the stated tolerance.
@@ -37,12 +36,6 @@ def indexer() -> TermIndexer:
 def distinct(sentences: Sequence[str]) -> list[str]:
     """Sentences once each: sumy keys its ratings by sentence text."""
     return list(dict.fromkeys(sentences))
-
-
-def seed_sentences(indexer: TermIndexer) -> list[str]:
-    manifest = read_manifest(SEEDS)
-    articles = [prepare(load_file(p, 2_000_000, manifest), indexer) for p in article_files([SEEDS])]
-    return distinct([s for a in articles for s in a.sentences])
 
 
 def multiling_sentences(indexer: TermIndexer, cluster: int) -> list[str]:
