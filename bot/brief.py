@@ -9,6 +9,7 @@ from bot.index import TermIndexer
 from bot.models import Article, Brief, DateRange, SentenceRecord
 from bot.rank import lexrank_scores
 from bot.select import SelectionLimits, select_points
+from bot.termcodes import TermCodes
 
 
 def build_brief(
@@ -23,7 +24,7 @@ def build_brief(
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
-    terms = [r.terms if r.terms is not None else indexer.terms(r.text) for r in records]
+    terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
     scores = lexrank_scores(terms)
     points = select_points(records, terms, scores, by_id, limits)
     return Brief(

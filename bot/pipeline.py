@@ -27,7 +27,7 @@ from bot.load import (
     read_manifest,
 )
 from bot.models import CleanArticle, Paragraph, RawArticle
-from bot.store import Store
+from bot.store import AddResult, Store
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
 _MIN_STOP_WORD_SHARE = 0.12
@@ -84,6 +84,14 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
     )
 
 
+async def store_article(
+    raw: RawArticle, store: Store, indexer: TermIndexer, now: dt.datetime
+) -> AddResult:
+    """Stages 2-4 for one loaded article: clean, split, index its terms, store."""
+    article = prepare(raw, indexer)
+    return await store.add_article(article, now, indexer.terms_many(article.sentences))
+
+
 async def ingest_paths(
     paths: Iterable[Path],
     store: Store,
@@ -101,9 +109,7 @@ async def ingest_paths(
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
             raw = load_file(path, max_bytes, manifests[path.parent])
-            article = prepare(raw, indexer)
-            terms = indexer.terms_many(article.sentences)
-            result = await store.add_article(article, clock(), terms)
+            result = await store_article(raw, store, indexer, clock())
         except (LoadError, RejectedArticle) as exc:
             failures.append(IngestFailure(str(path), str(exc)))
         else:

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from bot.termcodes import IntArray, TermCodes
+
 # sumy's LexRankSummarizer.threshold and .epsilon.
 THRESHOLD = 0.1
 EPSILON = 0.1
@@ -43,7 +45,6 @@ _BLOCK_CELLS = 8_000_000
 _FLOAT32_BAND = 1e-5
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def lexrank_scores(
@@ -71,15 +72,11 @@ def lexrank_scores(
 
 def tfidf_rows(terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
     """Sentences as unit-length TF-IDF rows (sumy's tf and idf); term-less rows are zero."""
-    n = len(terms)
-    vocabulary: dict[str, int] = {}
-    ids = np.fromiter(
-        (vocabulary.setdefault(t, len(vocabulary)) for sentence in terms for t in sentence),
-        dtype=np.int64,
+    coded = TermCodes.of(terms)
+    n = len(coded)
+    counts = sp.csr_matrix(
+        (np.ones(len(coded.ids)), coded.ids, coded.starts), shape=(n, coded.size)
     )
-    lengths = np.fromiter((len(sentence) for sentence in terms), dtype=np.int64, count=n)
-    indptr = np.concatenate(([0], np.cumsum(lengths)))
-    counts = sp.csr_matrix((np.ones(len(ids)), ids, indptr), shape=(n, max(len(vocabulary), 1)))
     counts.sum_duplicates()  # one entry per (sentence, term), holding the term's count
     row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
     max_count = np.ones(n)

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.models import Article, Point, SentenceRecord, SourceRef
 
@@ -31,10 +33,14 @@ def select_points(
     Each point credits every article carrying a near-duplicate of its sentence.
     """
     index = OverlapIndex(terms)
-    order = sorted(
-        (i for i, r in enumerate(records) if _eligible(r.text, index.terms(i), limits)),
-        key=lambda i: (-scores[i], _date_key(articles[records[i].article_id]), records[i].position),
-    )
+    eligible = [i for i, r in enumerate(records) if _eligible(r.text, index.term_count(i), limits)]
+    # Best score first; ties go to the earlier article date, then the earlier position.
+    day = {a: _date_key(article).toordinal() for a, article in articles.items()}
+    rank_keys = np.array(
+        [(records[i].position, day[records[i].article_id], -scores[i]) for i in eligible],
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    order = [eligible[k] for k in np.lexsort(rank_keys.T).tolist()]
     chosen: list[int] = []
     for i in order:
         if len(chosen) >= limits.points:
@@ -53,9 +59,9 @@ def select_points(
     return tuple(p for _, p in points)
 
 
-def _eligible(text: str, terms: frozenset[str], limits: SelectionLimits) -> bool:
+def _eligible(text: str, term_count: int, limits: SelectionLimits) -> bool:
     words = len(text.split())
-    return limits.min_words <= words <= limits.max_words and len(terms) >= MIN_TERMS
+    return limits.min_words <= words <= limits.max_words and term_count >= MIN_TERMS
 
 
 def _date_key(article: Article) -> dt.date:
