@@ -36,7 +36,8 @@ class OverlapIndex:
         coded = TermCodes.of(terms)
         self._coded = coded
         n, size = len(coded), coded.size
-        distinct = np.unique(coded.sentence_of * size + coded.ids)  # each (sentence, term) once
+        keys = np.sort(coded.sentence_of * size + coded.ids)
+        distinct = keys[np.flatnonzero(np.diff(keys, prepend=-1))]  # each (sentence, term) once
         df = np.bincount(distinct % size, minlength=size)
         self._distinct_counts = np.bincount(distinct // size, minlength=n)
         weights = np.log(1.0 + max(n, 1) / np.maximum(df, 1))
@@ -50,6 +51,11 @@ class OverlapIndex:
     def term_count(self, i: int) -> int:
         """How many distinct terms sentence ``i`` has."""
         return int(self._distinct_counts[i])
+
+    def term_counts(self) -> list[int]:
+        """How many distinct terms each sentence has."""
+        counts: list[int] = self._distinct_counts.tolist()
+        return counts
 
     def terms(self, i: int) -> frozenset[str]:
         """The distinct terms of sentence ``i``."""
@@ -100,7 +106,7 @@ class OverlapIndex:
         else:
             pair_keys = own[:-1] * coded.size + own[1:]
             hits = self._pair_sentence[np.isin(self._pair_keys, pair_keys)]
-        candidates = {i, *np.unique(hits).tolist()}
+        candidates = {i, *hits.tolist()}
         return sorted(j for j in candidates if j == i or self.overlap(i, j) >= threshold)
 
     def _weigh(self, terms: Iterable[str]) -> float:

@@ -13,11 +13,11 @@ Unlike sumy's ``__call__``, scores are kept per sentence occurrence, not keyed b
 Cost. sumy compares all n^2 pairs in Python. Here the cosine is a sparse product ``X X^T`` of
 unit-length TF-IDF rows, taken in blocks of rows over the upper triangle; only entries above the
 threshold are kept. Work grows with the pairs of sentences sharing any term (sum of df^2 over
-terms), all of it in C. Memory is O(nnz(X) + edges + block): a block holds at most
-``_BLOCK_CELLS`` float32 product entries whatever n is, so no n-by-n matrix is ever
-materialized. Edges (pairs above the threshold, kept once each) are the graph LexRank needs;
-for real news they grow near-linearly (about 64 per sentence in a mixed 19,400-sentence topic),
-quadratically only when every sentence resembles every other.
+terms), all of it in C. Memory is O(nnz(X) + edges + block): blocks are cut, before
+multiplying, so that a block holds at most max(``_BLOCK_ENTRIES``, n) float32 product entries:
+no n-by-n matrix is ever materialized. Edges (pairs above the threshold, kept once each) are
+the graph LexRank needs; for real news they grow near-linearly (about 64 per sentence in a
+mixed 19,400-sentence topic), quadratically only when every sentence resembles every other.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ PPR_TOLERANCE = 1e-6
 # Power iteration stops here whatever the step size; both methods converge long before.
 MAX_ITERATIONS = 1000
 # Most product entries held at once while building the graph (~12 bytes each).
-_BLOCK_CELLS = 8_000_000
+_BLOCK_ENTRIES = 4_000_000
 # float32 products are within this of the float64 cosine for sentences of up to ~150 terms.
 _FLOAT32_BAND = 1e-5
 
@@ -67,7 +67,8 @@ def lexrank_scores(
         raise ValueError(f"teleport must be in (0, 1], not {teleport}")
     graph = similarity_graph(tfidf_rows(terms))
     scores = sumy_power_method(graph) if b is None else personalised_pagerank(graph, b, teleport)
-    return [float(s) if math.isfinite(float(s)) else 0.0 for s in scores]
+    finite: list[float] = np.where(np.isfinite(scores), scores, 0.0).tolist()
+    return finite
 
 
 def tfidf_rows(terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -132,12 +133,9 @@ def similarity_graph(rows: sp.csr_matrix, threshold: float = THRESHOLD) -> Simil
     """
     n = rows.shape[0]
     rows32 = rows.astype(np.float32)
-    # Size blocks by the densest possible product block (every entry non-zero), not the average.
-    block = max(1, _BLOCK_CELLS // max(n, 1))
     row_counts = np.zeros(n, dtype=np.int64)
     columns: list[npt.NDArray[np.int32]] = []
-    for start in range(0, n, block):
-        stop = min(n, start + block)
+    for start, stop in _blocks(rows):
         product = (rows32[start:stop] @ rows32[start:].T).tocsr()
         # Most entries are pairs sharing only common words: drop them before anything else.
         kept = np.flatnonzero(product.data > threshold - _FLOAT32_BAND)
@@ -159,6 +157,28 @@ def similarity_graph(rows: sp.csr_matrix, threshold: float = THRESHOLD) -> Simil
     return SimilarityGraph.from_upper(upper_matrix)
 
 
+def _blocks(rows: sp.csr_matrix) -> list[tuple[int, int]]:
+    """Row ranges whose products with all rows hold at most ``_BLOCK_ENTRIES`` entries.
+
+    A row's product has at most min(n, sum of its terms' df) entries, a bound known before
+    multiplying; most blocks hold thousands of rows, a block of one row at most n entries.
+    """
+    n = rows.shape[0]
+    df = np.bincount(rows.indices, minlength=rows.shape[1])
+    row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
+    bound = np.minimum(np.bincount(row_of, weights=df[rows.indices], minlength=n), n)
+    ranges = []
+    start, held = 0, 0.0
+    for i, entries in enumerate(bound.tolist()):
+        if i > start and held + entries > _BLOCK_ENTRIES:
+            ranges.append((start, i))
+            start, held = i, 0.0
+        held += entries
+    if start < n:
+        ranges.append((start, n))
+    return ranges
+
+
 def _dots(rows: sp.csr_matrix, left: IntArray, right: IntArray) -> FloatArray:
     """Exact float64 dot products of the given row pairs."""
     return np.asarray(rows[left].multiply(rows[right]).sum(axis=1), dtype=np.float64).ravel()
@@ -170,11 +190,11 @@ def sumy_power_method(graph: SimilarityGraph) -> FloatArray:
     p: FloatArray = np.full(n, 1.0 / n)
     for _ in range(MAX_ITERATIONS):
         following = graph.walk(p)
-        norm = float(np.linalg.norm(following))
+        norm = _length(following)
         if norm == 0.0:
             return np.zeros(n)  # no sentence has weighted terms: nothing is central
         following /= norm
-        step = float(np.linalg.norm(following - p))
+        step = _length(following - p)
         p = following
         if step <= EPSILON:
             break
@@ -196,6 +216,11 @@ def personalised_pagerank(graph: SimilarityGraph, bias: FloatArray, teleport: fl
         if step * (1.0 - teleport) / teleport <= PPR_TOLERANCE:
             break
     return p
+
+
+def _length(vector: FloatArray) -> float:
+    """Euclidean length without BLAS, whose thread start-up costs more than this whole sum."""
+    return math.sqrt(float(np.square(vector).sum()))
 
 
 def _bias_vector(bias: Sequence[float] | None, n: int) -> FloatArray | None:

@@ -33,7 +33,11 @@ def select_points(
     Each point credits every article carrying a near-duplicate of its sentence.
     """
     index = OverlapIndex(terms)
-    eligible = [i for i, r in enumerate(records) if _eligible(r.text, index.term_count(i), limits)]
+    eligible = [
+        i
+        for i, (r, count) in enumerate(zip(records, index.term_counts(), strict=True))
+        if count >= MIN_TERMS and limits.min_words <= len(r.text.split()) <= limits.max_words
+    ]
     # Best score first; ties go to the earlier article date, then the earlier position.
     day = {a: _date_key(article).toordinal() for a, article in articles.items()}
     rank_keys = np.array(
@@ -57,11 +61,6 @@ def select_points(
         points.append((key, Point(text=records[i].text, sources=refs, score=scores[i])))
     points.sort(key=lambda kp: kp[0])
     return tuple(p for _, p in points)
-
-
-def _eligible(text: str, term_count: int, limits: SelectionLimits) -> bool:
-    words = len(text.split())
-    return limits.min_words <= words <= limits.max_words and term_count >= MIN_TERMS
 
 
 def _date_key(article: Article) -> dt.date:

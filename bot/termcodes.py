@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import overload
 
 import numpy as np
@@ -20,14 +21,14 @@ class TermCodes(Sequence[Sequence[str]]):
 
     def __init__(self, terms: Sequence[Sequence[str]]) -> None:
         self._terms = terms
-        vocabulary: dict[str, int] = {}
+        # Every loop here runs in C (dict.fromkeys, map, fromiter): this is per term of a brief.
+        self.vocabulary: tuple[str, ...] = tuple(dict.fromkeys(chain.from_iterable(terms)))
+        code = {term: i for i, term in enumerate(self.vocabulary)}
+        self.lengths: IntArray = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         self.ids: IntArray = np.fromiter(
-            (vocabulary.setdefault(t, len(vocabulary)) for sentence in terms for t in sentence),
+            map(code.__getitem__, chain.from_iterable(terms)),
             dtype=np.int64,
-        )
-        self.vocabulary: tuple[str, ...] = tuple(vocabulary)
-        self.lengths: IntArray = np.fromiter(
-            (len(sentence) for sentence in terms), dtype=np.int64, count=len(terms)
+            count=int(self.lengths.sum()),
         )
         self.starts: IntArray = np.concatenate(([0], np.cumsum(self.lengths)))
         self.sentence_of: IntArray = np.repeat(np.arange(len(terms)), self.lengths)

@@ -129,7 +129,7 @@ def test_blockwise_graph_equals_one_block(
 ) -> None:
     terms = indexer.terms_many(seed_sentences(indexer))
     whole = rank.similarity_graph(rank.tfidf_rows(terms))
-    monkeypatch.setattr(rank, "_BLOCK_CELLS", 3 * len(terms))  # three rows per block
+    monkeypatch.setattr(rank, "_BLOCK_ENTRIES", 300)  # blocks of a few rows
     blocks = rank.similarity_graph(rank.tfidf_rows(terms))
     assert (whole.upper != blocks.upper).nnz == 0
     assert whole.edges == blocks.edges > len(terms)
