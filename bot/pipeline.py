@@ -34,6 +34,7 @@ _MIN_STOP_WORD_SHARE = 0.12
 _MIN_WORDS_FOR_LANGUAGE_CHECK = 8
 # Names and quotes in other scripts are fine; a body mostly in another script is not English.
 _MIN_LATIN_SHARE = 0.7
+_LANGUAGE_SAMPLE_CHARS = 2000
 
 
 class RejectedArticle(Exception):
@@ -121,6 +122,8 @@ async def ingest_paths(
 
 
 def _looks_english(text: str, indexer: TermIndexer) -> bool:
+    # A few hundred words tell the language; tokenizing whole bodies here cost a third of ingest.
+    text = text[:_LANGUAGE_SAMPLE_CHARS]
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return True  # nothing to judge; emptiness is reported on its own
