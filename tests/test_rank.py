@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Sequence
@@ -209,3 +210,17 @@ def test_zero_bias_is_no_bias(indexer: TermIndexer) -> None:
 def test_bad_bias_or_teleport_is_refused(bias: list[float], teleport: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         lexrank_scores([["xi", "putin"], ["gas"]], bias=bias, teleport=teleport)
+
+
+def test_blocks_hold_at_most_the_entry_budget(
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = rank.tfidf_rows(indexer.terms_many(seed_sentences(indexer)))
+    n = rows.shape[0]
+    monkeypatch.setattr(rank, "_BLOCK_ENTRIES", 2 * n)
+    blocks = rank._blocks(rows)
+    assert blocks[0][0] == 0 and blocks[-1][1] == n
+    assert all(a < b for a, b in blocks)
+    assert all(b == c for (_, b), (c, _) in itertools.pairwise(blocks))
+    for start, stop in blocks:
+        assert (rows[start:stop] @ rows.T).nnz <= 2 * n
