@@ -39,7 +39,7 @@ EPSILON = 0.1
 PPR_TOLERANCE = 1e-6
 # Power iteration stops here whatever the step size; both methods converge long before.
 MAX_ITERATIONS = 1000
-# Most product entries held at once while building the graph (~12 bytes each).
+# Most product entries held at once while building the graph (a float32 and an int32 each).
 _BLOCK_ENTRIES = 4_000_000
 # float32 products are within this of the float64 cosine for sentences of up to ~150 terms.
 _FLOAT32_BAND = 1e-5
@@ -115,7 +115,7 @@ class SimilarityGraph:
 
     @property
     def edges(self) -> int:
-        """Edges of the full symmetric graph, self-loops counted once."""
+        """Non-zero entries of the full 0/1 matrix: each edge twice, each self-loop once."""
         return int(self.degrees.sum())
 
     def walk(self, p: FloatArray) -> FloatArray:
