@@ -17,7 +17,10 @@ terms), all of it in C. Memory is O(nnz(X) + edges + block): blocks are cut, bef
 multiplying, so that a block holds at most max(``_BLOCK_ENTRIES``, n) float32 product entries:
 no n-by-n matrix is ever materialized. Edges (pairs above the threshold, kept once each) are
 the graph LexRank needs; for real news they grow near-linearly (about 64 per sentence in a
-mixed 19,400-sentence topic), quadratically only when every sentence resembles every other.
+mixed 19,400-sentence topic). Sentences with identical terms (a wire story carried verbatim by
+many outlets) share one node weighted by their count, exactly as sumy would score them, so
+copies add no edges; edges grow quadratically only when many distinct sentences all resemble
+each other.
 """
 
 from __future__ import annotations
@@ -65,8 +68,17 @@ def lexrank_scores(
     b = _bias_vector(bias, n)
     if not 0.0 < teleport <= 1.0:
         raise ValueError(f"teleport must be in (0, 1], not {teleport}")
-    graph = similarity_graph(tfidf_rows(terms))
-    scores = sumy_power_method(graph) if b is None else personalised_pagerank(graph, b, teleport)
+    coded = TermCodes.of(terms)
+    copies, multiplicity = _copies(coded)
+    # Sentences with the same terms have the same row and neighbours, hence the same score:
+    # rank each distinct row once, weighted by its copies (wire stories repeat verbatim).
+    representative = np.zeros(len(multiplicity), dtype=np.int64)
+    representative[copies] = np.arange(n)
+    graph = similarity_graph(tfidf_rows(coded)[representative], multiplicity)
+    if b is None:
+        scores = sumy_power_method(graph)[copies]
+    else:
+        scores = personalised_pagerank(graph, copies, b, teleport)
     finite: list[float] = np.where(np.isfinite(scores), scores, 0.0).tolist()
     return finite
 
@@ -95,37 +107,47 @@ def tfidf_rows(terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
 
 @dataclass(frozen=True)
 class SimilarityGraph:
-    """LexRank's symmetric 0/1 sentence graph, stored once as its upper triangle.
+    """LexRank's symmetric 0/1 graph between distinct sentences, stored as its upper triangle.
 
-    ``upper`` holds each edge (i, j), i <= j, once; self-loops are on the diagonal.
+    Node k stands for ``multiplicity[k]`` sentences with identical terms. ``upper`` holds each
+    edge (k, l), k <= l, once; self-loops are on the diagonal. ``degrees[k]`` is the degree of
+    each of node k's sentences in sumy's sentence graph (copies included).
     """
 
     upper: sp.csr_matrix
-    degrees: IntArray
+    multiplicity: FloatArray
     self_loops: FloatArray
+    degrees: FloatArray
 
     @classmethod
-    def from_upper(cls, upper: sp.csr_matrix) -> SimilarityGraph:
-        """Wrap an upper-triangular 0/1 matrix, counting each sentence's degree."""
+    def from_upper(cls, upper: sp.csr_matrix, multiplicity: FloatArray) -> SimilarityGraph:
+        """Wrap an upper-triangular 0/1 matrix of distinct sentences with their copy counts."""
         self_loops = np.asarray(upper.diagonal(), dtype=np.float64)
-        row_counts = np.diff(upper.indptr)
-        column_counts = np.bincount(upper.indices, minlength=upper.shape[0])
-        degrees = (row_counts + column_counts - self_loops).astype(np.int64)
-        return cls(upper=upper, degrees=degrees, self_loops=self_loops)
+        graph = cls(upper, multiplicity, self_loops, np.zeros(len(multiplicity)))
+        return cls(upper, multiplicity, self_loops, graph.spread(multiplicity))
 
     @property
     def edges(self) -> int:
-        """Non-zero entries of the full 0/1 matrix: each edge twice, each self-loop once."""
-        return int(self.degrees.sum())
+        """Non-zero entries of the distinct sentences' 0/1 matrix (edges twice, loops once)."""
+        return int(2 * self.upper.nnz - np.count_nonzero(self.self_loops))
 
-    def walk(self, p: FloatArray) -> FloatArray:
-        """``M^T p`` for sumy's matrix ``M`` (adjacency rows divided by degree, 0 rows kept)."""
-        y = p / np.maximum(self.degrees, 1)
-        walked: FloatArray = self.upper @ y + self.upper.T @ y - self.self_loops * y
-        return walked
+    def spread(self, y: FloatArray) -> FloatArray:
+        """``A y`` for the symmetric adjacency ``A`` of the distinct sentences."""
+        spread: FloatArray = self.upper @ y + self.upper.T @ y - self.self_loops * y
+        return spread
+
+    def walk(self, mass: FloatArray) -> FloatArray:
+        """Each sentence's value of ``M^T p`` (sumy's ``M``: rows over degree, 0 rows kept).
+
+        ``mass[k]`` is the total of ``p`` over node k's sentences; a node's sentences all get
+        the same value, whatever ``p`` is within the node.
+        """
+        return self.spread(mass / np.maximum(self.degrees, 1.0))
 
 
-def similarity_graph(rows: sp.csr_matrix, threshold: float = THRESHOLD) -> SimilarityGraph:
+def similarity_graph(
+    rows: sp.csr_matrix, multiplicity: FloatArray | None = None, threshold: float = THRESHOLD
+) -> SimilarityGraph:
     """Sentence pairs whose cosine is above ``threshold``, from the product in row blocks.
 
     The product runs in float32 on the upper triangle only (cosine is symmetric); pairs within
@@ -154,7 +176,9 @@ def similarity_graph(rows: sp.csr_matrix, threshold: float = THRESHOLD) -> Simil
     indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
     upper_matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    return SimilarityGraph.from_upper(upper_matrix)
+    return SimilarityGraph.from_upper(
+        upper_matrix, np.ones(n) if multiplicity is None else multiplicity
+    )
 
 
 def _blocks(rows: sp.csr_matrix) -> list[tuple[int, int]]:
@@ -185,30 +209,39 @@ def _dots(rows: sp.csr_matrix, left: IntArray, right: IntArray) -> FloatArray:
 
 
 def sumy_power_method(graph: SimilarityGraph) -> FloatArray:
-    """sumy's power method: uniform start, ``p <- M^T p / |M^T p|`` until a step is <= 0.1."""
-    n = len(graph.degrees)
-    p: FloatArray = np.full(n, 1.0 / n)
+    """sumy's power method: uniform start, ``p <- M^T p / |M^T p|`` until a step is <= 0.1.
+
+    Returns the score of each distinct sentence; its copies share it.
+    """
+    m = graph.multiplicity
+    p: FloatArray = np.full(len(m), 1.0 / float(m.sum()))
     for _ in range(MAX_ITERATIONS):
-        following = graph.walk(p)
-        norm = _length(following)
+        following = graph.walk(m * p)
+        norm = _length(following, m)
         if norm == 0.0:
-            return np.zeros(n)  # no sentence has weighted terms: nothing is central
+            return np.zeros(len(m))  # no sentence has weighted terms: nothing is central
         following /= norm
-        step = _length(following - p)
+        step = _length(following - p, m)
         p = following
         if step <= EPSILON:
             break
     return p
 
 
-def personalised_pagerank(graph: SimilarityGraph, bias: FloatArray, teleport: float) -> FloatArray:
-    """Stationary ``p = (1 - teleport) M^T p + teleport b``; sentences without edges jump by b."""
-    n = len(graph.degrees)
+def personalised_pagerank(
+    graph: SimilarityGraph, copies: IntArray, bias: FloatArray, teleport: float
+) -> FloatArray:
+    """Stationary ``p = (1 - teleport) M^T p + teleport b``; sentences without edges jump by b.
+
+    ``copies[i]`` is sentence i's node in the graph; scores are per sentence.
+    """
+    n = len(copies)
     dangling = graph.degrees == 0
     p: FloatArray = np.full(n, 1.0 / n)
     for _ in range(MAX_ITERATIONS):
+        mass = np.bincount(copies, weights=p, minlength=len(graph.degrees)).astype(np.float64)
         # Mass on sentences without edges would leak out of M; it follows the bias instead.
-        walked = graph.walk(p) + float(p[dangling].sum()) * bias
+        walked = graph.walk(mass)[copies] + float(mass[dangling].sum()) * bias
         following: FloatArray = (1.0 - teleport) * walked + teleport * bias
         step = float(np.abs(following - p).sum())
         p = following
@@ -218,9 +251,21 @@ def personalised_pagerank(graph: SimilarityGraph, bias: FloatArray, teleport: fl
     return p
 
 
-def _length(vector: FloatArray) -> float:
-    """Euclidean length without BLAS, whose thread start-up costs more than this whole sum."""
-    return math.sqrt(float(np.square(vector).sum()))
+def _length(values: FloatArray, copies: FloatArray) -> float:
+    """Euclidean length of a vector holding each value ``copies`` times.
+
+    Without BLAS, whose thread start-up costs more than this whole sum.
+    """
+    return math.sqrt(float((copies * np.square(values)).sum()))
+
+
+def _copies(terms: TermCodes) -> tuple[IntArray, FloatArray]:
+    """Each sentence's group of sentences with identical terms, and each group's size."""
+    group: dict[tuple[str, ...], int] = {}
+    copies = np.fromiter(
+        (group.setdefault(tuple(t), len(group)) for t in terms), dtype=np.int64, count=len(terms)
+    )
+    return copies, np.bincount(copies, minlength=len(group)).astype(np.float64)
 
 
 def _bias_vector(bias: Sequence[float] | None, n: int) -> FloatArray | None:

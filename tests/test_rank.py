@@ -125,6 +125,15 @@ def test_same_scores_as_sumy_on_generated_sentences(seed: int) -> None:
         assert set(top(ours, count)) == set(top(list(reference), count))
 
 
+def test_wire_copies_score_as_in_sumy(indexer: TermIndexer) -> None:
+    # A story carried verbatim by many outlets: every sentence many times, in sumy as here.
+    seeds = seed_sentences(indexer)
+    sentences = [*seeds[:30] * 12, *seeds[30:80]]
+    terms = indexer.terms_many(sentences)
+    ours = lexrank_scores(terms)
+    assert np.max(np.abs(np.array(ours) - sumy_scores(terms))) < SCORE_TOLERANCE
+
+
 def test_blockwise_graph_equals_one_block(
     indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,9 +174,12 @@ def personalised_reference(terms: Sequence[Sequence[str]], bias: np.ndarray, tel
 
 
 def test_bias_gives_personalised_pagerank(indexer: TermIndexer) -> None:
-    sentences = [*seed_sentences(indexer)[:60], "", "Short."]  # two sentences without terms
+    seeds = seed_sentences(indexer)
+    # Repeated sentences (ranked once per distinct term list) and two without weighted terms.
+    sentences = [*seeds[:60], *seeds[:10], "", "Short."]
     terms = indexer.terms_many(sentences)
-    bias = np.array([3.0 if "Ukraine" in s else 0.0 for s in sentences])
+    # Copies of one sentence get different weights: their scores must differ accordingly.
+    bias = np.array([(3.0 if "Ukraine" in s else 0.0) + i % 3 for i, s in enumerate(sentences)])
     assert bias.sum() > 0
     for teleport in (0.15, 0.5, 1.0):
         ours = lexrank_scores(terms, bias=list(bias), teleport=teleport)
