@@ -9,6 +9,7 @@ from bot.index import TermIndexer
 from bot.models import Article, Brief, DateRange, SentenceRecord
 from bot.rank import lexrank_scores
 from bot.select import SelectionLimits, select_points
+from bot.termcodes import TermCodes
 
 
 def build_brief(
@@ -22,7 +23,8 @@ def build_brief(
     """Rank every sentence of the articles with LexRank and keep the best distinct statements."""
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
-    terms = indexer.terms_many([r.text for r in records])
+    # Terms are stored at ingest; only sentences stored before that are tokenized here.
+    terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
     scores = lexrank_scores(terms)
     points = select_points(records, terms, scores, by_id, limits)
     return Brief(

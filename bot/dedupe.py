@@ -9,10 +9,12 @@ with its own attribution around it, becomes one point with three sources.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
+
+import numpy as np
+
+from bot.termcodes import TermCodes
 
 # Sentences at or above this overlap are the same statement: one point, every source credited.
 SAME_STATEMENT = 0.6
@@ -23,25 +25,50 @@ MIN_TERMS = 4
 
 
 class OverlapIndex:
-    """Term weights and an inverted index over the sentences of one brief, by sentence number.
+    """Term weights and a term-pair index over the sentences of one brief, by sentence number.
 
-    Finding every near-duplicate of one sentence costs the postings of its terms, not a pass
-    over all sentence pairs.
+    Built with a few vectorized passes over all terms; term sets are made only for sentences
+    actually compared. Finding every near-duplicate of one sentence scans the array of adjacent
+    term pairs (rare, unlike single words such as "China") in C, never sentence pairs in Python.
     """
 
     def __init__(self, terms: Sequence[Sequence[str]]) -> None:
-        self._sets = [frozenset(t) for t in terms]
-        self._pairs = [frozenset(pairwise(t)) for t in terms]
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for i, term_set in enumerate(self._sets):
-            for term in term_set:
-                self._postings[term].append(i)
-        total = max(len(self._sets), 1)
-        self._weight = {t: math.log(1.0 + total / len(p)) for t, p in self._postings.items()}
+        coded = TermCodes.of(terms)
+        self._coded = coded
+        n, size = len(coded), coded.size
+        keys = np.sort(coded.sentence_of * size + coded.ids)
+        distinct = keys[np.flatnonzero(np.diff(keys, prepend=-1))]  # each (sentence, term) once
+        df = np.bincount(distinct % size, minlength=size)
+        self._distinct_counts = np.bincount(distinct // size, minlength=n)
+        weights = np.log(1.0 + max(n, 1) / np.maximum(df, 1))
+        self._weight: dict[str, float] = dict(zip(coded.vocabulary, weights.tolist(), strict=True))
+        within = coded.sentence_of[1:] == coded.sentence_of[:-1]
+        self._pair_keys = (coded.ids[:-1] * size + coded.ids[1:])[within]
+        self._pair_sentence = coded.sentence_of[1:][within]
+        self._sets: dict[int, frozenset[str]] = {}
+        self._pairs: dict[int, frozenset[tuple[str, str]]] = {}
+
+    def term_count(self, i: int) -> int:
+        """How many distinct terms sentence ``i`` has."""
+        return int(self._distinct_counts[i])
+
+    def term_counts(self) -> list[int]:
+        """How many distinct terms each sentence has."""
+        counts: list[int] = self._distinct_counts.tolist()
+        return counts
 
     def terms(self, i: int) -> frozenset[str]:
         """The distinct terms of sentence ``i``."""
-        return self._sets[i]
+        found = self._sets.get(i)
+        if found is None:
+            found = self._sets[i] = frozenset(self._coded[i])
+        return found
+
+    def _pair_set(self, i: int) -> frozenset[tuple[str, str]]:
+        found = self._pairs.get(i)
+        if found is None:
+            found = self._pairs[i] = frozenset(pairwise(self._coded[i]))
+        return found
 
     def overlap(self, i: int, j: int) -> float:
         """How far sentences ``i`` and ``j`` say the same thing, from 0.0 to 1.0.
@@ -49,12 +76,12 @@ class OverlapIndex:
         The mean of two containments of the smaller sentence in the larger: of its weighted
         terms, and of its adjacent term pairs (word order; names alone don't make a match).
         """
-        a, b = self._sets[i], self._sets[j]
+        a, b = self.terms(i), self.terms(j)
         if min(len(a), len(b)) < MIN_TERMS:
             return 1.0 if a == b and a else 0.0
         lighter = min(self._weigh(a), self._weigh(b))
         terms = self._weigh(a & b) / lighter if lighter > 0 else 0.0
-        pa, pb = self._pairs[i], self._pairs[j]
+        pa, pb = self._pair_set(i), self._pair_set(j)
         pairs = len(pa & pb) / min(len(pa), len(pb)) if pa and pb else 0.0
         return (terms + pairs) / 2
 
@@ -63,10 +90,23 @@ class OverlapIndex:
         return max((self.overlap(i, j) for j in chosen), default=0.0)
 
     def similar(self, i: int, threshold: float) -> list[int]:
-        """Sentences (including ``i``) whose overlap with ``i`` is at least ``threshold``."""
-        candidates: set[int] = {i}
-        for term in self._sets[i]:
-            candidates.update(self._postings[term])
+        """Sentences (including ``i``) whose overlap with ``i`` is at least ``threshold``.
+
+        Above 0.5 a match must share an adjacent term pair with ``i`` (the pair containment is
+        at least ``2 * threshold - 1`` > 0), so only the pair postings are candidates; a short
+        sentence only matches its own term set.
+        """
+        if threshold <= 0.5:
+            raise ValueError("similar() needs a threshold above 0.5")
+        coded = self._coded
+        own = coded.codes(i)
+        if self.term_count(i) < MIN_TERMS:
+            # Short sentences match only their own term set: candidates hold its first term.
+            hits = coded.sentence_of[coded.ids == own[0]] if len(own) else np.zeros(0)
+        else:
+            pair_keys = own[:-1] * coded.size + own[1:]
+            hits = self._pair_sentence[np.isin(self._pair_keys, pair_keys)]
+        candidates = {i, *hits.tolist()}
         return sorted(j for j in candidates if j == i or self.overlap(i, j) >= threshold)
 
     def _weigh(self, terms: Iterable[str]) -> float:

@@ -81,4 +81,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (article_id, topic)
     );
     """,
+    # fastrank: each sentence's LexRank terms (stemmed, stop words dropped, in order, one space
+    # between), stored at ingest so a brief never re-tokenizes; NULL for sentences stored before.
+    """
+    ALTER TABLE sentences ADD COLUMN terms TEXT;
+    """,
 )

@@ -111,12 +111,13 @@ class Article:
 
 @dataclass(frozen=True)
 class SentenceRecord:
-    """One stored sentence occurrence: where it came from, and its text."""
+    """One stored sentence occurrence: where it came from, its text and, if stored, its terms."""
 
     id: int
     article_id: int
     position: int
     text: str
+    terms: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

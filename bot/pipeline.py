@@ -28,7 +28,7 @@ from bot.load import (
     read_manifest,
 )
 from bot.models import CleanArticle, Paragraph, RawArticle
-from bot.store import Store
+from bot.store import AddResult, Store
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
 _MIN_STOP_WORD_SHARE = 0.12
@@ -38,6 +38,7 @@ _MIN_LATIN_SHARE = 0.7
 # A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
 # LexRank compares every sentence of a brief with every other one.
 MAX_ARTICLE_SENTENCES = 1000
+_LANGUAGE_SAMPLE_CHARS = 2000
 
 
 class RejectedArticle(Exception):
@@ -98,6 +99,18 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
     )
 
 
+async def store_article(
+    raw: RawArticle, store: Store, indexer: TermIndexer, now: dt.datetime
+) -> AddResult:
+    """Stages 2-4 for one loaded article: clean, split, index its terms, store.
+
+    Cleaning, splitting and term indexing are CPU-bound: they run off the event loop.
+    """
+    article = await asyncio.to_thread(prepare, raw, indexer)
+    terms = await asyncio.to_thread(indexer.terms_many, article.sentences)
+    return await store.add_article(article, now, terms)
+
+
 async def ingest_paths(
     paths: Iterable[Path],
     store: Store,
@@ -121,11 +134,8 @@ async def ingest_paths(
         try:
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
-            # Reading and splitting a large file takes a while: keep it off the event loop.
-            article = await asyncio.to_thread(
-                _load_and_prepare, path, max_bytes, manifests[path.parent], indexer
-            )
-            result = await store.add_article(article, clock())
+            raw = await asyncio.to_thread(load_file, path, max_bytes, manifests[path.parent])
+            result = await store_article(raw, store, indexer, clock())
         except (LoadError, RejectedArticle) as exc:
             failures.append(IngestFailure(str(path), str(exc)))
         else:
@@ -136,13 +146,9 @@ async def ingest_paths(
     return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
 
 
-def _load_and_prepare(
-    path: Path, max_bytes: int, manifest: dict[str, ManifestEntry], indexer: TermIndexer
-) -> CleanArticle:
-    return prepare(load_file(path, max_bytes, manifest), indexer)
-
-
 def _looks_english(text: str, indexer: TermIndexer) -> bool:
+    # A few hundred words tell the language; tokenizing whole bodies here cost a third of ingest.
+    text = text[:_LANGUAGE_SAMPLE_CHARS]
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return True  # nothing to judge; emptiness is reported on its own

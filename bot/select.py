@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.models import Article, Point, SentenceRecord, SourceRef
 
@@ -31,10 +33,18 @@ def select_points(
     Each point credits every article carrying a near-duplicate of its sentence.
     """
     index = OverlapIndex(terms)
-    order = sorted(
-        (i for i, r in enumerate(records) if _eligible(r.text, index.terms(i), limits)),
-        key=lambda i: (-scores[i], _date_key(articles[records[i].article_id]), records[i].position),
-    )
+    eligible = [
+        i
+        for i, (r, count) in enumerate(zip(records, index.term_counts(), strict=True))
+        if count >= MIN_TERMS and limits.min_words <= len(r.text.split()) <= limits.max_words
+    ]
+    # Best score first; ties go to the earlier article date, then the earlier position.
+    day = {a: _date_key(article).toordinal() for a, article in articles.items()}
+    rank_keys = np.array(
+        [(records[i].position, day[records[i].article_id], -scores[i]) for i in eligible],
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    order = [eligible[k] for k in np.lexsort(rank_keys.T).tolist()]
     chosen: list[int] = []
     for i in order:
         if len(chosen) >= limits.points:
@@ -51,11 +61,6 @@ def select_points(
         points.append((key, Point(text=records[i].text, sources=refs, score=scores[i])))
     points.sort(key=lambda kp: kp[0])
     return tuple(p for _, p in points)
-
-
-def _eligible(text: str, terms: frozenset[str], limits: SelectionLimits) -> bool:
-    words = len(text.split())
-    return limits.min_words <= words <= limits.max_words and len(terms) >= MIN_TERMS
 
 
 def _date_key(article: Article) -> dt.date:

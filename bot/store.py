@@ -114,8 +114,19 @@ class Store:
         async with self._lock:
             yield self._db
 
-    async def add_article(self, article: CleanArticle, now: dt.datetime) -> AddResult:
-        """Store an article and its sentences once; a known content hash is not stored again."""
+    async def add_article(
+        self,
+        article: CleanArticle,
+        now: dt.datetime,
+        terms: Sequence[Sequence[str]] | None = None,
+    ) -> AddResult:
+        """Store an article and its sentences once; a known content hash is not stored again.
+
+        ``terms`` are the sentences' LexRank terms, in sentence order, stored beside them.
+        """
+        sentences = article.sentences
+        if terms is not None and len(terms) != len(sentences):
+            raise ValueError(f"{len(terms)} term lists for {len(sentences)} sentences")
         digest = content_hash(article)
         async with self.write() as db:
             row = await (
@@ -140,14 +151,20 @@ class Store:
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
+            paragraph_numbers = [n for n, p in enumerate(article.paragraphs) for _ in p.sentences]
             rows = [
-                (article_id, position, paragraph_no, sentence)
-                for position, (paragraph_no, sentence) in enumerate(
-                    (n, s) for n, p in enumerate(article.paragraphs) for s in p.sentences
+                (
+                    article_id,
+                    position,
+                    paragraph_numbers[position],
+                    sentence,
+                    None if terms is None else " ".join(terms[position]),
                 )
+                for position, sentence in enumerate(sentences)
             ]
             await db.executemany(
-                "INSERT INTO sentences (article_id, position, paragraph, text) VALUES (?, ?, ?, ?)",
+                "INSERT INTO sentences (article_id, position, paragraph, text, terms)"
+                " VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
         return AddResult(article_id, added=True)
@@ -184,19 +201,28 @@ class Store:
         return [_article(row) for row in rows]
 
     async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
-        """Stored sentences of these articles, by article then position."""
+        """Stored sentences of these articles, by article then position, with stored terms."""
         records: list[SentenceRecord] = []
         for start in range(0, len(article_ids), _SQL_VARIABLES):
             chunk = list(article_ids[start : start + _SQL_VARIABLES])
             marks = ",".join("?" * len(chunk))
             async with self.read() as db:
                 cursor = await db.execute(
-                    "SELECT id, article_id, position, text FROM sentences"
+                    "SELECT id, article_id, position, text, terms FROM sentences"
                     f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
                     chunk,
                 )
                 rows = await cursor.fetchall()
-            records.extend(SentenceRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows)
+            records.extend(
+                SentenceRecord(
+                    int(r[0]),
+                    int(r[1]),
+                    int(r[2]),
+                    str(r[3]),
+                    None if r[4] is None else tuple(str(r[4]).split()),
+                )
+                for r in rows
+            )
         return records
 
     async def count_articles(self) -> int:

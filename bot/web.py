@@ -108,12 +108,13 @@ class WebIngester:
             extract_article, html, origin, url, self.settings.min_article_words
         )
         clean = await asyncio.to_thread(prepare, page.article, self.indexer)
+        terms = await asyncio.to_thread(self.indexer.terms_many, clean.sentences)
         urls = [canonical_url(u) for u in (*aliases, url or "") if u]
         if page.canonical_url and url and _same_host(page.canonical_url, url):
             # Only a same-site canonical link: a page must not claim another site's URL.
             urls.append(canonical_url(page.canonical_url))
         async with self.store_lock:
-            result = await self.store.add_article(clean, self.clock())
+            result = await self.store.add_article(clean, self.clock(), terms)
             await self.ledger.link_urls(result.article_id, urls)
             tags = await self.ledger.tag(result.article_id, self.topics.topics)
         return PageOutcome(result.article_id, result.added, url or origin, tags)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.index import TermIndexer
+from bot.load import article_files, load_file, read_manifest
+from bot.pipeline import prepare
 from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, Settings, load_settings
 
@@ -51,3 +54,10 @@ def keep_root_logging() -> Iterator[None]:
         for handler in saved:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+def seed_sentences(indexer: TermIndexer) -> list[str]:
+    """The seed articles' sentences as ingest splits them, each distinct sentence once."""
+    manifest = read_manifest(SEEDS)
+    articles = [prepare(load_file(p, 2_000_000, manifest), indexer) for p in article_files([SEEDS])]
+    return list(dict.fromkeys(s for a in articles for s in a.sentences))

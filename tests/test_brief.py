@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 
 import pytest
 
+from bot.brief import build_brief
 from bot.dedupe import REDUNDANT, OverlapIndex
 from bot.models import Brief
+from bot.select import SelectionLimits
 from bot.service import Briefbot
 
 # Every piece of noise the seed articles carry, as scraped.
@@ -108,3 +111,21 @@ async def test_points_read_in_date_order_and_brief_states_range(seed_brief: Brie
     assert firsts == sorted(firsts)
     assert seed_brief.date_range is not None
     assert seed_brief.date_range.label() == "Sep 13, 2022 – Dec 30, 2022"
+
+
+async def test_ingest_stores_every_sentences_terms(briefbot: Briefbot) -> None:
+    articles = await briefbot.articles(10)
+    records = await briefbot.store.sentences([a.id for a in articles])
+    assert records
+    assert all(r.terms == briefbot.indexer.terms(r.text) for r in records)
+
+
+async def test_sentences_without_stored_terms_brief_the_same(briefbot: Briefbot) -> None:
+    articles = await briefbot.store.search(briefbot.topics.get("china-russia").fts_query(), 100)
+    records = await briefbot.store.sentences([a.id for a in articles])
+    legacy = [dataclasses.replace(r, terms=None) for r in records]  # stored before terms were
+    limits = SelectionLimits(points=6)
+    stored = build_brief("t", "T", articles, records, briefbot.indexer, limits)
+    tokenized = build_brief("t", "T", articles, legacy, briefbot.indexer, limits)
+    assert stored == tokenized
+    assert len(stored.points) == 6

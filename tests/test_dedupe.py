@@ -7,6 +7,7 @@ import pytest
 from bot.dedupe import REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.index import TermIndexer
 from bot.split import OfflineTokenizer
+from tests.conftest import seed_sentences
 
 # Real sentence pairs from the seed articles.
 SAME = [
@@ -93,3 +94,18 @@ def test_short_sentences_only_match_exactly(indexer: TermIndexer) -> None:
     index = OverlapIndex(indexer.terms_many(["Xi spoke.", "Xi spoke.", "Putin spoke."]))
     assert index.overlap(0, 1) == 1.0
     assert index.overlap(0, 2) == 0.0
+
+
+def test_similar_equals_a_scan_of_every_sentence(indexer: TermIndexer) -> None:
+    sentences = [*seed_sentences(indexer), "Xi spoke.", "Xi spoke.", "spoke Xi", ""]
+    index = OverlapIndex(indexer.terms_many(sentences))
+    for threshold in (SAME_STATEMENT, 0.51, 0.9):
+        for i in range(len(sentences)):
+            scan = [j for j in range(len(sentences)) if j == i or index.overlap(i, j) >= threshold]
+            assert index.similar(i, threshold) == scan
+
+
+def test_similar_refuses_thresholds_the_pair_index_cannot_serve(indexer: TermIndexer) -> None:
+    index = OverlapIndex(indexer.terms_many(CONTEXT))
+    with pytest.raises(ValueError, match=r"above 0\.5"):
+        index.similar(0, 0.5)

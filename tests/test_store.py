@@ -7,6 +7,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.migrations import MIGRATIONS
 from bot.models import ArticleDate, CleanArticle, Paragraph
 from bot.store import Store
@@ -88,3 +90,27 @@ async def test_concurrent_claims_do_not_interleave_transactions(tmp_path: Path) 
         claims = [store.claim_event("slack", f"Ev{n % 5}", FIXED_NOW, keep) for n in range(20)]
         results = await asyncio.gather(*claims)
         assert sum(results) == 5
+
+
+async def test_sentence_terms_round_trip(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        with_terms = await store.add_article(
+            article("China and Russia met. Oh. Trade grew."),
+            FIXED_NOW,
+            [("china", "russia", "met"), (), ("trade", "grew")],
+        )
+        without = await store.add_article(article("The weather was fine."), FIXED_NOW)
+        records = await store.sentences([with_terms.article_id, without.article_id])
+        assert [r.terms for r in records] == [
+            ("china", "russia", "met"),
+            (),
+            ("trade", "grew"),
+            None,
+        ]
+
+
+async def test_terms_must_match_the_sentences(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        with pytest.raises(ValueError, match="1 term lists for 2 sentences"):
+            await store.add_article(article("One thing. Two things."), FIXED_NOW, [("one",)])
+        assert await store.count_articles() == 0

@@ -1,0 +1,328 @@
+"""Benchmark: briefs from the store with the vectorized LexRank, against sumy's LexRankSummarizer.
+
+Run once, from the project folder (needs the ``bench`` extra: ``pip install -e '.[bench]'``):
+
+    .venv/bin/python bench/lexrank.py
+
+For topics of 10, 100, 1,000 and 5,000 real articles (see ``corpora.py``), plus the smallest
+topic of at least 3,000 sentences, it ingests the articles into a fresh store (plain-text
+ingest throughput), briefs them end to end from the store (median of several runs; peak
+traced memory from one extra run), runs sumy's LexRankSummarizer on the same sentences in a
+child process stopped at a time cap, and writes the table into ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import multiprocessing
+import platform
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import corpora  # bench/corpora.py: the script folder is on sys.path
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.utils import get_stop_words
+
+from bot.brief import build_brief
+from bot.index import TermIndexer
+from bot.models import Brief, RawArticle
+from bot.pipeline import RejectedArticle, prepare, store_article
+from bot.select import SelectionLimits
+from bot.split import OfflineTokenizer
+from bot.store import Store
+
+NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+LIMITS = SelectionLimits(points=5)
+# News articles, then the Wikipedia sample cut into pieces, make this many article-sized units.
+ARTICLE_UNITS = 1000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One topic's measurements."""
+
+    label: str
+    articles: int
+    sentences: int
+    ingest_per_second: float
+    brief_seconds: float
+    brief_cpu_seconds: float
+    brief_peak_mb: float
+    sumy_seconds: float | None  # None: not run, or stopped at the cap
+    sumy_cpu_seconds: float | None
+    sumy_note: str  # why there is no sumy time, if there is none
+    same_top: bool | None
+
+
+def topic(
+    size: int, article_units: list[RawArticle], all_units: list[RawArticle]
+) -> list[RawArticle]:
+    """The first ``size`` article-sized units, or paragraph-sized ones past what exists."""
+    units = article_units if size <= len(article_units) else all_units
+    if size > len(units):
+        raise SystemExit(f"only {len(units)} distinct real units for a {size}-article topic")
+    return units[:size]
+
+
+async def ingest(store: Store, articles: Sequence[RawArticle], indexer: TermIndexer) -> float:
+    """Ingest loaded plain-text articles as ``ingest_paths`` does; articles per second."""
+    started = time.perf_counter()
+    for raw in articles:
+        with contextlib.suppress(RejectedArticle):
+            await store_article(raw, store, indexer, NOW)
+    return len(articles) / (time.perf_counter() - started)
+
+
+async def brief_from_store(store: Store, size: int, indexer: TermIndexer) -> Brief:
+    """What ``Briefbot`` does for a topic: its articles, their stored sentences, rank, select."""
+    articles = await store.articles(size)
+    records = await store.sentences([a.id for a in articles])
+    return build_brief("bench", "Bench", articles, records, indexer, LIMITS)
+
+
+def sumy_summary(
+    sentences: Sequence[str], count: int, queue: multiprocessing.Queue[object]
+) -> None:
+    """Stock sumy LexRank (English stemmer and stop words) on the sentences; puts (s, summary)."""
+    tokenizer = OfflineTokenizer()
+    document = ObjectDocumentModel([Paragraph([Sentence(s, tokenizer) for s in sentences])])
+    summarizer = LexRankSummarizer(Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = summarizer(document, count)
+    elapsed = (time.perf_counter() - started, time.process_time() - cpu)
+    queue.put((elapsed, [str(s) for s in summary]))
+
+
+def run_sumy(
+    sentences: Sequence[str], count: int, cap: float
+) -> tuple[tuple[float, float], list[str]] | None:
+    """sumy in a child process, stopped after ``cap`` seconds."""
+    queue: multiprocessing.Queue[object] = multiprocessing.Queue()
+    child = multiprocessing.Process(target=sumy_summary, args=(list(sentences), count, queue))
+    child.start()
+    try:
+        result = queue.get(timeout=cap + 30)  # + the child's own tokenizer start-up
+    except Exception:
+        result = None
+    child.terminate()
+    child.join()
+    if result is None:
+        return None
+    (wall, cpu), summary = result  # type: ignore[misc]
+    return ((wall, cpu), summary) if wall <= cap else None
+
+
+async def measure(
+    label: str,
+    articles: Sequence[RawArticle],
+    indexer: TermIndexer,
+    runs: int,
+    cap: float,
+    sumy_limit: int,
+) -> Row:
+    """Ingest one topic into a fresh store, brief it, and run sumy on the same sentences."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = await Store.open(Path(folder) / "bench.sqlite3")
+        try:
+            rate = await ingest(store, articles, indexer)
+            stored = await store.count_articles()
+            timings, cpu_timings = [], []
+            brief = None
+            for _ in range(runs):
+                started, cpu = time.perf_counter(), time.process_time()
+                brief = await brief_from_store(store, stored, indexer)
+                timings.append(time.perf_counter() - started)
+                cpu_timings.append(time.process_time() - cpu)
+            tracemalloc.start()
+            await brief_from_store(store, stored, indexer)
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            records = await store.sentences([a.id for a in await store.articles(stored)])
+        finally:
+            await store.close()
+    assert brief is not None
+    sentences = list(dict.fromkeys(r.text for r in records))  # sumy keys ratings by text
+    sumy, note = None, f"not started (over {sumy_limit:,} sentences)"
+    if len(records) <= sumy_limit:
+        sumy, note = run_sumy(sentences, LIMITS.points, cap), f"stopped at {cap:g} s"
+    same = None
+    if sumy is not None:
+        same = _top_agrees(sentences, sumy[1], indexer)
+    row = Row(
+        label=label,
+        articles=stored,
+        sentences=len(records),
+        ingest_per_second=rate,
+        brief_seconds=statistics.median(timings),
+        brief_cpu_seconds=statistics.median(cpu_timings),
+        brief_peak_mb=peak,
+        sumy_seconds=None if sumy is None else sumy[0][0],
+        sumy_cpu_seconds=None if sumy is None else sumy[0][1],
+        sumy_note=note,
+        same_top=same,
+    )
+    print(row, flush=True)
+    return row
+
+
+def _top_agrees(sentences: Sequence[str], summary: Sequence[str], indexer: TermIndexer) -> bool:
+    """Whether the project's LexRank picks sumy's top sentences on the same distinct sentences."""
+    from bot.rank import lexrank_scores
+
+    scores = lexrank_scores(indexer.terms_many(sentences))
+    best = sorted(range(len(sentences)), key=lambda i: -scores[i])[: len(summary)]
+    return {sentences[i] for i in best} == set(summary)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    cores = multiprocessing.cpu_count()
+    versions = ", ".join(f"{p} {version(p)}" for p in ("numpy", "scipy", "sumy"))
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {cores} cores; {system}; Python {platform.python_version()}; {versions}"
+
+
+def table(rows: Sequence[Row], cap: float) -> str:
+    """The measurements as a Markdown table."""
+    lines = [
+        "| topic | articles | sentences | brief from store (wall) | brief (CPU) | peak traced"
+        " memory | sumy LexRankSummarizer (wall / CPU) | speed-up (wall / CPU) | same top 5"
+        " | plain-text ingest |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in rows:
+        if r.sumy_seconds is not None and r.sumy_cpu_seconds is not None:
+            sumy = f"{r.sumy_seconds:.2f} s / {r.sumy_cpu_seconds:.2f} s"
+            ratio = (
+                f"{r.sumy_seconds / r.brief_seconds:,.0f}x"
+                f" / {r.sumy_cpu_seconds / r.brief_cpu_seconds:,.0f}x"
+            )
+        else:
+            sumy, ratio = r.sumy_note, "—"
+        same = {None: "—", True: "yes", False: "no"}[r.same_top]
+        lines.append(
+            f"| {r.label} | {r.articles:,} | {r.sentences:,} | {r.brief_seconds * 1000:,.0f} ms"
+            f" | {r.brief_cpu_seconds * 1000:,.0f} ms | {r.brief_peak_mb:,.0f} MB | {sumy}"
+            f" | {ratio} | {same} | {r.ingest_per_second:,.0f} articles/s |"
+        )
+    return "\n".join(lines)
+
+
+def first_with_sentences(
+    units: Sequence[RawArticle], target: int, indexer: TermIndexer
+) -> list[RawArticle]:
+    """The fewest leading units whose kept sentences reach ``target``."""
+    total = 0
+    for count, raw in enumerate(units, start=1):
+        try:
+            total += len(prepare(raw, indexer).sentences)
+        except RejectedArticle:
+            continue
+        if total >= target:
+            return list(units[:count])
+    raise SystemExit(f"the corpus holds fewer than {target} sentences")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure every topic size in one run and write docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    parser.add_argument("--runs", type=int, default=5, help="brief runs per topic (median)")
+    parser.add_argument(
+        "--sumy-cap", type=float, default=180.0, help="wall seconds sumy may take (shared CPUs)"
+    )
+    parser.add_argument(
+        "--sumy-max-sentences",
+        type=int,
+        default=4000,
+        help="don't start sumy above this many sentences (quadratic: ~45 s at 3,000)",
+    )
+    parser.add_argument("--out", type=Path, default=corpora.REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+
+    news = corpora.news_articles()
+    article_units = [*news, *corpora.wiki_pieces(ARTICLE_UNITS - len(news))]
+    all_units = [*news, *corpora.wiki_paragraphs(), *corpora.python_doc_paragraphs()]
+    topics = [(f"{size:,} articles", topic(size, article_units, all_units)) for size in args.sizes]
+    # A few articles more than 3,000 sentences' worth: some are duplicates or all boilerplate.
+    # One indexer for all topics, as in a running bot; this first use warms its caches.
+    indexer = TermIndexer(OfflineTokenizer())
+    three_k = first_with_sentences(article_units, 3050, indexer)
+    topics.insert(2, (f"3,000 sentences ({len(three_k)} articles)", three_k))
+    rows = [
+        asyncio.run(
+            measure(label, articles, indexer, args.runs, args.sumy_cap, args.sumy_max_sentences)
+        )
+        for label, articles in topics
+    ]
+    report = REPORT.format(
+        date=dt.date.today().isoformat(),
+        machine=machine(),
+        table=table(rows, args.sumy_cap),
+        news=len(news),
+        article_units=len(article_units),
+        all_units=len(all_units),
+        wiki_pieces=ARTICLE_UNITS - len(news),
+        runs=args.runs,
+        cap=args.sumy_cap,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(table(rows, args.sumy_cap))
+    print(f"written to {args.out}")
+
+
+REPORT = """# Benchmarks
+
+## LexRank briefs at scale (`bench/lexrank.py`)
+
+Command (once, from the project folder; needs `pip install -e '.[bench]'`):
+
+    .venv/bin/python bench/lexrank.py
+
+Measured {date} on: {machine}. The machine's 2 cores were shared with other work while it ran.
+
+{table}
+
+- **brief from store**: what the bot does for one brief, timed from the open store: read the
+  topic's articles and their stored sentences and terms, LexRank (`bot/rank.py`), then select and
+  collapse near-duplicates (`bot/select.py`, `bot/dedupe.py`); median of {runs} runs.
+- **peak traced memory**: `tracemalloc` peak during one more brief (Python and NumPy/SciPy
+  buffers).
+- **sumy LexRankSummarizer**: stock sumy 0.13 (English stemmer and stop words) on the same
+  sentences, each distinct sentence once (sumy keys ratings by text), in a child process stopped
+  at {cap:g} s; its time includes tokenizing the sentences, which the bot does at ingest.
+  **same top 5**: the project's LexRank picks the same 5 sentences as sumy on those sentences.
+- **ingest (plain text)**: articles per second through clean, split, term indexing and the
+  SQLite store (`prepare` + `Store.add_article`, as `ingest_paths` does after reading a file).
+  Ingest from saved HTML is not measured: the HTML extractor is not on this branch.
+
+Corpus (real text only, no repeated copies; `bench/corpora.py`): {news} news articles (the 5
+seeds, the 100 MultiLing 2011 WikiNews articles from `../shared/eval`, gensim's Lee corpora of
+ABC news articles), then the English Wikipedia sample shipped in gensim's test data, its prose
+cut at paragraph ends into {wiki_pieces} article-sized pieces ({article_units:,} units of
+article size in all). That is all the article-sized real text at hand, so the 5,000 topic is
+the news articles plus one-paragraph articles: every Wikipedia prose paragraph, then
+paragraphs of Python's language reference (`pydoc_data`, shipped with Python) ({all_units:,}
+units). It has 5x the articles but only a little more text than the 1,000 topic.
+"""
+
+
+if __name__ == "__main__":
+    main()
