@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(Exception):
     """Settings that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Scheduled daily digests (``[digests]``)."""
+
+    default_time: dt.time = dt.time(8, 0)
+    default_zone: str = "UTC"
+    catch_up: dt.timedelta = dt.timedelta(hours=6)
+    poll_seconds: float = 30.0
+    empty_policy: Literal["note", "skip"] = "note"
+    claim_timeout: dt.timedelta = dt.timedelta(minutes=15)
+    max_per_channel: int = 25
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class Settings:
     seed_on_first_run: bool
     max_article_bytes: int
     language: str
+    digests: DigestSettings = field(default_factory=DigestSettings)
 
     @property
     def topics_file(self) -> Path:
@@ -61,10 +78,32 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         seed_on_first_run=bool(ingest.get("seed_on_first_run", True)),
         max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
         language=str(ingest.get("language", "english")),
+        digests=_digests(_table(data, "digests", path), path),
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
     return settings
+
+
+def _digests(table: Mapping[str, Any], path: Path) -> DigestSettings:
+    defaults = DigestSettings()
+    try:
+        default_time = parse_time_of_day(str(table.get("default_time", "08:00")))
+        default_zone = parse_zone(str(table.get("default_zone", defaults.default_zone))).key
+    except ScheduleError as exc:
+        raise SettingsError(f"{path}: [digests] {exc}") from exc
+    empty = table.get("empty_policy", defaults.empty_policy)
+    if empty not in ("note", "skip"):
+        raise SettingsError(f"{path}: [digests] empty_policy must be 'note' or 'skip'")
+    return DigestSettings(
+        default_time=default_time,
+        default_zone=default_zone,
+        catch_up=dt.timedelta(minutes=_int(table, "catch_up_minutes", 360, path)),
+        poll_seconds=float(_int(table, "poll_seconds", 30, path)),
+        empty_policy=empty,
+        claim_timeout=dt.timedelta(minutes=_int(table, "claim_timeout_minutes", 15, path)),
+        max_per_channel=_int(table, "max_per_channel", 25, path),
+    )
 
 
 def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
