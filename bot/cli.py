@@ -6,13 +6,15 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.commands import UserError
+from bot.digest import PostRejected, Scheduler
 from bot.render import render_json, render_markdown, render_text
-from bot.service import Briefbot
+from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -41,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
+
+    digests = commands.add_parser(
+        "digests", help="post the channels' scheduled daily digests (runs until stopped)"
+    )
+    digests.add_argument("--once", action="store_true", help="one pass over due digests, then exit")
     return parser
 
 
@@ -71,6 +78,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             return await _brief(bot, args)
         if args.command == "ingest":
             return await _ingest(bot, args.paths)
+        if args.command == "digests":
+            return await _digests(bot, once=args.once)
         if args.command == "topics":
             print(bot.topics_notice().text)
             return EXIT_OK
@@ -95,6 +104,36 @@ async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(_RENDERERS[args.format](brief))
     return EXIT_OK
+
+
+async def _digests(bot: Briefbot, once: bool) -> int:
+    # The command line is the composition root: only here does the core meet the platforms.
+    from adapters.digest_posters import posters_from_env
+
+    try:
+        async with posters_from_env(os.environ) as posters:
+            if not posters:
+                print(
+                    "briefbot: no chat platform configured; set SLACK_BOT_TOKEN and/or"
+                    " DISCORD_TOKEN",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            scheduler = Scheduler(bot, posters, bot.settings.digests)
+            if once:
+                done = await scheduler.run_once(utc_now())
+                counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
+                print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing due")
+                return EXIT_OK
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await scheduler.run_forever(stop)
+            return EXIT_OK
+    except PostRejected as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 async def _ingest(bot: Briefbot, paths: list[Path]) -> int:
