@@ -1,0 +1,138 @@
+"""The Slack and Discord digest posters against fake platform APIs on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord.http
+import pytest
+from aiohttp import web
+
+from adapters.discord_digest import MAX_CONTENT, DiscordDigestPoster
+from adapters.reply_text import reply_markdown
+from adapters.slack_digest import SlackDigestPoster, digest_client
+from bot.commands import BriefReply, Notice
+from bot.digest import PostRejected
+from bot.service import Briefbot
+from tests.fake_slack import fake_slack
+
+NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
+
+
+async def test_slack_poster_posts_text_and_returns_ts(briefbot: Briefbot) -> None:
+    brief = await briefbot.brief("china-russia", 2)
+    async with fake_slack() as slack:
+        poster = SlackDigestPoster(digest_client("xoxb-test-token", slack.base_url))
+        assert await poster.check() == "Test team / briefbot"
+        ts = await poster.post("C1", BriefReply(brief), "bd1-20261124")
+        assert ts == "1780000000.000001"
+        (message,) = slack.messages
+        assert message["channel"] == "C1"
+        assert message["text"] == reply_markdown(BriefReply(brief))
+        assert message["unfurl_links"] is False
+        assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
+
+
+async def test_slack_refusals_are_rejections() -> None:
+    async with fake_slack() as slack:
+        poster = SlackDigestPoster(digest_client("xoxb-test-token", slack.base_url))
+        with pytest.raises(PostRejected, match="channel_not_found"):
+            await poster.post("C_GONE", NOTE, "bd1-20261124")
+        wrong = SlackDigestPoster(digest_client("xoxb-wrong", slack.base_url))
+        with pytest.raises(PostRejected, match="invalid_auth"):
+            await wrong.check()
+        assert slack.messages == []
+
+
+def discord_json(data: dict[str, Any], status: int = 200) -> web.Response:
+    # Discord sends exactly "application/json", and discord.py parses nothing else.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+@dataclass
+class FakeDiscord:
+    """Discord's REST API as far as posting goes, including enforce_nonce de-duplication."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    by_nonce: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+
+    async def me(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bot discord-test-token":
+            return discord_json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return discord_json(
+            {"id": "1", "username": "briefbot", "discriminator": "0", "avatar": None}
+        )
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        if channel == "404":
+            return discord_json({"message": "Unknown Channel", "code": 10003}, status=404)
+        body = await request.json()
+        key = (channel, str(body.get("nonce")))
+        if body.get("enforce_nonce") and key in self.by_nonce:
+            return discord_json(self.by_nonce[key])
+        self.messages.append(body)
+        message = {"id": str(next(self._ids)), "channel_id": channel, **body}
+        self.by_nonce[key] = message
+        return discord_json(message)
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    app = web.Application()
+    app.router.add_get("/api/v10/users/@me", fake.me)
+    app.router.add_post("/api/v10/channels/{channel}/messages", fake.create_message)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    # discord.py has no base-URL option; its Route class holds the API root.
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
+
+
+async def test_discord_poster_sends_a_nonce_and_no_mentions(
+    fake_discord: FakeDiscord, briefbot: Briefbot
+) -> None:
+    poster = await DiscordDigestPoster.connect("discord-test-token")
+    try:
+        reply = BriefReply(await briefbot.brief("china-russia"))
+        first = await poster.post("123456789", reply, "bd7-20261124")
+        again = await poster.post("123456789", reply, "bd7-20261124")  # a re-send after a crash
+        assert first == again == "1000"
+        (message,) = fake_discord.messages
+        assert message["nonce"] == "bd7-20261124" and message["enforce_nonce"] is True
+        assert message["allowed_mentions"] == {"parse": []}
+        assert message["content"] == reply_markdown(reply)
+        assert len(message["content"]) <= MAX_CONTENT
+    finally:
+        await poster.close()
+
+
+async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> None:
+    with pytest.raises(PostRejected, match="refused the token"):
+        await DiscordDigestPoster.connect("wrong-token")
+    poster = await DiscordDigestPoster.connect("discord-test-token")
+    try:
+        with pytest.raises(PostRejected, match="404"):
+            await poster.post("404", NOTE, "bd1-20261124")
+        with pytest.raises(PostRejected, match="not a Discord channel id"):
+            await poster.post("C024BE91L", NOTE, "bd1-20261124")
+        long = Notice(title="x", lines=tuple("line of a long digest" for _ in range(200)))
+        await poster.post("5", long, "bd2-20261124")
+        assert len(fake_discord.messages[-1]["content"]) <= MAX_CONTENT
+        assert fake_discord.messages[-1]["content"].endswith("…")
+    finally:
+        await poster.close()
