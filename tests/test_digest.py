@@ -18,7 +18,7 @@ from bot.digest import PostRejected, Scheduler, idempotency_key
 from bot.models import Conversation
 from bot.schedule import slot_for
 from bot.service import Briefbot
-from bot.settings import DigestSettings, Settings
+from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from bot.subscriptions import DigestStatus
 
 UTC = dt.UTC
@@ -404,3 +404,22 @@ async def test_run_forever_polls_until_stopped(bot: Briefbot, clock: SimClock) -
     await runner.run_forever(stop)
     assert len(poster.posts) == 1 and poster.posts[0].at == utc("2026-06-01 08:00")
     assert set(waits) == {30}
+
+
+def test_digest_settings_from_toml(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text(
+        '[digests]\ndefault_time = "6:45"\ndefault_zone = "Asia/Kolkata"\n'
+        'catch_up_minutes = 90\nempty_policy = "skip"\n'
+    )
+    digests = load_settings({}, tmp_path).digests
+    assert (digests.default_time, digests.default_zone) == (dt.time(6, 45), "Asia/Kolkata")
+    assert digests.catch_up == dt.timedelta(minutes=90) and digests.empty_policy == "skip"
+    for bad, message in (
+        ('default_zone = "Mars/Base"', "IANA"),
+        ('default_time = "25:00"', "HH:MM"),
+        ('empty_policy = "shout"', "'note' or 'skip'"),
+        ("poll_seconds = 0", "positive whole number"),
+    ):
+        (tmp_path / "settings.toml").write_text(f"[digests]\n{bad}\n")
+        with pytest.raises(SettingsError, match=message):
+            load_settings({}, tmp_path)

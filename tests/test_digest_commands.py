@@ -60,6 +60,8 @@ def test_parse_digest_commands(text: str, expected: object) -> None:
         ("subscribe", "which topic to subscribe", "/summary subscribe china-russia"),
         ("unsubscribe", "which topic to unsubscribe", ""),
         ("subscriptions all", "takes no arguments", ""),
+        ("subscribe china-russia 08:00 Europe/Berlin extra", "after the topic", "08:30"),
+        ("subscribe 08:00 china-russia", "after the topic", ""),
     ],
 )
 def test_bad_digest_commands_say_what_to_fix(text: str, message: str, hint: str) -> None:
