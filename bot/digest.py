@@ -186,7 +186,8 @@ class Scheduler:
         if entry is None:
             return None
         if reply is None:
-            log.info("digest %s for %s: %s", subscription.topic, slot.local_date, status)
+            level = logging.WARNING if status is DigestStatus.FAILED else logging.INFO
+            log.log(level, "digest %s: %s %s", idempotency_key(entry), status, detail or "")
             return Delivery(subscription.id, slot.local_date, status)
         return await self._post(subscription, entry, reply)
 
