@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.schedule import (
     ScheduleError,
@@ -90,3 +92,27 @@ def test_bad_times_say_how(text: str) -> None:
 def test_bad_zones_say_how(name: str) -> None:
     with pytest.raises(ScheduleError, match="IANA"):
         parse_zone(name)
+
+
+ZONES = sorted(available_timezones() - {"Factory", "localtime"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    day=st.dates(dt.date(2024, 1, 1), dt.date(2030, 12, 31)),
+    at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+def test_any_zone_any_day_one_slot_on_that_local_date(zone: str, day: dt.date, at: dt.time) -> None:
+    tz = ZoneInfo(zone)
+    slot = slot_for(day, at, tz)
+    local = slot.at.astimezone(tz)
+    assert local.date() == day
+    wall = dt.datetime.combine(day, at)
+    if local.replace(tzinfo=None) != wall:
+        # Only a time skipped by a transition moves, and only forward to the end of the gap.
+        assert local.replace(tzinfo=None) > wall
+        assert (slot.at - dt.timedelta(seconds=1)).astimezone(tz).replace(tzinfo=None) < wall
+    assert slot_on_or_before(slot.at, at, tz) == slot
+    assert next_slot(slot.at - dt.timedelta(seconds=1), at, tz) == slot
+    assert next_slot(slot.at, at, tz).local_date == day + dt.timedelta(days=1)
