@@ -11,12 +11,13 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 
+import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
 
 from adapters.reply_text import reply_markdown
 from bot.commands import Reply
-from bot.digest import PostRejected
+from bot.digest import PostNotSent, PostRejected
 
 MAX_CONTENT = 2000  # Discord's limit on message content, in characters
 
@@ -40,6 +41,9 @@ class DiscordDigestPoster:
         except discord.LoginFailure as exc:
             await http.close()
             raise PostRejected(f"Discord refused the token: {exc}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            await http.close()
+            raise PostNotSent(f"cannot reach the Discord API: {exc}") from exc
         except BaseException:
             await http.close()
             raise
@@ -61,6 +65,8 @@ class DiscordDigestPoster:
         try:
             with params:
                 message = await self._http.send_message(int(channel_id), params=params)
+        except aiohttp.ClientConnectorError as exc:
+            raise PostNotSent(f"cannot reach the Discord API: {exc}") from exc
         except discord.HTTPException as exc:
             if 400 <= exc.status < 500 and exc.status != 408:
                 # Discord answered and did not post (missing access, unknown channel, ...).

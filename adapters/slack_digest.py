@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.reply_text import reply_markdown
 from bot.commands import Reply
-from bot.digest import PostRejected
+from bot.digest import PostNotSent, PostRejected
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -47,6 +48,8 @@ class SlackDigestPoster:
             response = await self._client.auth_test()
         except SlackApiError as exc:
             raise PostRejected(f"Slack refused the token: {exc.response.get('error')}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise PostNotSent(f"cannot reach the Slack Web API: {exc}") from exc
         return f"{response.get('team')} / {response.get('user')}"
 
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
@@ -63,6 +66,8 @@ class SlackDigestPoster:
                     "event_payload": {"key": idempotency_key},
                 },
             )
+        except aiohttp.ClientConnectorError as exc:
+            raise PostNotSent(f"cannot reach the Slack Web API: {exc}") from exc
         except SlackApiError as exc:
             # ok=false: Slack answered and did not post (channel_not_found, not_in_channel, ...).
             raise PostRejected(str(exc.response.get("error"))) from exc

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.commands import UserError
-from bot.digest import PostRejected, Scheduler
+from bot.digest import PostNotSent, PostRejected, Scheduler
 from bot.render import render_json, render_markdown, render_text
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
@@ -131,7 +131,7 @@ async def _digests(bot: Briefbot, once: bool) -> int:
                 loop.add_signal_handler(signum, stop.set)
             await scheduler.run_forever(stop)
             return EXIT_OK
-    except PostRejected as exc:
+    except (PostRejected, PostNotSent) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -8,7 +8,8 @@ Delivery of one slot, in order:
    with status ``sending``; the UNIQUE key means only one process or pass ever gets here;
 4. the reply goes to the platform's ``ChannelPoster`` with an idempotency key derived from the slot;
 5. the outcome is recorded: ``posted`` with the message id, ``failed`` when the platform refused,
-   ``unknown`` when it cannot be known.
+   ``unknown`` when it cannot be known; when the platform could not be reached at all, the claim
+   is deleted so a later pass tries again.
 
 A crash before 3 leaves no trace, so the next pass posts the digest. A crash between 3 and 5 leaves
 a ``sending`` row that is ambiguous: the message may or may not have reached the platform. It is
@@ -29,7 +30,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Literal, Protocol
 
 from bot.commands import BriefReply, Notice, Reply, UserError
 from bot.schedule import Slot, slot_on_or_before
@@ -44,11 +45,15 @@ class PostRejected(Exception):
     """The platform answered that it did not post the message (bad channel, no access...)."""
 
 
+class PostNotSent(Exception):
+    """The message certainly never left (the platform could not be reached): try again later."""
+
+
 class ChannelPoster(Protocol):
     """The port a chat adapter provides: post a reply to a channel, return the message id.
 
-    Raise ``PostRejected`` when the platform certainly did not post; any other exception means
-    the outcome is unknown.
+    Raise ``PostRejected`` when the platform refused the post, ``PostNotSent`` when it was never
+    reached; any other exception means the outcome is unknown.
     """
 
     @property
@@ -61,13 +66,16 @@ class ChannelPoster(Protocol):
         ...
 
 
+RETRY: Final = "retry"  # a Delivery whose claim was released for a later pass
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What one pass did with one slot."""
 
     subscription_id: int
     local_date: dt.date
-    status: DigestStatus
+    status: DigestStatus | Literal["retry"]
     message_id: str | None = None
 
 
@@ -252,6 +260,12 @@ class Scheduler:
         key = idempotency_key(entry)
         try:
             message_id = await poster.post(subscription.channel_id, reply, key)
+        except PostNotSent as exc:
+            # Nothing reached the platform, so the slot is free again for the next pass (while
+            # it is within the catch-up window).
+            log.warning("digest %s not sent (%s); trying again next pass", key, exc)
+            await self.subscriptions.release(entry)
+            return Delivery(entry.subscription_id, entry.local_date, RETRY)
         except PostRejected as exc:
             log.warning("digest %s refused by %s: %s", key, subscription.platform, exc)
             await self.subscriptions.finish(

@@ -217,6 +217,15 @@ class Subscriptions:
             )
             return cursor.rowcount == 1
 
+    async def release(self, entry: DigestEntry) -> bool:
+        """Free a 'sending' slot whose message certainly never left, so it can be claimed again."""
+        async with self._store.write() as db:
+            cursor = await db.execute(
+                "DELETE FROM digest_log WHERE id = ? AND status = 'sending' AND owner = ?",
+                (entry.id, entry.owner),
+            )
+            return cursor.rowcount == 1
+
     async def take_over(self, entry: DigestEntry, owner: str) -> DigestEntry | None:
         """Make ``owner`` responsible for an abandoned 'sending' slot; None if someone else did."""
         async with self._store.write() as db:

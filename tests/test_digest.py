@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands import BriefReply, Notice, Reply
-from bot.digest import PostRejected, Scheduler, idempotency_key
+from bot.digest import RETRY, PostNotSent, PostRejected, Scheduler, idempotency_key
 from bot.models import Conversation
 from bot.schedule import slot_for
 from bot.service import Briefbot
@@ -317,6 +317,21 @@ async def test_refused_and_ambiguous_posts(bot: Briefbot, clock: SimClock) -> No
     subscription = (await bot.subscriptions.for_channel("slack", "C1"))[0]
     entry = await bot.subscriptions.entry(subscription.id, dt.date(2026, 6, 2))
     assert entry is not None and entry.detail == "TimeoutError: read timeout"
+
+
+async def test_unreachable_platform_is_tried_again_next_pass(
+    bot: Briefbot, clock: SimClock
+) -> None:
+    clock.now = utc("2026-06-01 00:00")
+    await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
+    poster = RecordingPoster(clock, failures=[PostNotSent("connection refused")] * 2)
+    runner = scheduler(bot, clock, {"slack": poster})
+    for minute in (0, 1):
+        clock.now = utc("2026-06-01 08:00") + dt.timedelta(minutes=minute)
+        assert [d.status for d in await runner.run_once(clock.now)] == [RETRY]
+    clock.now = utc("2026-06-01 08:02")
+    assert [d.status for d in await runner.run_once(clock.now)] == [DigestStatus.POSTED]
+    assert [p.at for p in poster.posts] == [clock.now]
 
 
 async def test_idempotent_poster_is_asked_again_with_the_same_key(

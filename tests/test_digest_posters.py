@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from adapters.discord_digest import MAX_CONTENT, DiscordDigestPoster
 from adapters.reply_text import reply_markdown
 from adapters.slack_digest import SlackDigestPoster, digest_client
 from bot.commands import BriefReply, Notice
-from bot.digest import PostRejected
+from bot.digest import PostNotSent, PostRejected
 from bot.service import Briefbot
 from tests.fake_slack import fake_slack
 
@@ -53,6 +54,22 @@ def discord_json(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+async def test_unreachable_slack_is_not_sent(unused_port: int) -> None:
+    poster = SlackDigestPoster(digest_client("xoxb-test-token", f"http://127.0.0.1:{unused_port}/"))
+    with pytest.raises(PostNotSent, match="cannot reach the Slack Web API"):
+        await poster.post("C1", NOTE, "bd1-20261124")
+    with pytest.raises(PostNotSent):
+        await poster.check()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -119,6 +136,14 @@ async def test_discord_poster_sends_a_nonce_and_no_mentions(
         assert len(message["content"]) <= MAX_CONTENT
     finally:
         await poster.close()
+
+
+async def test_unreachable_discord_is_not_sent(
+    monkeypatch: pytest.MonkeyPatch, unused_port: int
+) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{unused_port}/api/v10")
+    with pytest.raises(PostNotSent, match="cannot reach the Discord API"):
+        await DiscordDigestPoster.connect("discord-test-token")
 
 
 async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> None:
