@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
 
+    commands.add_parser(
+        "slack",
+        help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
+    )
+    commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
+
     digests = commands.add_parser(
         "digests", help="post the channels' scheduled daily digests (runs until stopped)"
     )
@@ -63,6 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         env["BRIEFBOT_DB"] = str(args.db)
     try:
         settings = load_settings(env, args.config)
+        if args.command == "slack":
+            # Imported here so that the other commands never load slack-bolt.
+            from adapters.slack.run import run_slack
+
+            return asyncio.run(run_slack(settings, env))
+        if args.command == "discord":
+            # Imported here so discord.py loads only for the command that needs it.
+            from adapters.discord.run import run_discord
+
+            return run_discord(settings, env)
         return asyncio.run(_run(args, settings))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)

@@ -41,6 +41,16 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # slack: deliveries of chat-platform events already answered, so a redelivery is ignored.
+    """
+    CREATE TABLE processed_events (
+        platform TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (platform, event_id)
+    );
+    CREATE INDEX processed_events_seen_at ON processed_events (seen_at);
+    """,
     # digests: channel subscriptions to topics, and one claim row per (subscription, local date).
     """
     CREATE TABLE subscriptions (

@@ -38,6 +38,7 @@ from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
 
 Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"
+EVENT_MEMORY = dt.timedelta(days=1)  # longer than any platform keeps redelivering an event
 log = logging.getLogger(__name__)
 
 
@@ -130,6 +131,10 @@ class Briefbot:
         except UserError as exc:
             return Notice(title=exc.message, lines=exc.hints, is_error=True)
         assert_never(command)
+
+    async def claim_event(self, platform: str, event_id: str) -> bool:
+        """True the first time a platform event is seen; False for a redelivery to ignore."""
+        return await self.store.claim_event(platform, event_id, self.clock(), EVENT_MEMORY)
 
     def topics_notice(self) -> Notice:
         """The topic list as a notice."""

@@ -42,7 +42,7 @@ class Store:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
-        # One connection holds one transaction at a time: writers in this process take turns.
+        # One connection serves every task; transactions on it must not interleave.
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -92,7 +92,10 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers."""
+        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers.
+
+        Concurrent callers (chat events arrive in parallel) wait their turn.
+        """
         async with self._write_lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -205,6 +208,25 @@ class Store:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    async def claim_event(
+        self, platform: str, event_id: str, now: dt.datetime, keep: dt.timedelta
+    ) -> bool:
+        """Record a platform event as being answered; False when it was claimed before.
+
+        Claims older than ``keep`` are forgotten in the same transaction, so the table stays
+        small: platforms redeliver within minutes, never days.
+        """
+        async with self.write() as db:
+            await db.execute(
+                "DELETE FROM processed_events WHERE seen_at < ?", ((now - keep).isoformat(),)
+            )
+            cursor = await db.execute(
+                "INSERT INTO processed_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (platform, event_id) DO NOTHING",
+                (platform, event_id, now.isoformat()),
+            )
+            return cursor.rowcount == 1
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""

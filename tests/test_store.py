@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -68,3 +70,21 @@ async def test_meta_round_trip(tmp_path: Path) -> None:
         await store.set_meta("k", "1")
         await store.set_meta("k", "2")
         assert await store.get_meta("k") == "2"
+
+
+async def test_an_event_is_claimed_once_per_platform(tmp_path: Path) -> None:
+    keep = dt.timedelta(days=1)
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        assert await store.claim_event("slack", "Ev1", FIXED_NOW, keep)
+        assert not await store.claim_event("slack", "Ev1", FIXED_NOW, keep)
+        assert await store.claim_event("discord", "Ev1", FIXED_NOW, keep)
+        # A claim older than `keep` is forgotten.
+        assert await store.claim_event("slack", "Ev1", FIXED_NOW + 2 * keep, keep)
+
+
+async def test_concurrent_claims_do_not_interleave_transactions(tmp_path: Path) -> None:
+    keep = dt.timedelta(days=1)
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        claims = [store.claim_event("slack", f"Ev{n % 5}", FIXED_NOW, keep) for n in range(20)]
+        results = await asyncio.gather(*claims)
+        assert sum(results) == 5

@@ -1,0 +1,163 @@
+"""The Discord bot: mentions and the /summary app command in, the core's replies out.
+
+The client only translates: it turns a Discord message or interaction into the shared command text
+for ``Briefbot.handle`` and renders the reply with ``embeds``. Annotations here are evaluated at
+definition time on purpose: discord.py reads the ``/summary`` option types from them, and the
+sentences range comes from the settings.
+"""
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.embeds import DiscordMessage, render_reply
+from bot.commands import Notice, Reply
+from bot.models import Conversation
+from bot.service import Briefbot
+
+PLATFORM = "discord"
+# Mentions never ping, whatever an article or a user typed: no @everyone, roles, users or replies.
+NO_PINGS = discord.AllowedMentions.none()
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+MAX_CHOICE_CHARS = 100
+# What the bot needs in a channel, and nothing more: read it, answer in it and in its threads,
+# with embeds, and see the message it replies to.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+FAILURE = Notice(title="Something went wrong while making that brief; it has been logged.")
+log = logging.getLogger(__name__)
+
+
+class BriefbotClient(discord.Client):
+    """A discord.py client answering "@briefbot summary …" mentions and ``/summary``."""
+
+    def __init__(self, briefbot: Briefbot, *, intents: discord.Intents, **options: Any) -> None:
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
+        self.briefbot = briefbot
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(summary_command(briefbot))
+
+    async def setup_hook(self) -> None:
+        """Register ``/summary`` with Discord once per process (on_ready may fire many times)."""
+        synced = await self.tree.sync()
+        log.info("synced application commands: %s", ", ".join(c.name for c in synced))
+        if self.application_id is not None:
+            log.info("invite the bot with %s", invite_url(self.application_id))
+
+    async def on_ready(self) -> None:
+        """Log the connection; set-up lives in setup_hook because this fires on every resume."""
+        log.info("connected to Discord as %s", self.user)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer a DM, or a message that starts by mentioning the bot; ignore bots, webhooks and
+        itself."""
+        me = self.user
+        if me is None or message.author.bot or message.webhook_id or message.author.id == me.id:
+            return
+        if isinstance(message.channel, discord.DMChannel):
+            text: str | None = message.content  # a DM is addressed to the bot as it is
+        else:
+            text = mention_command(message.content, me.id)
+        if text is None:
+            return
+        conversation = Conversation(
+            platform=PLATFORM, channel_id=str(message.channel.id), user_id=str(message.author.id)
+        )
+        async with message.channel.typing():
+            reply = await answer(self.briefbot, text, conversation)
+        for part in render_reply(reply):
+            await message.reply(
+                content=part.content,
+                embeds=list(part.embeds),
+                mention_author=False,
+                allowed_mentions=NO_PINGS,
+            )
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with the minimal permissions and /summary."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def mention_command(content: str, bot_id: int) -> str | None:
+    """The command text after a leading mention of the bot, or None when the message does not
+    start with one (a reply that merely pings the bot is not a command)."""
+    match = re.match(rf"\s*<@!?{bot_id}>(.*)", content, re.DOTALL)
+    return match.group(1).strip() if match else None
+
+
+async def answer(briefbot: Briefbot, text: str, conversation: Conversation) -> Reply:
+    """The core's reply, or a short failure notice when the core itself fails unexpectedly."""
+    try:
+        return await briefbot.handle(text, conversation)
+    except Exception:
+        # The user must hear back rather than face silence; the trace goes to the log.
+        log.exception("briefing %r failed", text)
+        return FAILURE
+
+
+def summary_command(briefbot: Briefbot) -> app_commands.Command[Any, ..., None]:
+    """The ``/summary topic:<text> sentences:<n>`` app command, with topic autocomplete."""
+    max_points = briefbot.settings.max_points
+
+    @app_commands.command(name="summary", description="A short multi-source brief of the news")
+    @app_commands.describe(
+        topic="A topic name (suggested as you type), a few keywords, 'topics' or 'help'",
+        sentences=f"How many points (1 to {max_points})",
+    )
+    async def summary(
+        interaction: discord.Interaction,
+        topic: str,
+        sentences: app_commands.Range[int, 1, max_points] | None = None,
+    ) -> None:
+        # Discord waits only 3 s for a response and a brief can take longer: defer first.
+        await interaction.response.defer(thinking=True)
+        text = topic if sentences is None else f"{topic} --sentences {sentences}"
+        conversation = Conversation(
+            platform=PLATFORM,
+            channel_id=str(interaction.channel_id),
+            user_id=str(interaction.user.id),
+        )
+        for part in render_reply(await answer(briefbot, text, conversation)):
+            await _follow_up(interaction, part)
+
+    @summary.autocomplete("topic")
+    async def complete_topic(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return topic_choices(briefbot, current)
+
+    return summary
+
+
+def topic_choices(briefbot: Briefbot, current: str) -> list[app_commands.Choice[str]]:
+    """Topics whose slug or title contains what the user typed, then the closest slugs."""
+    catalog = briefbot.topics
+    typed = current.strip().lower()
+    slugs = [t.slug for t in catalog.topics if typed in f"{t.slug} {t.title.lower()}"]
+    slugs += [s for s in catalog.suggest(typed) if s not in slugs]
+    choices = []
+    for slug in slugs[:MAX_CHOICES]:
+        topic = catalog.get(slug)
+        label = f"{slug} · {topic.title}" if topic and topic.title != slug else slug
+        choices.append(app_commands.Choice(name=label[:MAX_CHOICE_CHARS], value=slug))
+    return choices
+
+
+async def _follow_up(interaction: discord.Interaction, part: DiscordMessage) -> None:
+    if part.content is not None:
+        await interaction.followup.send(
+            content=part.content, embeds=list(part.embeds), allowed_mentions=NO_PINGS
+        )
+    else:
+        await interaction.followup.send(embeds=list(part.embeds), allowed_mentions=NO_PINGS)

@@ -1,0 +1,201 @@
+"""The Slack app: ``/summary`` and @-mentions in, the core's replies out as Block Kit messages.
+
+Slack wants every request acknowledged within 3 seconds. With ``process_before_response=False``
+(right for a long-running process; lazy listeners exist for FaaS, where the process may freeze
+after answering) Bolt runs each listener in its own task and sends the HTTP response, or the
+Socket Mode acknowledgement, as soon as the listener calls ``ack()``. The slash command listener
+therefore acks first and builds the brief afterwards, posting it to the command's
+``response_url``; events are acknowledged by Bolt before their listener starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.blocks import SlackMessage, reply_message
+from adapters.slack.settings import SlackSettings
+from bot.commands import BriefCommand, BriefReply, Notice, Reply, UserError, parse_command
+from bot.models import Conversation
+from bot.service import Briefbot
+
+PLATFORM = "slack"
+COMMAND = "/summary"
+EVENTS_PATH = "/slack/events"
+WORKING = "Working on it…"
+RATE_LIMIT_RETRIES = 2
+FAILED = Notice(
+    title="Sorry, that brief could not be made because of a fault on our side.",
+    lines=("It has been logged; please try again in a little while.",),
+    is_error=True,
+)
+_LEADING_MENTIONS = re.compile(r"^(?:\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+")
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+log = logging.getLogger(__name__)
+
+
+def slack_web_client(settings: SlackSettings) -> AsyncWebClient:
+    """The Web API client for ``SLACK_API_URL``; a 429 is retried after its ``Retry-After``."""
+    return AsyncWebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+def build_app(bot: Briefbot, client: AsyncWebClient, settings: SlackSettings) -> AsyncApp:
+    """A Bolt app answering ``/summary`` and app mentions from ``bot``, posting via ``client``."""
+    app = AsyncApp(
+        name="briefbot",
+        client=client,
+        # Socket Mode requests are not signed (the WebSocket is authenticated instead).
+        signing_secret=settings.signing_secret or "",
+        process_before_response=False,
+    )
+    listeners = SlackListeners(bot, client.retry_handlers)
+    app.middleware(listeners.skip_redelivered_events)
+    app.command(COMMAND)(listeners.on_summary)
+    app.event("app_mention")(listeners.on_mention)
+    return app
+
+
+class SlackListeners:
+    """Translate Slack payloads into core commands and core replies into Slack messages."""
+
+    def __init__(self, bot: Briefbot, retry_handlers: list[AsyncRetryHandler]) -> None:
+        self.bot = bot
+        self.retry_handlers = retry_handlers
+
+    async def skip_redelivered_events(
+        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Acknowledge, and otherwise ignore, an Events API delivery that was claimed before.
+
+        Slack redelivers an event (``X-Slack-Retry-Num``) when an answer was slow or lost; the
+        claim is stored, so a redelivery is ignored even across restarts and processes.
+        """
+        event_id = body.get("event_id")
+        redelivered = (
+            body.get("type") == "event_callback"
+            and isinstance(event_id, str)
+            and not await self.bot.claim_event(PLATFORM, event_id)
+        )
+        if redelivered:
+            log.info("ignoring redelivered event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next_()
+        return None
+
+    async def on_summary(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        """``/summary …``: help, topics and mistakes at once; a brief after the ack."""
+        text = str(command.get("text", ""))
+        conversation = Conversation(
+            platform=PLATFORM,
+            channel_id=str(command.get("channel_id", "")),
+            user_id=str(command.get("user_id", "")),
+        )
+        if not _asks_for_a_brief(text, self.bot.settings.max_points):
+            # Help, the topic list and parse errors need no brief, so they fit in the ack.
+            message = reply_message(await self.bot.handle(text, conversation))
+            await ack(text=message.text, blocks=message.blocks_json(), response_type="ephemeral")
+            return
+        await ack(text=WORKING, response_type="ephemeral")
+        reply = await self._answer(text, conversation)
+        visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
+        await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
+
+    async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        """``@briefbot summary china-russia``: the reply goes into the mention's thread."""
+        channel = str(event.get("channel", ""))
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        conversation = Conversation(
+            platform=PLATFORM,
+            channel_id=channel,
+            user_id=str(event.get("user", "")),
+            thread_id=thread or None,
+        )
+        text = _LEADING_MENTIONS.sub("", str(event.get("text", ""))).strip()
+        message = reply_message(await self._answer(text, conversation))
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread or None,
+            text=message.text,
+            blocks=message.blocks_json(),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    async def _answer(self, text: str, conversation: Conversation) -> Reply:
+        try:
+            return await self.bot.handle(text, conversation)
+        except Exception:
+            # The ack has gone; the user must still hear that the brief is not coming.
+            log.exception("briefing failed in %s", conversation.channel_id)
+            return FAILED
+
+    async def _respond(self, response_url: str, message: SlackMessage, response_type: str) -> None:
+        webhook = AsyncWebhookClient(url=response_url, retry_handlers=self.retry_handlers)
+        response = await webhook.send(
+            text=message.text,
+            blocks=message.blocks_json(),
+            response_type=response_type,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        if response.status_code != 200:
+            log.warning(
+                "response_url refused the reply: %d %s", response.status_code, response.body[:200]
+            )
+
+
+def _asks_for_a_brief(text: str, max_points: int) -> bool:
+    try:
+        return isinstance(parse_command(text, max_points), BriefCommand)
+    except UserError:
+        return False
+
+
+def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+    """An aiohttp app serving Slack's HTTP requests at ``path``.
+
+    Bolt verifies the signature and the 5-minute timestamp window (401 otherwise). Requests Bolt
+    would fail on before that check are refused here: a timestamp that is not a number, a
+    signature that is not ``v0=<hex>`` (401), and a body that does not parse (400).
+    """
+
+    async def handle(request: web.Request) -> web.Response:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp):
+            return web.json_response({"error": "malformed request timestamp"}, status=400)
+        signature = request.headers.get("X-Slack-Signature")
+        if signature is not None and not _SIGNATURE.fullmatch(signature):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:
+            # Bolt parses the body before verifying it, so this may be anyone's garbage.
+            log.info("refused a request whose body does not parse")
+            return web.json_response({"error": "malformed request body"}, status=400)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    app = web.Application()
+    app.router.add_post(path, handle)
+    return app

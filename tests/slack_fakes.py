@@ -1,0 +1,173 @@
+"""A fake Slack on loopback: the Web API and response_url endpoints, recording what they receive.
+
+Also a client that sends the bot real-format, correctly signed requests, as Slack does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from slack_sdk.signature import SignatureVerifier
+
+DATA = Path(__file__).parent / "data" / "slack"
+BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+APP_TOKEN = "xapp-1-A123ABC456-1234567890-abcdef"
+HANG_GUARD_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the fake Slack received, and the status it answered with."""
+
+    path: str
+    authorization: str | None
+    body: dict[str, Any]
+    status: int
+
+
+@dataclass
+class FakeSlack:
+    """Slack's Web API under ``/api/`` and response URLs under ``/respond/``."""
+
+    received: list[Received] = field(default_factory=list)
+    # Socket Mode: envelopes to send after "hello", and the acknowledgements that came back.
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    # Answer this many of the next calls to a path with 429 and this Retry-After.
+    throttle: dict[str, int] = field(default_factory=dict)
+    retry_after: str = "0"
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _server: TestServer | None = None
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/respond/{name}", self._handle)
+        app.router.add_get("/socket", self._socket)
+        self._server = TestServer(app, host="127.0.0.1", port=0)
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            await self._server.close()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path on the fake."""
+        assert self._server is not None
+        return str(self._server.make_url(path))
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL is set to."""
+        return self.url("/api/")
+
+    def delivered(self, path: str) -> list[Received]:
+        """Requests to a path that were accepted (not rate limited)."""
+        return [r for r in self.received if r.path == path and r.status == 200]
+
+    async def wait_for(self, ready: Callable[[FakeSlack], bool]) -> None:
+        """Wait until ``ready`` holds for what was received (the time limit only guards hangs)."""
+        async with asyncio.timeout(HANG_GUARD_SECONDS), self._changed:
+            await self._changed.wait_for(lambda: ready(self))
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            body = json.loads(raw) if raw else {}
+        else:
+            body = dict(parse_qsl(raw))
+        path = request.path
+        status, answer = 200, self._answer(path, request.headers.get("Authorization"))
+        headers: dict[str, str] = {}
+        if self.throttle.get(path, 0) > 0:
+            self.throttle[path] -= 1
+            status, answer = 429, {"ok": False, "error": "ratelimited"}
+            headers["Retry-After"] = self.retry_after
+        async with self._changed:
+            self.received.append(Received(path, request.headers.get("Authorization"), body, status))
+            self._changed.notify_all()
+        if path.startswith("/respond/"):
+            return web.Response(status=status, text="ok" if status == 200 else "", headers=headers)
+        return web.json_response(answer, status=status, headers=headers)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode's WebSocket: hello, the queued envelopes, then record what comes back."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A123ABC456"}}
+        )
+        for envelope in self.envelopes:
+            await socket.send_json(envelope)
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                async with self._changed:
+                    self.acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return socket
+
+    def _answer(self, path: str, authorization: str | None) -> dict[str, Any]:
+        if path.startswith("/respond/"):
+            return {}
+        if path == "/api/apps.connections.open" and authorization == f"Bearer {APP_TOKEN}":
+            return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
+        if authorization != f"Bearer {BOT_TOKEN}":
+            return {"ok": False, "error": "invalid_auth"}
+        if path == "/api/auth.test":
+            answer: dict[str, Any] = json.loads((DATA / "auth_test.json").read_text())
+            return answer
+        if path == "/api/chat.postMessage":
+            return {"ok": True, "channel": "C123ABC456", "ts": "1515449523.000100"}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def slash_command_body(text: str, response_url: str) -> str:
+    """The saved slash-command request with another text and response URL, url-encoded."""
+    fields = dict(parse_qsl((DATA / "slash_command.txt").read_text()))
+    fields.update(text=text, response_url=response_url)
+    return urlencode(fields)
+
+
+def mention_body(text: str, event_id: str, ts: str = "1515449522.000016") -> str:
+    """The saved app_mention event with another text, event id and timestamp, as JSON."""
+    body: dict[str, Any] = json.loads((DATA / "app_mention.json").read_text())
+    body["event_id"] = event_id
+    body["event"].update(text=text, ts=ts, event_ts=ts.replace(".", ""))
+    return json.dumps(body)
+
+
+def signed_headers(
+    body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
+    """The X-Slack-* headers Slack sends with a body, signed with the app's signing secret."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: str,
+    content_type: str,
+    headers: dict[str, str],
+) -> tuple[int, str]:
+    """POST a body as Slack would; return the status and response text."""
+    async with session.post(
+        url, data=body.encode(), headers={"Content-Type": content_type, **headers}
+    ) as response:
+        return response.status, await response.text()
