@@ -1,25 +1,26 @@
 """Post digests to Discord channels over the REST API (discord.py's HTTP client): translation only.
 
-Each post carries the slot's key as its ``nonce`` with ``enforce_nonce``, so Discord drops a
-repeated POST of the same digest for a few minutes: discord.py's own retries after 5xx answers and
-the scheduler's re-send after an interrupted post cannot make a second message.
+Each message carries the slot's key as its ``nonce`` with ``enforce_nonce`` (a brief split over
+several messages: key, key-1, key-2...), so Discord drops a repeated POST of the same digest for a
+few minutes: discord.py's own retries after 5xx answers and the scheduler's re-send after an
+interrupted post cannot make a second message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 
 import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
+from discord.utils import MISSING
 
-from adapters.reply_text import reply_markdown
+from adapters.discord.embeds import DiscordMessage, render_reply
 from bot.commands import Reply
 from bot.digest import PostNotSent, PostRejected
 
-MAX_CONTENT = 2000  # Discord's limit on message content, in characters
+NO_PINGS = discord.AllowedMentions.none()
 
 
 class DiscordDigestPoster:
@@ -28,9 +29,8 @@ class DiscordDigestPoster:
     # Discord checks enforce_nonce "in the past few minutes"; stay well inside that.
     idempotency_window = dt.timedelta(minutes=2)
 
-    def __init__(self, http: HTTPClient, render: Callable[[Reply], str] = reply_markdown) -> None:
+    def __init__(self, http: HTTPClient) -> None:
         self._http = http
-        self._render = render
 
     @classmethod
     async def connect(cls, token: str) -> DiscordDigestPoster:
@@ -54,17 +54,28 @@ class DiscordDigestPoster:
         await self._http.close()
 
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
-        """Post to the channel with the key as nonce; return the message id."""
+        """Post as the Discord adapter renders replies, each message with its nonce; return the
+        first message's id."""
         if not channel_id.isdecimal():
             raise PostRejected(f"'{channel_id}' is not a Discord channel id")
+        ids = [
+            await self._send(
+                int(channel_id), part, idempotency_key if n == 0 else f"{idempotency_key}-{n}"
+            )
+            for n, part in enumerate(render_reply(reply))
+        ]
+        return ids[0]
+
+    async def _send(self, channel_id: int, part: DiscordMessage, nonce: str) -> str:
         params = handle_message_parameters(
-            content=_fit(self._render(reply)),
-            nonce=idempotency_key,
-            allowed_mentions=discord.AllowedMentions.none(),
+            content=MISSING if part.content is None else part.content,
+            embeds=list(part.embeds),
+            nonce=nonce,
+            allowed_mentions=NO_PINGS,
         )
         try:
             with params:
-                message = await self._http.send_message(int(channel_id), params=params)
+                message = await self._http.send_message(channel_id, params=params)
         except aiohttp.ClientConnectorError as exc:
             raise PostNotSent(f"cannot reach the Discord API: {exc}") from exc
         except discord.HTTPException as exc:
@@ -73,10 +84,3 @@ class DiscordDigestPoster:
                 raise PostRejected(f"{exc.status} {exc.text}") from exc
             raise
         return str(message["id"])
-
-
-def _fit(text: str) -> str:
-    if len(text) <= MAX_CONTENT:
-        return text
-    cut = text.rfind("\n", 0, MAX_CONTENT - 1)
-    return text[: cut if cut > 0 else MAX_CONTENT - 1] + "…"

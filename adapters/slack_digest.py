@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.reply_text import reply_markdown
+from adapters.slack.blocks import reply_message
 from bot.commands import Reply
 from bot.digest import PostNotSent, PostRejected
 
@@ -36,11 +35,8 @@ class SlackDigestPoster:
 
     idempotency_window = dt.timedelta(0)
 
-    def __init__(
-        self, client: AsyncWebClient, render: Callable[[Reply], str] = reply_markdown
-    ) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
-        self._render = render
 
     async def check(self) -> str:
         """Verify the token with ``auth.test``; return 'team / bot user' for the log."""
@@ -53,11 +49,13 @@ class SlackDigestPoster:
         return f"{response.get('team')} / {response.get('user')}"
 
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
-        """Post to the channel; return the message ``ts``."""
+        """Post to the channel as the Slack adapter renders replies; return the message ``ts``."""
+        message = reply_message(reply)
         try:
             response = await self._client.chat_postMessage(
                 channel=channel_id,
-                text=self._render(reply),
+                text=message.text,
+                blocks=message.blocks_json(),
                 unfurl_links=False,
                 unfurl_media=False,
                 # Lets a person find the message for an 'unknown' digest in the channel history.

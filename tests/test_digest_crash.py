@@ -112,7 +112,7 @@ async def crash_and_restart(settings: Settings, scenario: Scenario) -> None:
             assert message_id == "1780000000.000001"
             assert slack.messages[0]["channel"] == "C1"
             assert slack.messages[0]["text"].startswith(
-                "## Daily digest of China–Russia relations: 5 new articles from 5 sources"
+                "Daily digest of China–Russia relations: 5 new articles from 5 sources"
             )
         else:
             assert "may or may not have been posted; not re-posting" in err, scenario

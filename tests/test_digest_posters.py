@@ -13,8 +13,9 @@ import discord.http
 import pytest
 from aiohttp import web
 
-from adapters.discord_digest import MAX_CONTENT, DiscordDigestPoster
-from adapters.reply_text import reply_markdown
+from adapters.discord.embeds import render_reply
+from adapters.discord_digest import DiscordDigestPoster
+from adapters.slack.blocks import reply_message
 from adapters.slack_digest import SlackDigestPoster, digest_client
 from bot.commands import BriefReply, Notice
 from bot.digest import PostNotSent, PostRejected
@@ -33,7 +34,8 @@ async def test_slack_poster_posts_text_and_returns_ts(briefbot: Briefbot) -> Non
         assert ts == "1780000000.000001"
         (message,) = slack.messages
         assert message["channel"] == "C1"
-        assert message["text"] == reply_markdown(BriefReply(brief))
+        rendered = reply_message(BriefReply(brief))
+        assert (message["text"], message["blocks"]) == (rendered.text, rendered.blocks_json())
         assert message["unfurl_links"] is False
         assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
 
@@ -132,8 +134,8 @@ async def test_discord_poster_sends_a_nonce_and_no_mentions(
         (message,) = fake_discord.messages
         assert message["nonce"] == "bd7-20261124" and message["enforce_nonce"] is True
         assert message["allowed_mentions"] == {"parse": []}
-        assert message["content"] == reply_markdown(reply)
-        assert len(message["content"]) <= MAX_CONTENT
+        (rendered,) = render_reply(reply)
+        assert message["embeds"] == [e.to_dict() for e in rendered.embeds]
     finally:
         await poster.close()
 
@@ -155,9 +157,13 @@ async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> Non
             await poster.post("404", NOTE, "bd1-20261124")
         with pytest.raises(PostRejected, match="not a Discord channel id"):
             await poster.post("C024BE91L", NOTE, "bd1-20261124")
-        long = Notice(title="x", lines=tuple("line of a long digest" for _ in range(200)))
+        # A reply rendered as several messages: one nonce each, all de-duplicated on a re-send.
+        long = Notice(title="x", lines=tuple(f"line {n} of a long digest" for n in range(200)))
+        first = await poster.post("5", long, "bd2-20261124")
         await poster.post("5", long, "bd2-20261124")
-        assert len(fake_discord.messages[-1]["content"]) <= MAX_CONTENT
-        assert fake_discord.messages[-1]["content"].endswith("…")
+        nonces = [m["nonce"] for m in fake_discord.messages]
+        assert nonces == ["bd2-20261124", "bd2-20261124-1", "bd2-20261124-2"]
+        assert first == "1000"
+        assert all(len(m["content"]) <= 2000 for m in fake_discord.messages)
     finally:
         await poster.close()
