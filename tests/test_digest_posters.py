@@ -13,6 +13,7 @@ import discord.http
 import pytest
 from aiohttp import web
 
+from adapters.digest_posters import posters_from_env
 from adapters.discord.embeds import render_reply
 from adapters.discord_digest import DiscordDigestPoster
 from adapters.slack.blocks import reply_message
@@ -167,3 +168,19 @@ async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> Non
         assert all(len(m["content"]) <= 2000 for m in fake_discord.messages)
     finally:
         await poster.close()
+
+
+async def test_posters_from_env_check_each_token(fake_discord: FakeDiscord) -> None:
+    async with fake_slack() as slack:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_API_URL": slack.base_url,
+            "DISCORD_TOKEN": "discord-test-token",
+        }
+        async with posters_from_env(env) as posters:
+            assert sorted(posters) == ["discord", "slack"]
+        async with posters_from_env({}) as none:
+            assert none == {}
+        with pytest.raises(PostRejected, match="invalid_auth"):
+            async with posters_from_env({**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
+                pass
