@@ -20,21 +20,59 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 from bot.models import Conversation
 from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store import Store
 from bot.subscriptions import DigestStatus, Subscriptions
-from tests.fake_slack import FakeSlack, fake_slack
+from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 
-async def run_digests(db: Path, slack: FakeSlack) -> tuple[int, str, str]:
+@dataclasses.dataclass
+class KillingSlack(FakeSlack):
+    """The Slack adapter's fake Slack, which also SIGKILLs its client at one Web API method,
+    after recording the call (Slack posted, the client never heard back) or before (the request
+    never reached Slack)."""
+
+    kill_on: str | None = None
+    record_before_kill: bool = True
+    client_pid: int | None = None
+    pid_known: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def watch(self, pid: int) -> None:
+        """The client process to kill."""
+        self.client_pid = pid
+        self.pid_known.set()
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat.postMessage calls Slack accepted."""
+        return [r.body for r in self.delivered("/api/chat.postMessage")]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self.kill_on is None or request.path != f"/api/{self.kill_on}":
+            return await super()._handle(request)
+        self.kill_on = None
+        if self.record_before_kill:
+            answer = await super()._handle(request)
+        else:
+            answer = web.Response(status=503)
+        await self.pid_known.wait()
+        assert self.client_pid is not None
+        os.kill(self.client_pid, signal.SIGKILL)
+        return answer
+
+
+async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
     """One `briefbot digests --once` process; returns (exit code, stdout, stderr)."""
     env = {
         **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_API_URL": slack.base_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
     }
     env.pop("DISCORD_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
@@ -96,8 +134,9 @@ SEED_ONCE = "seeded.sqlite3"
 
 async def crash_and_restart(settings: Settings, scenario: Scenario) -> None:
     await subscribe_due_now(settings)
-    async with fake_slack() as slack:
-        slack.kill_on, slack.record_before_kill = scenario.kill_on, scenario.recorded
+    slack = KillingSlack(kill_on=scenario.kill_on, record_before_kill=scenario.recorded)
+    await slack.start()
+    try:
         code, _, _ = await run_digests(settings.store_path, slack)
         assert code == -signal.SIGKILL, scenario
         assert len(slack.messages) == (1 if scenario.recorded else 0), scenario
@@ -109,13 +148,15 @@ async def crash_and_restart(settings: Settings, scenario: Scenario) -> None:
         assert logged is scenario.status, scenario
         assert out.strip() == f"1 {scenario.status}", scenario
         if scenario.status is DigestStatus.POSTED:
-            assert message_id == "1780000000.000001"
+            assert message_id == "1515449523.000100"
             assert slack.messages[0]["channel"] == "C1"
             assert slack.messages[0]["text"].startswith(
                 "Daily digest of China–Russia relations: 5 new articles from 5 sources"
             )
         else:
             assert "may or may not have been posted; not re-posting" in err, scenario
+    finally:
+        await slack.close()
 
 
 async def test_sigkill_then_restart_never_posts_twice(settings: Settings, tmp_path: Path) -> None:

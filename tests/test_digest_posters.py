@@ -21,42 +21,42 @@ from adapters.slack_digest import SlackDigestPoster, digest_client
 from bot.commands import BriefReply, Notice
 from bot.digest import PostNotSent, PostRejected
 from bot.service import Briefbot
-from tests.fake_slack import fake_slack
+from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
 
 
-async def test_slack_poster_posts_text_and_returns_ts(briefbot: Briefbot) -> None:
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.close()
+
+
+async def test_slack_poster_posts_blocks_and_returns_ts(
+    briefbot: Briefbot, slack: FakeSlack
+) -> None:
     brief = await briefbot.brief("china-russia", 2)
-    async with fake_slack() as slack:
-        poster = SlackDigestPoster(digest_client("xoxb-test-token", slack.base_url))
-        assert await poster.check() == "Test team / briefbot"
-        ts = await poster.post("C1", BriefReply(brief), "bd1-20261124")
-        assert ts == "1780000000.000001"
-        (message,) = slack.messages
-        assert message["channel"] == "C1"
-        rendered = reply_message(BriefReply(brief))
-        assert (message["text"], message["blocks"]) == (rendered.text, rendered.blocks_json())
-        assert message["unfurl_links"] is False
-        assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
+    poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
+    assert await poster.check() == "Subarachnoid Workspace / grace"
+    assert await poster.post("C1", BriefReply(brief), "bd1-20261124") == "1515449523.000100"
+    (message,) = [r.body for r in slack.delivered("/api/chat.postMessage")]
+    assert message["channel"] == "C1"
+    rendered = reply_message(BriefReply(brief))
+    assert (message["text"], message["blocks"]) == (rendered.text, rendered.blocks_json())
+    assert message["unfurl_links"] is False
+    assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
 
 
-async def test_slack_refusals_are_rejections() -> None:
-    async with fake_slack() as slack:
-        poster = SlackDigestPoster(digest_client("xoxb-test-token", slack.base_url))
-        with pytest.raises(PostRejected, match="channel_not_found"):
-            await poster.post("C_GONE", NOTE, "bd1-20261124")
-        wrong = SlackDigestPoster(digest_client("xoxb-wrong", slack.base_url))
-        with pytest.raises(PostRejected, match="invalid_auth"):
-            await wrong.check()
-        assert slack.messages == []
-
-
-def discord_json(data: dict[str, Any], status: int = 200) -> web.Response:
-    # Discord sends exactly "application/json", and discord.py parses nothing else.
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
-    )
+async def test_slack_refusals_are_rejections(slack: FakeSlack) -> None:
+    wrong = SlackDigestPoster(digest_client("xoxb-revoked", slack.api_url))
+    with pytest.raises(PostRejected, match="invalid_auth"):
+        await wrong.post("C1", NOTE, "bd1-20261124")
+    with pytest.raises(PostRejected, match="Slack refused the token: invalid_auth"):
+        await wrong.check()
 
 
 async def test_unreachable_slack_is_not_sent(unused_port: int) -> None:
@@ -73,6 +73,13 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def discord_json(data: dict[str, Any], status: int = 200) -> web.Response:
+    # Discord sends exactly "application/json", and discord.py parses nothing else.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 @dataclass
@@ -170,17 +177,18 @@ async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> Non
         await poster.close()
 
 
-async def test_posters_from_env_check_each_token(fake_discord: FakeDiscord) -> None:
-    async with fake_slack() as slack:
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_API_URL": slack.base_url,
-            "DISCORD_TOKEN": "discord-test-token",
-        }
-        async with posters_from_env(env) as posters:
-            assert sorted(posters) == ["discord", "slack"]
-        async with posters_from_env({}) as none:
-            assert none == {}
-        with pytest.raises(PostRejected, match="invalid_auth"):
-            async with posters_from_env({**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
-                pass
+async def test_posters_from_env_check_each_token(
+    fake_discord: FakeDiscord, slack: FakeSlack
+) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "DISCORD_TOKEN": "discord-test-token",
+    }
+    async with posters_from_env(env) as posters:
+        assert sorted(posters) == ["discord", "slack"]
+    async with posters_from_env({}) as none:
+        assert none == {}
+    with pytest.raises(PostRejected, match="invalid_auth"):
+        async with posters_from_env({**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
+            pass
