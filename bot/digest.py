@@ -207,7 +207,7 @@ class Scheduler:
         now: dt.datetime,
     ) -> Reply | None:
         """The digest to post: a brief of what is new, a one-line note, or None to skip."""
-        _, title, _ = self.briefbot.resolve(subscription.topic)
+        title = self.briefbot.resolve(subscription.topic).title
         brief = await self.briefbot.brief_since(subscription.topic, since)
         when = "" if previous is None else f" since {_since_label(previous, now, subscription)}"
         if brief is None:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
@@ -40,6 +41,15 @@ Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"
 EVENT_MEMORY = dt.timedelta(days=1)  # longer than any platform keeps redelivering an event
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a brief or a digest is about: a topic slug or a normalised free-text query."""
+
+    key: str  # the slug, or the query's words in lower case; subscriptions are stored under it
+    title: str
+    fts_query: str
 
 
 def utc_now() -> dt.datetime:
@@ -177,17 +187,20 @@ class Briefbot:
 
     async def brief_since(self, target: str, since: dt.datetime | None) -> Brief | None:
         """Brief of the target's articles stored after ``since`` (all when None); None if none."""
-        _, title, fts = self.resolve(target)
-        articles = await self.store.search(fts, self.settings.max_articles, ingested_after=since)
+        resolved = self.resolve(target)
+        articles = await self.store.search(
+            resolved.fts_query, self.settings.max_articles, ingested_after=since
+        )
         if not articles:
             return None
-        return await self._build(target, title, articles, SelectionLimits(self.settings.points))
+        limits = SelectionLimits(self.settings.points)
+        return await self._build(resolved.key, resolved.title, articles, limits)
 
-    def resolve(self, target: str) -> tuple[str, str, str]:
-        """(key, title, full-text query) of a topic slug or a free-text query."""
+    def resolve(self, target: str) -> Target:
+        """A topic slug or a free-text query as a subscription key, title and full-text query."""
         topic = self.topics.get(target)
         if topic is not None:
-            return topic.slug, topic.title, topic.fts_query()
+            return Target(topic.slug, topic.title, topic.fts_query())
         words = query_words(target)
         if not words:
             raise UserError(
@@ -195,13 +208,14 @@ class Briefbot:
                 ("Try a topic name such as china-russia, or a few keywords.",),
             )
         key = " ".join(words).lower()
-        return key, f"'{_shorten(key)}'", free_text_query(key)
+        return Target(key, f"'{_shorten(key)}'", free_text_query(key))
 
     async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Notice:
         """Subscribe the conversation's channel to a daily digest of a topic."""
-        key, title, fts = self.resolve(command.topic)
+        target = self.resolve(command.topic)
+        key, title = target.key, target.title
         lines: list[str] = []
-        if self.topics.get(key) is None and not await self.store.search(fts, 1):
+        if self.topics.get(key) is None and not await self.store.search(target.fts_query, 1):
             suggestions = self.topics.suggest(command.topic)
             if suggestions:
                 raise UserError(
@@ -242,7 +256,8 @@ class Briefbot:
 
     async def unsubscribe(self, topic: str, conversation: Conversation) -> Notice:
         """Stop the conversation's channel's daily digest of a topic."""
-        key, title, _ = self.resolve(topic)
+        target = self.resolve(topic)
+        key, title = target.key, target.title
         if await self.subscriptions.unsubscribe(
             conversation.platform, conversation.channel_id, key, conversation.user_id
         ):
