@@ -59,13 +59,17 @@ class CleanText:
 
 
 def normalize(text: str) -> str:
-    """Drop control and zero-width characters and fold runs of spaces; keep newlines."""
+    """Drop control, zero-width, private-use and lone surrogate characters; fold spaces.
+
+    Newlines are kept. A lone surrogate (possible in text decoded from JSON) cannot even be
+    encoded as UTF-8, so it would fail at SQLite or at the chat platform.
+    """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     kept = []
     for ch in text:
         category = unicodedata.category(ch)
         # Cc/Cf are controls and invisible format marks (RTL overrides, zero-width joiners).
-        if ch == "\n" or (category not in ("Cc", "Cf") and category != "Co"):
+        if ch == "\n" or category not in ("Cc", "Cf", "Co", "Cs"):
             kept.append(ch)
         elif ch == "\t":
             kept.append(" ")

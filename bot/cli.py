@@ -11,13 +11,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.backup import BackupError, backup_store
 from bot.commands import UserError
 from bot.digest import PostNotSent, PostRejected, Scheduler
+from bot.doctor import Status, diagnose
+from bot.logs import LOG_FORMATS, configure_logging
 from bot.render import render_json, render_markdown, render_text
+from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Long-running commands get this long after SIGTERM to finish the article in flight.
+SHUTDOWN_GRACE_SECONDS = 20.0
+log = logging.getLogger("bot.cli")
+_RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
 _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
 
 
@@ -29,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="SQLite store path (default from settings)")
     parser.add_argument("--config", type=Path, help="folder holding settings.toml and topics.toml")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="log lines as text or JSON (default: $BRIEFBOT_LOG_FORMAT, else text)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     brief = commands.add_parser("brief", help="brief a topic or a free-text query")
@@ -49,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
     )
     commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
+    backup = commands.add_parser("backup", help="copy the store consistently, even while in use")
+    backup.add_argument("path", type=Path, help="file to write the copy to")
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    commands.add_parser("doctor", help="check settings, topics, store, tokens and seeds")
 
     digests = commands.add_parser(
         "digests", help="post the channels' scheduled daily digests (runs until stopped)"
@@ -60,14 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
     env = dict(os.environ)
     if args.db is not None:
         env["BRIEFBOT_DB"] = str(args.db)
     try:
+        configure_logging(env, args.log_format, logging.INFO if args.verbose else logging.WARNING)
+    except ValueError as exc:
+        print(f"briefbot: BRIEFBOT_LOG_FORMAT: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "doctor":
+            return asyncio.run(_doctor(env, args.config))
         settings = load_settings(env, args.config)
         if args.command == "slack":
             # Imported here so that the other commands never load slack-bolt.
@@ -85,9 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Through the redacting log handler, never a raw traceback: it could hold a secret.
+        log.error(
+            "failed unexpectedly: %s: %s%s",
+            type(exc).__name__,
+            exc,
+            "" if args.verbose else " (run with -v for the traceback)",
+            exc_info=args.verbose,
+        )
+        return EXIT_FAILED
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "backup":
+        return await _backup(settings, args.path, args.force)
     bot = await Briefbot.start(settings)
     try:
         if args.command == "brief":
@@ -141,25 +174,74 @@ async def _digests(bot: Briefbot, once: bool) -> int:
                 counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
                 print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing due")
                 return EXIT_OK
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            await scheduler.run_forever(stop)
+
+            async def loop(shutdown: Shutdown) -> None:
+                # A signal lets the digest in flight finish and be recorded, within the grace.
+                stop = asyncio.Event()
+                relay = asyncio.ensure_future(shutdown.wait())
+                relay.add_done_callback(lambda _: stop.set())
+                try:
+                    await scheduler.run_forever(stop)
+                finally:
+                    relay.cancel()
+
+            # Stopping by signal is how this service ends: a clean stop exits 0.
+            await run_until_signalled(loop, SHUTDOWN_GRACE_SECONDS)
             return EXIT_OK
     except (PostRejected, PostNotSent) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ShutdownTimeout as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 async def _ingest(bot: Briefbot, paths: list[Path]) -> int:
-    report = await bot.ingest(paths)
+    try:
+        report, shutdown = await run_until_signalled(
+            lambda stop: bot.ingest(
+                paths,
+                on_progress=lambda path: log.info("ingested %s", path),
+                should_stop=lambda: stop.requested,
+            ),
+            SHUTDOWN_GRACE_SECONDS,
+        )
+    except ShutdownTimeout as exc:
+        print(f"briefbot: {exc}; {_RERUN}", file=sys.stderr)
+        return 128 + exc.signum
     for failure in report.failures:
         print(f"skipped {failure.reason}", file=sys.stderr)
     print(
         f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
     )
+    if report.stopped:
+        name = signal.Signals(shutdown.signum or signal.SIGTERM).name
+        print(f"briefbot: stopped by {name} after finishing the article in flight; {_RERUN}")
+        return shutdown.exit_code
     return EXIT_FAILED if report.failures and not (report.added or report.duplicates) else EXIT_OK
+
+
+async def _backup(settings: Settings, target: Path, force: bool) -> int:
+    try:
+        report = await backup_store(settings.store_path, target, force)
+    except BackupError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"backed up {report.articles} articles to {report.path} "
+        f"({report.size_bytes / 1_000_000:.1f} MB); integrity check ok"
+    )
+    return EXIT_OK
+
+
+async def _doctor(env: dict[str, str], config_dir: Path | None) -> int:
+    checks = await diagnose(env, config_dir)
+    for check in checks:
+        print(check.line())
+    failed = sum(c.status is Status.FAIL for c in checks)
+    warned = sum(c.status is Status.WARN for c in checks)
+    print(f"{failed} failed, {warned} warnings, {len(checks) - failed - warned} ok")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
+from bot.clean import normalize
 from bot.models import Brief
 from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 
@@ -111,7 +112,8 @@ def parse_command(text: str, max_points: int) -> Command:
             f"That command is {len(text):,} characters long; the limit is {MAX_COMMAND_CHARS:,}.",
             ("Try a topic name such as china-russia, or a few keywords.",),
         )
-    words = _split(text)
+    # Chat text may carry RTL overrides, zero-width marks, controls or lone surrogates.
+    words = _split(normalize(text).replace("\n", " "))
     if words and words[0].lower() == _VERB:
         words = words[1:]
     if not words:

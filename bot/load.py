@@ -14,6 +14,13 @@ from bot.models import ArticleDate, DatePrecision, RawArticle
 MANIFEST_NAME = "manifest.toml"
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+# Tags of a saved web page; a few of them mean markup, not prose about markup.
+_HTML_TAG = re.compile(
+    r"<\s*/?\s*(?:script|style|html|head|body|div|span|p|a|br|iframe|meta|link|table|li|ul)"
+    r"\b[^<>]{0,2000}>",
+    re.IGNORECASE,
+)
+_MIN_HTML_TAGS = 3
 
 
 class LoadError(Exception):
@@ -93,6 +100,11 @@ def load_file(
     except OSError as exc:
         raise LoadError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     text = decode_text(data, str(path))
+    if len(_HTML_TAG.findall(text, 0, 200_000)) >= _MIN_HTML_TAGS:
+        raise LoadError(
+            f"{path}: this is a web page (HTML markup), not article text; "
+            "save the article's text, or ingest its URL"
+        )
     entry = (manifest if manifest is not None else read_manifest(path.parent)).get(path.name)
     date = entry.date if entry else ArticleDate.unknown()
     if date.value is None:

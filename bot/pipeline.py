@@ -10,6 +10,7 @@ Briefs then run index -> rank -> select (bot.brief) and render (bot.render).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ _MIN_STOP_WORD_SHARE = 0.12
 _MIN_WORDS_FOR_LANGUAGE_CHECK = 8
 # Names and quotes in other scripts are fine; a body mostly in another script is not English.
 _MIN_LATIN_SHARE = 0.7
+# A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
+# LexRank compares every sentence of a brief with every other one.
+MAX_ARTICLE_SENTENCES = 1000
 
 
 class RejectedArticle(Exception):
@@ -55,11 +59,14 @@ class IngestReport:
     added: int
     duplicates: int
     failures: tuple[IngestFailure, ...]
+    stopped: bool = False  # asked to stop before every file was read; run it again to finish
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
     """Stages 2-3: clean and split a loaded article; raise RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
+    if cleaned.title is None and not cleaned.lines and not raw.text.strip():
+        raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
     if not _looks_english(" ".join((cleaned.title or "", *cleaned.lines)), indexer):
         raise RejectedArticle(
             f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
@@ -71,6 +78,12 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
             paragraphs.append(Paragraph(sentences))
     if not paragraphs:
         raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
+    count = sum(len(p.sentences) for p in paragraphs)
+    if count > MAX_ARTICLE_SENTENCES:
+        raise RejectedArticle(
+            f"{raw.origin}: {count:,} sentences is not one article (the limit is "
+            f"{MAX_ARTICLE_SENTENCES:,}); split it into its articles"
+        )
     date = raw.date
     if date.value is None and cleaned.date_line:
         date = parse_date(cleaned.date_line)
@@ -91,17 +104,27 @@ async def ingest_paths(
     max_bytes: int,
     clock: Callable[[], dt.datetime],
     on_progress: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
-    """Stages 1-4 for files and folders; bad files are reported, never fatal."""
+    """Stages 1-4 for files and folders; bad files are reported, never fatal.
+
+    Each article is stored in its own transaction; ``should_stop`` is asked before each file,
+    so a stop request lets the article in flight finish and leaves the rest for a re-run.
+    """
     added = duplicates = 0
     failures: list[IngestFailure] = []
     manifests: dict[Path, dict[str, ManifestEntry]] = {}
     for path in article_files(paths):
+        if should_stop is not None and should_stop():
+            return IngestReport(added, duplicates, tuple(failures), stopped=True)
         try:
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
-            raw = load_file(path, max_bytes, manifests[path.parent])
-            result = await store.add_article(prepare(raw, indexer), clock())
+            # Reading and splitting a large file takes a while: keep it off the event loop.
+            article = await asyncio.to_thread(
+                _load_and_prepare, path, max_bytes, manifests[path.parent], indexer
+            )
+            result = await store.add_article(article, clock())
         except (LoadError, RejectedArticle) as exc:
             failures.append(IngestFailure(str(path), str(exc)))
         else:
@@ -110,6 +133,12 @@ async def ingest_paths(
         if on_progress is not None:
             on_progress(str(path))
     return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
+
+
+def _load_and_prepare(
+    path: Path, max_bytes: int, manifest: dict[str, ManifestEntry], indexer: TermIndexer
+) -> CleanArticle:
+    return prepare(load_file(path, max_bytes, manifest), indexer)
 
 
 def _looks_english(text: str, indexer: TermIndexer) -> bool:

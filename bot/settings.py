@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.ratelimit import BucketLimit, RateLimits
 from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_LIMITS = RateLimits(
+    user=BucketLimit(burst=5, per_minute=6), channel=BucketLimit(burst=20, per_minute=30)
+)
 
 
 class SettingsError(Exception):
@@ -45,6 +49,7 @@ class Settings:
     seed_on_first_run: bool
     max_article_bytes: int
     language: str
+    limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     digests: DigestSettings = field(default_factory=DigestSettings)
 
     @property
@@ -78,6 +83,7 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         seed_on_first_run=bool(ingest.get("seed_on_first_run", True)),
         max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
         language=str(ingest.get("language", "english")),
+        limits=_limits(_table(data, "limits", path), path),
         digests=_digests(_table(data, "digests", path), path),
     )
     if not 1 <= settings.points <= settings.max_points:
@@ -118,3 +124,18 @@ def _int(table: Mapping[str, Any], key: str, default: int, path: Path) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise SettingsError(f"{path}: {key} must be a positive whole number, not {value!r}")
     return value
+
+
+def _limits(table: Mapping[str, Any], path: Path) -> RateLimits:
+    """The [limits] section: a burst and a refill rate per user and per channel."""
+    user, channel = DEFAULT_LIMITS.user, DEFAULT_LIMITS.channel
+    return RateLimits(
+        user=BucketLimit(
+            burst=_int(table, "user_burst", user.burst, path),
+            per_minute=_int(table, "user_per_minute", int(user.per_minute), path),
+        ),
+        channel=BucketLimit(
+            burst=_int(table, "channel_burst", channel.burst, path),
+            per_minute=_int(table, "channel_per_minute", int(channel.per_minute), path),
+        ),
+    )

@@ -19,7 +19,7 @@ from bot.load import parse_date
 from bot.migrations import MIGRATIONS
 from bot.models import Article, ArticleDate, CleanArticle, DatePrecision, SentenceRecord
 
-_BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
 
 
@@ -38,12 +38,18 @@ def content_hash(article: CleanArticle) -> str:
 
 
 class Store:
-    """Async access to the briefbot SQLite file (WAL mode, migrated on open)."""
+    """Async access to the briefbot SQLite file (WAL mode, migrated on open).
+
+    One connection serves every coroutine of a process, so a lock keeps write transactions
+    whole: without it a second ``BEGIN`` fails ("cannot start a transaction within a
+    transaction"), and a read interleaved with a write would see a half-stored article.
+    Other processes are kept out by SQLite itself (``BEGIN IMMEDIATE`` plus a busy timeout).
+    The lock is not re-entrant: inside ``write()`` use its connection, never another method.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
-        # One connection serves every task; transactions on it must not interleave.
-        self._write_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -76,7 +82,7 @@ class Store:
         await self.close()
 
     async def _configure(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA synchronous = NORMAL")
         await self._db.execute("PRAGMA foreign_keys = ON")
@@ -92,11 +98,8 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers.
-
-        Concurrent callers (chat events arrive in parallel) wait their turn.
-        """
-        async with self._write_lock:
+        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers."""
+        async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -104,6 +107,12 @@ class Store:
                 await self._db.execute("ROLLBACK")
                 raise
             await self._db.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for reads that must not see another coroutine's unfinished write."""
+        async with self._lock:
+            yield self._db
 
     async def add_article(self, article: CleanArticle, now: dt.datetime) -> AddResult:
         """Store an article and its sentences once; a known content hash is not stored again."""
@@ -147,23 +156,27 @@ class Store:
     ) -> list[Article]:
         """Articles matching an FTS5 query, newest first (stored after ``ingested_after``)."""
         after = "" if ingested_after is None else ingested_after.astimezone(dt.UTC).isoformat()
-        cursor = await self._db.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-            " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
-            " AND a.ingested_at > ?"
-            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-            (fts_query, after, limit),
-        )
-        return [_article(row) for row in await cursor.fetchall()]
+        async with self.read() as db:
+            cursor = await db.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+                " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+                " AND a.ingested_at > ?"
+                " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+                (fts_query, after, limit),
+            )
+            rows = await cursor.fetchall()
+        return [_article(row) for row in rows]
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""
-        cursor = await self._db.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-            (limit,),
-        )
-        return [_article(row) for row in await cursor.fetchall()]
+        async with self.read() as db:
+            cursor = await db.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+                " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+                (limit,),
+            )
+            rows = await cursor.fetchall()
+        return [_article(row) for row in rows]
 
     async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
         """Stored sentences of these articles, by article then position."""
@@ -171,33 +184,35 @@ class Store:
         for start in range(0, len(article_ids), _SQL_VARIABLES):
             chunk = list(article_ids[start : start + _SQL_VARIABLES])
             marks = ",".join("?" * len(chunk))
-            cursor = await self._db.execute(
-                "SELECT id, article_id, position, text FROM sentences"
-                f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
-                chunk,
-            )
-            records.extend(
-                SentenceRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3]))
-                for r in await cursor.fetchall()
-            )
+            async with self.read() as db:
+                cursor = await db.execute(
+                    "SELECT id, article_id, position, text FROM sentences"
+                    f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
+                    chunk,
+                )
+                rows = await cursor.fetchall()
+            records.extend(SentenceRecord(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows)
         return records
 
     async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Rows of one read-only query, for repositories of other tables built on this store."""
-        cursor = await self._db.execute(sql, params)
-        cursor.row_factory = sqlite3.Row
-        return list(await cursor.fetchall())
+        async with self.read() as db:
+            cursor = await db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(await cursor.fetchall())
 
     async def count_articles(self) -> int:
         """How many articles the store holds."""
-        row = await (await self._db.execute("SELECT count(*) FROM articles")).fetchone()
+        async with self.read() as db:
+            row = await (await db.execute("SELECT count(*) FROM articles")).fetchone()
         return int(row[0]) if row else 0
 
     async def get_meta(self, key: str) -> str | None:
         """A stored setting of the store itself, e.g. whether seeds were ingested."""
-        row = await (
-            await self._db.execute("SELECT value FROM meta WHERE key = ?", (key,))
-        ).fetchone()
+        async with self.read() as db:
+            row = await (
+                await db.execute("SELECT value FROM meta WHERE key = ?", (key,))
+            ).fetchone()
         return str(row[0]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
@@ -230,8 +245,15 @@ class Store:
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""
-        row = await (await self._db.execute("PRAGMA integrity_check")).fetchone()
+        async with self.read() as db:
+            row = await (await db.execute("PRAGMA integrity_check")).fetchone()
         return row is not None and str(row[0]) == "ok"
+
+    async def journal_mode(self) -> str:
+        """SQLite's journal mode for this file ('wal' when configured as intended)."""
+        async with self.read() as db:
+            row = await (await db.execute("PRAGMA journal_mode")).fetchone()
+        return str(row[0]) if row else ""
 
 
 _ARTICLE_COLUMNS = "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,18 @@ async def briefbot(settings: Settings) -> AsyncIterator[Briefbot]:
         yield bot
     finally:
         await bot.close()
+
+
+@pytest.fixture
+def keep_root_logging() -> Iterator[None]:
+    """Put the root logger back as it was after a test that runs ``configure_logging``."""
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)

@@ -20,8 +20,15 @@ from bot.schedule import slot_for
 from bot.service import Briefbot
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from bot.subscriptions import DigestStatus
+from tests.digest_support import unthrottled
 
 UTC = dt.UTC
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings, without chat rate limits: these tests send many commands at once."""
+    return unthrottled(settings)
 
 
 def utc(text: str) -> dt.datetime:

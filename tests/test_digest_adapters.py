@@ -21,7 +21,9 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack_digest import SlackDigestPoster, digest_client
 from bot.digest import Scheduler
 from bot.service import Briefbot
+from bot.settings import Settings
 from bot.subscriptions import DigestStatus
+from tests.digest_support import unthrottled
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, mention
 from tests.slack_fakes import (
     BOT_TOKEN,
@@ -34,6 +36,12 @@ from tests.slack_fakes import (
 
 SLACK_CHANNEL = "C2147483705"  # the channel of the saved slash command
 SLOT = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.UTC)  # the fixture clock says 12:00 UTC
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings, without chat rate limits: these tests send many commands at once."""
+    return unthrottled(settings)
 
 
 @dataclass

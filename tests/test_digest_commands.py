@@ -17,10 +17,18 @@ from bot.commands import (
 )
 from bot.models import Conversation
 from bot.service import Briefbot
+from bot.settings import Settings
+from tests.digest_support import unthrottled
 
 SLACK = Conversation(platform="slack", channel_id="C024BE91L", user_id="U2147483697")
 SLACK_OTHER = Conversation(platform="slack", channel_id="C0OTHER", user_id="U2147483697")
 DISCORD = Conversation(platform="discord", channel_id="1234567890123456789", user_id="42")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings, without chat rate limits: these tests send many commands at once."""
+    return unthrottled(settings)
 
 
 async def ask(bot: Briefbot, text: str, where: Conversation) -> Notice:

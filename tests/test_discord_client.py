@@ -262,7 +262,7 @@ async def test_a_failing_core_still_gets_a_short_reply(
     await api.wait_for(lambda _: bool(replies(api)))
     (reply,) = replies(api)
     assert "Something went wrong" in reply.body["content"]
-    assert "briefing 'summary china-russia' failed" in caplog.text
+    assert "command failed on discord" in caplog.text
 
 
 async def test_autocomplete_with_nothing_typed_offers_every_topic(

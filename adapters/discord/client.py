@@ -14,7 +14,6 @@ import discord
 from discord import app_commands
 
 from adapters.discord.embeds import DiscordMessage, render_reply
-from bot.commands import Notice, Reply
 from bot.models import Conversation
 from bot.service import Briefbot
 
@@ -32,7 +31,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     embed_links=True,
     read_message_history=True,
 )
-FAILURE = Notice(title="Something went wrong while making that brief; it has been logged.")
 log = logging.getLogger(__name__)
 
 
@@ -72,7 +70,7 @@ class BriefbotClient(discord.Client):
             platform=PLATFORM, channel_id=str(message.channel.id), user_id=str(message.author.id)
         )
         async with message.channel.typing():
-            reply = await answer(self.briefbot, text, conversation)
+            reply = await self.briefbot.handle(text, conversation)
         for part in render_reply(reply):
             await message.reply(
                 content=part.content,
@@ -94,16 +92,6 @@ def mention_command(content: str, bot_id: int) -> str | None:
     start with one (a reply that merely pings the bot is not a command)."""
     match = re.match(rf"\s*<@!?{bot_id}>(.*)", content, re.DOTALL)
     return match.group(1).strip() if match else None
-
-
-async def answer(briefbot: Briefbot, text: str, conversation: Conversation) -> Reply:
-    """The core's reply, or a short failure notice when the core itself fails unexpectedly."""
-    try:
-        return await briefbot.handle(text, conversation)
-    except Exception:
-        # The user must hear back rather than face silence; the trace goes to the log.
-        log.exception("briefing %r failed", text)
-        return FAILURE
 
 
 def summary_command(briefbot: Briefbot) -> app_commands.Command[Any, ..., None]:
@@ -128,7 +116,7 @@ def summary_command(briefbot: Briefbot) -> app_commands.Command[Any, ..., None]:
             channel_id=str(interaction.channel_id),
             user_id=str(interaction.user.id),
         )
-        for part in render_reply(await answer(briefbot, text, conversation)):
+        for part in render_reply(await briefbot.handle(text, conversation)):
             await _follow_up(interaction, part)
 
     @summary.autocomplete("topic")

@@ -29,7 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
 from adapters.slack.settings import SlackSettings
-from bot.commands import BriefCommand, BriefReply, Notice, Reply, UserError, parse_command
+from bot.commands import BriefCommand, BriefReply, UserError, parse_command
 from bot.models import Conversation
 from bot.service import Briefbot
 
@@ -38,11 +38,6 @@ COMMAND = "/summary"
 EVENTS_PATH = "/slack/events"
 WORKING = "Working on it…"
 RATE_LIMIT_RETRIES = 2
-FAILED = Notice(
-    title="Sorry, that brief could not be made because of a fault on our side.",
-    lines=("It has been logged; please try again in a little while.",),
-    is_error=True,
-)
 _LEADING_MENTIONS = re.compile(r"^(?:\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+")
 _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -118,7 +113,7 @@ class SlackListeners:
             await ack(text=message.text, blocks=message.blocks_json(), response_type="ephemeral")
             return
         await ack(text=WORKING, response_type="ephemeral")
-        reply = await self._answer(text, conversation)
+        reply = await self.bot.handle(text, conversation)
         visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
         await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
 
@@ -133,7 +128,7 @@ class SlackListeners:
             thread_id=thread or None,
         )
         text = _LEADING_MENTIONS.sub("", str(event.get("text", ""))).strip()
-        message = reply_message(await self._answer(text, conversation))
+        message = reply_message(await self.bot.handle(text, conversation))
         await client.chat_postMessage(
             channel=channel,
             thread_ts=thread or None,
@@ -142,14 +137,6 @@ class SlackListeners:
             unfurl_links=False,
             unfurl_media=False,
         )
-
-    async def _answer(self, text: str, conversation: Conversation) -> Reply:
-        try:
-            return await self.bot.handle(text, conversation)
-        except Exception:
-            # The ack has gone; the user must still hear that the brief is not coming.
-            log.exception("briefing failed in %s", conversation.channel_id)
-            return FAILED
 
     async def _respond(self, response_url: str, message: SlackMessage, response_type: str) -> None:
         webhook = AsyncWebhookClient(url=response_url, retry_handlers=self.retry_handlers)

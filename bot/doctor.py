@@ -1,0 +1,265 @@
+"""``briefbot doctor``: check settings, topics, store, tokens and seeds; say what to fix.
+
+It never prints a secret: only whether each token variable is set and has the expected prefix.
+It never creates a store either; a missing one is reported, not made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from bot.load import TEXT_SUFFIXES
+from bot.migrations import MIGRATIONS
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import Store
+from bot.topics import TopicCatalog, load_topics
+
+
+class Status(StrEnum):
+    """How a check came out."""
+
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: what was checked, how it came out, and what to do about it."""
+
+    status: Status
+    name: str
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        """'FAIL store: ... -> fix'."""
+        text = f"{self.status.value:<4} {self.name}: {self.detail}"
+        return f"{text}\n     fix: {self.fix}" if self.fix else text
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The secrets one chat adapter reads from the environment, and which it needs."""
+
+    name: str
+    variables: tuple[str, ...]
+    prefixes: Mapping[str, str]  # variable -> how a real value starts
+    needs: str  # what a complete setup is, for the fix line
+
+    def complete(self, present: set[str]) -> bool:
+        """Whether these variables are enough to run the adapter."""
+        if self.name == "slack":
+            # HTTP mode needs the signing secret; Socket Mode needs the app token instead.
+            return "SLACK_BOT_TOKEN" in present and bool(
+                present & {"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
+            )
+        return set(self.variables) <= present
+
+
+PLATFORMS = (
+    Platform(
+        "slack",
+        ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"),
+        {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"},
+        "SLACK_BOT_TOKEN, plus SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
+    ),
+    Platform("discord", ("DISCORD_TOKEN",), {}, "DISCORD_TOKEN"),
+)
+
+
+async def diagnose(env: Mapping[str, str], config_dir: Path | None = None) -> list[Check]:
+    """Run every check, in order; later checks are skipped when what they need failed."""
+    try:
+        settings = load_settings(env, config_dir)
+    except SettingsError as exc:
+        return [
+            Check(Status.FAIL, "settings", str(exc), "fix settings.toml or BRIEFBOT_CONFIG"),
+            *check_tokens(env),
+        ]
+    checks = [Check(Status.OK, "settings", f"loaded from {settings.config_dir / 'settings.toml'}")]
+    topics: TopicCatalog | None = None
+    try:
+        topics = load_topics(settings.topics_file)
+    except SettingsError as exc:
+        checks.append(Check(Status.FAIL, "topics", str(exc), "fix topics.toml"))
+    else:
+        checks.append(Check(Status.OK, "topics", f"{len(topics.topics)} topics parse"))
+    checks.extend(await check_store(settings, topics))
+    checks.extend(check_tokens(env))
+    checks.append(check_seeds(settings))
+    return checks
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What a plain, non-migrating look at the store file finds."""
+
+    problems: tuple[str, ...]  # PRAGMA integrity_check rows other than "ok"
+    journal_mode: str
+    schema_version: int
+    articles: int | None  # None when the schema has no articles table yet
+
+
+def inspect_store(path: Path) -> StoreFacts:
+    """Read the store's health without changing it (no migration, no PRAGMA writes)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        problems = tuple(str(r[0]) for r in db.execute("PRAGMA integrity_check") if r[0] != "ok")
+        mode = str(db.execute("PRAGMA journal_mode").fetchone()[0])
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            articles: int | None = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        except sqlite3.OperationalError:
+            articles = None
+    return StoreFacts(problems, mode, version, articles)
+
+
+async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[Check]:
+    """The store opens, passes its integrity check, runs in WAL mode and serves every topic."""
+    path = settings.store_path
+    if not path.is_file():
+        return [
+            Check(
+                Status.WARN,
+                "store",
+                f"no store at {path} yet",
+                "it is created (and seeded) on first use, e.g. briefbot topics; "
+                "or point BRIEFBOT_DB at the existing one",
+            )
+        ]
+    try:
+        facts = await asyncio.to_thread(inspect_store, path)
+    except sqlite3.Error as exc:  # a file SQLite cannot read at all is the finding itself
+        return [
+            Check(
+                Status.FAIL,
+                "store",
+                f"{path} cannot be read as a database ({exc})",
+                "restore it from a backup (briefbot backup PATH makes one)",
+            )
+        ]
+    checks = [_integrity(path, facts), _mode(facts)]
+    current = len(MIGRATIONS)
+    if facts.schema_version > current:
+        checks.append(
+            Check(
+                Status.FAIL,
+                "schema",
+                f"version {facts.schema_version}, newer than this briefbot ({current})",
+                "run the briefbot version that wrote this store",
+            )
+        )
+    elif facts.schema_version < current:
+        checks.append(
+            Check(
+                Status.WARN,
+                "schema",
+                f"version {facts.schema_version} of {current}",
+                "the bot migrates it when it next starts; take a backup first",
+            )
+        )
+    elif topics is not None and not facts.problems:
+        async with await Store.open(path) as store:  # schema is current: opening changes nothing
+            checks.extend(await _check_topics(store, topics))
+    return checks
+
+
+def _integrity(path: Path, facts: StoreFacts) -> Check:
+    if facts.problems:
+        return Check(
+            Status.FAIL,
+            "store",
+            f"{path} fails PRAGMA integrity_check: {'; '.join(facts.problems[:3])}",
+            "stop the bot and restore the store from a backup",
+        )
+    count = "no" if facts.articles is None else f"{facts.articles}"
+    return Check(Status.OK, "store", f"{path}: integrity ok, {count} articles")
+
+
+def _mode(facts: StoreFacts) -> Check:
+    if facts.journal_mode == "wal":
+        return Check(Status.OK, "store mode", "WAL (readers never wait for writers)")
+    return Check(
+        Status.WARN,
+        "store mode",
+        f"journal mode is {facts.journal_mode}, not WAL",
+        "the bot switches it to WAL on start; keep the store on a local disk "
+        "(network filesystems cannot use WAL)",
+    )
+
+
+async def _check_topics(store: Store, topics: TopicCatalog) -> list[Check]:
+    empty = [t.slug for t in topics.topics if not await store.search(t.fts_query(), 1)]
+    if not empty:
+        return [Check(Status.OK, "topic coverage", "every topic matches stored articles")]
+    return [
+        Check(
+            Status.WARN,
+            "topic coverage",
+            f"no stored article matches: {', '.join(empty)}",
+            "ingest articles about them (briefbot ingest PATH) or fix their keywords "
+            "in topics.toml",
+        )
+    ]
+
+
+def check_tokens(env: Mapping[str, str]) -> list[Check]:
+    """Which platform secrets are set (never their values) and whether they look right."""
+    checks = [_platform(env, p) for p in PLATFORMS]
+    if all(c.status is not Status.OK for c in checks):
+        checks.append(
+            Check(
+                Status.WARN,
+                "chat",
+                "no platform is fully configured; only the command line will work",
+                "set the Slack or Discord variables above",
+            )
+        )
+    return checks
+
+
+def _platform(env: Mapping[str, str], platform: Platform) -> Check:
+    present = {v for v in platform.variables if env.get(v, "").strip()}
+    if not present:
+        return Check(Status.WARN, platform.name, "not configured", f"set {platform.needs}")
+    set_names = ", ".join(v for v in platform.variables if v in present)
+    misshapen = [
+        f"{v} should start with {prefix}"
+        for v, prefix in platform.prefixes.items()
+        if v in present and not env[v].strip().startswith(prefix)
+    ]
+    if misshapen:
+        return Check(
+            Status.FAIL,
+            platform.name,
+            f"set: {set_names}; {'; '.join(misshapen)}",
+            "check the values were not swapped or pasted with extra text",
+        )
+    if not platform.complete(present):
+        return Check(Status.FAIL, platform.name, f"only {set_names} set", f"set {platform.needs}")
+    return Check(Status.OK, platform.name, f"set: {set_names}")
+
+
+def check_seeds(settings: Settings) -> Check:
+    """The seed corpus is there when the store is to be seeded from it."""
+    folder = settings.seed_dir
+    files = (
+        [p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES]
+        if folder.is_dir()
+        else []
+    )
+    if files:
+        return Check(Status.OK, "seeds", f"{len(files)} article files in {folder}")
+    status = Status.FAIL if settings.seed_on_first_run else Status.WARN
+    return Check(
+        status,
+        "seeds",
+        f"no article files in {folder}",
+        "restore the seeds folder or set ingest.seed_on_first_run = false",
+    )

@@ -1,0 +1,158 @@
+"""Faults with real processes: SIGKILL and SIGTERM during ``briefbot ingest``, and a backup
+taken while another process writes. Nothing committed is lost, nothing half-written stays."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.backup import backup_store
+from bot.index import TermIndexer
+from bot.load import load_file
+from bot.pipeline import prepare
+from bot.settings import PROJECT_DIR
+from bot.split import OfflineTokenizer
+from bot.store import Store
+
+SEEDS = sorted((PROJECT_DIR / "seeds").glob("*.txt"))
+FILES = 16
+KILL_AFTER = 4  # articles reported stored before the signal is sent
+
+
+def corpus(folder: Path) -> Path:
+    """FILES distinct real articles: the seeds, each copy with its own opening line."""
+    folder.mkdir()
+    for i in range(FILES):
+        text = SEEDS[i % len(SEEDS)].read_text(encoding="utf-8")
+        (folder / f"{i:03}.txt").write_text(
+            f"Dispatch {i}: the newsroom filed this copy of the report on the talks.\n{text}",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def config(tmp_path: Path) -> Path:
+    """The project's config without seeding, so each process starts on the corpus at once."""
+    folder = tmp_path / "config"
+    shutil.copytree(PROJECT_DIR / "config", folder)
+    settings = folder / "settings.toml"
+    settings.write_text(
+        settings.read_text().replace("seed_on_first_run = true", "seed_on_first_run = false")
+    )
+    return folder
+
+
+def ingest_command(tmp_path: Path, db: Path, folder: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "-v",
+        "--config",
+        str(config(tmp_path)),
+        "--db",
+        str(db),
+        "ingest",
+        str(folder),
+    ]
+
+
+@contextmanager
+def ingesting(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """A running ingest process, killed by a watchdog if a test would otherwise hang."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_DIR
+    )
+    watchdog = threading.Timer(120, process.kill)
+    watchdog.start()
+    try:
+        yield process
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def wait_for_progress(process: subprocess.Popen[str], count: int) -> list[str]:
+    """Read the process's log until ``count`` files are reported done; return those lines."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    for line in process.stderr:
+        if "ingested " in line:
+            seen.append(line)
+            if len(seen) >= count:
+                break
+    assert len(seen) >= count, "ingest ended before making progress"
+    return seen
+
+
+def assert_every_article_whole(db: Path) -> int:
+    """Integrity ok, and each stored article has exactly the sentences its file yields."""
+    indexer = TermIndexer(OfflineTokenizer())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute(
+            "SELECT a.origin, count(s.id) FROM articles a"
+            " LEFT JOIN sentences s ON s.article_id = a.id GROUP BY a.id"
+        ).fetchall()
+        hashes = conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0]
+    assert hashes == len(rows)
+    for origin, stored in rows:
+        expected = len(prepare(load_file(Path(origin), 10_000_000, {}), indexer).sentences)
+        assert stored == expected, origin
+    return len(rows)
+
+
+def test_sigkill_mid_ingest_loses_nothing_committed_and_a_rerun_finishes(tmp_path: Path) -> None:
+    folder, db = corpus(tmp_path / "articles"), tmp_path / "store.sqlite3"
+    command = ingest_command(tmp_path, db, folder)
+    with ingesting(command) as process:
+        wait_for_progress(process, KILL_AFTER)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    stored = assert_every_article_whole(db)
+    assert KILL_AFTER <= stored < FILES
+
+    rerun = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=PROJECT_DIR
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{FILES - stored} added, {stored} already stored, 0 failed" in rerun.stdout
+    assert assert_every_article_whole(db) == FILES
+
+
+async def test_sigterm_finishes_the_article_and_closes_cleanly_while_a_backup_runs(
+    tmp_path: Path,
+) -> None:
+    folder, db = corpus(tmp_path / "articles"), tmp_path / "store.sqlite3"
+    backup = tmp_path / "backup.sqlite3"
+    with ingesting(ingest_command(tmp_path, db, folder)) as process:
+        progress = wait_for_progress(process, KILL_AFTER)
+        # Another process is writing right now: the copy must still be consistent.
+        report = await backup_store(db, backup)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    progress += [line for line in stderr.splitlines() if "ingested " in line]
+
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "stopped by SIGTERM after finishing the article in flight" in stdout
+    assert "run the same ingest again" in stdout
+    assert "Traceback" not in stderr
+    # A clean close checkpoints and removes the write-ahead log; a killed process leaves it.
+    assert not db.with_name(db.name + "-wal").exists()
+    stored = assert_every_article_whole(db)
+    assert stored == len(progress) < FILES  # every article reported done is there, no more
+
+    assert KILL_AFTER <= report.articles <= stored
+    assert assert_every_article_whole(backup) == report.articles
+    async with await Store.open(backup) as copy:
+        assert await copy.integrity_ok() and await copy.count_articles() == report.articles

@@ -1,0 +1,57 @@
+"""Graceful shutdown: a signal lets the unit in flight finish; a stuck one is cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
+
+
+async def test_sigterm_lets_the_work_finish_its_unit() -> None:
+    async def work(stop: Shutdown) -> int:
+        units = 0
+        while not stop.requested:
+            units += 1
+            if units == 3:
+                os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(0)
+        return units
+
+    units, shutdown = await run_until_signalled(work, grace_seconds=60)
+    assert units >= 3
+    assert shutdown.signum == signal.SIGTERM and shutdown.exit_code == 143
+    # The handler is gone again: the default disposition is back.
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+async def test_work_that_ignores_the_request_is_cancelled_after_the_grace_period() -> None:
+    async def stuck(stop: Shutdown) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.Event().wait()
+
+    with pytest.raises(ShutdownTimeout, match="SIGINT") as caught:
+        await run_until_signalled(stuck, grace_seconds=0.01)
+    assert caught.value.signum == signal.SIGINT
+
+
+async def test_a_second_signal_stops_at_once() -> None:
+    async def stuck(stop: Shutdown) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await stop.wait()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.Event().wait()
+
+    with pytest.raises(ShutdownTimeout):
+        await run_until_signalled(stuck, grace_seconds=3600)
+
+
+async def test_no_signal_returns_the_result() -> None:
+    async def quick(stop: Shutdown) -> str:
+        return "done"
+
+    result, shutdown = await run_until_signalled(quick, grace_seconds=1)
+    assert result == "done" and not shutdown.requested and shutdown.exit_code == 0
