@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tqdm import tqdm
+
 from bot.backup import BackupError, backup_store
 from bot.commands import UserError
 from bot.digest import PostNotSent, PostRejected, Scheduler
@@ -49,8 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
     brief.add_argument("--format", choices=sorted(_RENDERERS), default="text")
 
-    ingest = commands.add_parser("ingest", help="add article files or folders to the store")
-    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest = commands.add_parser(
+        "ingest", help="add web links, feeds, saved pages, article files or folders to the store"
+    )
+    ingest.add_argument("sources", nargs="+", metavar="URL|FEED|PATH")
+
+    extract = commands.add_parser(
+        "extract", help="print the article text the bot reads from a link or saved HTML page"
+    )
+    extract.add_argument("source", metavar="FILE_OR_URL")
+
+    poll = commands.add_parser("poll", help="poll the feeds in feeds.toml for new articles")
+    poll.add_argument("--once", action="store_true", help="poll every feed once, then exit")
 
     commands.add_parser("topics", help="list the configured topics")
 
@@ -62,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
     )
     commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
+
     backup = commands.add_parser("backup", help="copy the store consistently, even while in use")
     backup.add_argument("path", type=Path, help="file to write the copy to")
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -126,7 +139,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "brief":
             return await _brief(bot, args)
         if args.command == "ingest":
-            return await _ingest(bot, args.paths)
+            return await _ingest(bot, args.sources)
+        if args.command == "extract":
+            return await _extract(bot, args.source)
+        if args.command == "poll":
+            return await _poll(bot, args.once)
         if args.command == "digests":
             return await _digests(bot, once=args.once)
         if args.command == "topics":
@@ -196,19 +213,26 @@ async def _digests(bot: Briefbot, once: bool) -> int:
         return 128 + exc.signum
 
 
-async def _ingest(bot: Briefbot, paths: list[Path]) -> int:
-    try:
-        report, shutdown = await run_until_signalled(
-            lambda stop: bot.ingest(
-                paths,
-                on_progress=lambda path: log.info("ingested %s", path),
-                should_stop=lambda: stop.requested,
-            ),
-            SHUTDOWN_GRACE_SECONDS,
-        )
-    except ShutdownTimeout as exc:
-        print(f"briefbot: {exc}; {_RERUN}", file=sys.stderr)
-        return 128 + exc.signum
+async def _ingest(bot: Briefbot, sources: list[str]) -> int:
+    # The bar goes to stderr so stdout keeps only the final count; tqdm hides it off a terminal.
+    with tqdm(desc="ingesting", unit=" article", file=sys.stderr, disable=None) as bar:
+
+        def progress(item: str) -> None:
+            bar.update()
+            log.info("ingested %s", item)
+
+        try:
+            report, shutdown = await run_until_signalled(
+                lambda stop: bot.ingest_sources(
+                    sources,
+                    on_progress=progress,
+                    should_stop=lambda: stop.requested,
+                ),
+                SHUTDOWN_GRACE_SECONDS,
+            )
+        except ShutdownTimeout as exc:
+            print(f"briefbot: {exc}; {_RERUN}", file=sys.stderr)
+            return 128 + exc.signum
     for failure in report.failures:
         print(f"skipped {failure.reason}", file=sys.stderr)
     print(
@@ -230,6 +254,39 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     print(
         f"backed up {report.articles} articles to {report.path} "
         f"({report.size_bytes / 1_000_000:.1f} MB); integrity check ok"
+    )
+    return EXIT_OK
+
+
+async def _extract(bot: Briefbot, source: str) -> int:
+    try:
+        article = await bot.extract(source)
+    except UserError as exc:
+        print("briefbot: " + exc.message, file=sys.stderr)
+        return EXIT_FAILED
+    print(article.title or "(untitled)")
+    print(article.body)
+    return EXIT_OK
+
+
+async def _poll(bot: Briefbot, once: bool) -> int:
+    try:
+        poller = bot.feed_poller()
+    except UserError as exc:
+        print("briefbot: " + exc.message, file=sys.stderr)
+        return EXIT_USAGE
+    if not poller.feeds:
+        print(f"briefbot: no feeds are listed in {bot.settings.feeds_file}", file=sys.stderr)
+        return EXIT_USAGE
+    if not once:
+        await poller.run()
+        return EXIT_OK
+    report = await poller.poll_once()
+    for failure in report.failures:
+        print(f"skipped {failure.reason}", file=sys.stderr)
+    print(
+        f"{report.feeds} feeds, {report.unchanged} unchanged, {report.new_entries} new entries: "
+        f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
     )
     return EXIT_OK
 

@@ -20,6 +20,8 @@ from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
+# A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
+_LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 _TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
 
 
@@ -37,6 +39,14 @@ class BriefCommand:
     """Brief a topic slug or a free-text query."""
 
     target: str
+    points: int | None = None
+
+
+@dataclass(frozen=True)
+class UrlCommand:
+    """Fetch one article from the web, store it, and brief it alone."""
+
+    url: str
     points: int | None = None
 
 
@@ -73,6 +83,7 @@ class SubscriptionsCommand:
 
 Command = (
     BriefCommand
+    | UrlCommand
     | HelpCommand
     | TopicsCommand
     | SubscribeCommand
@@ -147,6 +158,9 @@ def parse_command(text: str, max_points: int) -> Command:
             "Tell me what to summarize as well as how many sentences.",
             ("Example: /summary china-russia --sentences 3",),
         )
+    link = _LINK.match(target[0]) if len(target) == 1 else None
+    if link is not None:
+        return UrlCommand(url=link.group(1), points=points)
     return BriefCommand(target=" ".join(target).strip(), points=points)
 
 
@@ -157,6 +171,7 @@ def help_notice(max_points: int) -> Notice:
         lines=(
             "/summary <topic>: brief a named topic, e.g. /summary china-russia",
             "/summary <keywords>: brief the stored articles matching all the keywords",
+            "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary topics: list the topic names",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"

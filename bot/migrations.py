@@ -51,6 +51,36 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX processed_events_seen_at ON processed_events (seen_at);
     """,
+    # ingest: URLs of stored articles (canonical, for dedupe before fetching), HTTP validators
+    # for conditional requests, feed entries already handled, topic tags, and article authors.
+    """
+    ALTER TABLE articles ADD COLUMN author TEXT;
+    CREATE TABLE article_urls (
+        url TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE
+    );
+    CREATE INDEX article_urls_article ON article_urls (article_id);
+    CREATE TABLE http_validators (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE feed_entries (
+        feed_url TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        link TEXT,
+        article_id INTEGER REFERENCES articles (id) ON DELETE SET NULL,
+        outcome TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (feed_url, entry_key)
+    );
+    CREATE TABLE article_topics (
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        topic TEXT NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    """,
     # digests: channel subscriptions to topics, and one claim row per (subscription, local date).
     """
     CREATE TABLE subscriptions (

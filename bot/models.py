@@ -64,6 +64,7 @@ class RawArticle:
     source: str | None = None
     url: str | None = None
     date: ArticleDate = field(default_factory=ArticleDate.unknown)
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class CleanArticle:
     url: str | None
     date: ArticleDate
     paragraphs: tuple[Paragraph, ...]
+    author: str | None = None
 
     @property
     def sentences(self) -> tuple[str, ...]:

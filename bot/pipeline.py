@@ -94,6 +94,7 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
         url=raw.url,
         date=date,
         paragraphs=tuple(paragraphs),
+        author=raw.author,
     )
 
 

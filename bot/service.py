@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
@@ -24,22 +24,27 @@ from bot.commands import (
     SubscriptionsCommand,
     TopicsCommand,
     UnsubscribeCommand,
+    UrlCommand,
     UserError,
     help_notice,
     parse_command,
 )
+from bot.feeds import FeedPoller, FeedReader, Sleep, load_feeds
+from bot.fetch import Fetcher, FetchError, new_http_client
 from bot.index import TermIndexer
 from bot.logs import request_context
-from bot.models import Article, Brief, Conversation
-from bot.pipeline import IngestReport, ingest_paths
+from bot.models import Article, Brief, CleanArticle, Conversation
+from bot.pipeline import IngestReport, RejectedArticle, ingest_paths
 from bot.ratelimit import Monotonic, RateLimiter
 from bot.schedule import next_slot, parse_zone
 from bot.select import SelectionLimits
 from bot.settings import Settings
+from bot.sources import SourceIngester, extract_source
 from bot.split import OfflineTokenizer
 from bot.store import Store
 from bot.subscriptions import Subscription, Subscriptions
 from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
+from bot.web import WebIngester
 
 Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"
@@ -72,7 +77,9 @@ class Briefbot:
         indexer: TermIndexer,
         clock: Clock = utc_now,
         limiter: RateLimiter | None = None,
+        fetcher: Fetcher | None = None,
     ) -> None:
+        """Without a ``fetcher`` the core answers from the store only (no web links)."""
         self.settings = settings
         self.store = store
         self.topics = topics
@@ -85,29 +92,48 @@ class Briefbot:
         # competes with the event loop (measured: worst loop lag 125-250 ms with up to six
         # ranking threads in a 100-command burst, 20-80 ms with one).
         self._ranking = asyncio.Semaphore(1)
+        self.web = (
+            None
+            if fetcher is None
+            else WebIngester(fetcher, store, indexer, topics, settings.fetch, clock)
+        )
+        self._owned_http: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def start(
-        cls, settings: Settings, clock: Clock = utc_now, monotonic: Monotonic = time.monotonic
+        cls,
+        settings: Settings,
+        clock: Clock = utc_now,
+        fetcher: Fetcher | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> Briefbot:
         """Open the store, load topics, and ingest the seed corpus into an empty store.
 
+        Without a ``fetcher``, one is made on a new HTTP client that ``close()`` closes.
         ``monotonic`` is the rate limiter's clock.
         """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
         store = await Store.open(settings.store_path)
+        client = None
+        if fetcher is None:
+            client = new_http_client(settings.fetch)
+            fetcher = Fetcher(client, settings.fetch)
         limiter = RateLimiter(settings.limits, monotonic)
-        bot = cls(settings, store, topics, indexer, clock, limiter)
+        bot = cls(settings, store, topics, indexer, clock, limiter, fetcher)
+        if client is not None:
+            bot._owned_http.append(client.aclose)
         try:
             await bot.ensure_seeded()
         except BaseException:
-            await store.close()
+            await bot.close()
             raise
         return bot
 
     async def close(self) -> None:
-        """Close the store."""
+        """Close the store, and the HTTP client if the core made it."""
+        for close in self._owned_http:
+            await close()
         await self.store.close()
 
     async def ensure_seeded(self) -> IngestReport | None:
@@ -135,6 +161,39 @@ class Briefbot:
             on_progress,
             should_stop,
         )
+
+    async def ingest_sources(
+        self,
+        sources: Sequence[str],
+        on_progress: Callable[[str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> IngestReport:
+        """Ingest links (pages or feeds), saved HTML pages and feeds, and article files."""
+        if self.web is None:
+            return await self.ingest([Path(s) for s in sources], on_progress, should_stop)
+        ingester = SourceIngester(self.web, self.settings.max_article_bytes)
+        return await ingester.ingest(sources, on_progress, should_stop)
+
+    async def extract(self, source: str) -> CleanArticle:
+        """What the bot reads from a link or saved HTML page, without storing it."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        try:
+            return await extract_source(self.web, source, self.settings.max_article_bytes)
+        except FetchError as exc:
+            raise UserError(f"Could not read {source}: {exc.reason}") from exc
+        except RejectedArticle as exc:
+            raise UserError(str(exc)) from exc
+        except OSError as exc:
+            raise UserError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
+
+    def feed_poller(self, sleep: Sleep = asyncio.sleep) -> FeedPoller:
+        """A poller over the feeds in ``feeds.toml``, at the configured interval."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        feeds = load_feeds(self.settings.feeds_file)
+        interval = self.settings.fetch.poll_interval_seconds
+        return FeedPoller(FeedReader(self.web), feeds, interval, sleep)
 
     async def handle(self, text: str, conversation: Conversation) -> Reply:
         """Parse and execute a chat command; always a reply, never an exception.
@@ -177,6 +236,8 @@ class Briefbot:
                     return self.topics_notice()
                 case BriefCommand(target=target, points=points):
                     return BriefReply(await self.brief(target, points))
+                case UrlCommand(url=url, points=points):
+                    return BriefReply(await self.brief_url(url, points))
                 case SubscribeCommand():
                     return await self.subscribe(command, conversation)
                 case UnsubscribeCommand(topic=topic):
@@ -229,6 +290,23 @@ class Briefbot:
                 (f"Topics: {names}",),
             )
         return await self._build(target, f"Brief: {_shorten(target)}", articles, limits)
+
+    async def brief_url(self, url: str, points: int | None = None) -> Brief:
+        """Fetch, store and brief the one article at ``url``; UserError says why it can't."""
+        if self.web is None:
+            raise UserError("Reading web links is switched off here.")
+        try:
+            outcome = await self.web.add_url(url)
+        except FetchError as exc:
+            raise UserError(f"Could not read that link: {exc.reason}") from exc
+        except RejectedArticle as exc:
+            raise UserError(f"Could not brief that link: {exc}") from exc
+        article = await self.store.article(outcome.article_id)
+        if article is None:  # deleted between storing and briefing
+            raise UserError("That article is no longer stored; try again.")
+        limits = SelectionLimits(points=points or self.settings.points)
+        title = f"Brief: {_shorten(article.title or url)}"
+        return await self._build(url, title, [article], limits)
 
     async def brief_since(self, target: str, since: dt.datetime | None) -> Brief | None:
         """Brief of the target's articles stored after ``since`` (all when None); None if none."""

@@ -36,6 +36,19 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """Limits of the web fetcher (see bot.fetch) and of feed polling."""
+
+    max_bytes: int = 5_000_000
+    deadline_seconds: float = 10.0
+    max_redirects: int = 5
+    per_host_connections: int = 2
+    user_agent: str = "briefbot/0.1 (news brief bot; +https://github.com/briefbot/briefbot)"
+    poll_interval_seconds: float = 1800.0
+    min_article_words: int = 80
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable about the core."""
 
@@ -50,12 +63,18 @@ class Settings:
     max_article_bytes: int
     language: str
     limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
+    fetch: FetchSettings = FetchSettings()
     digests: DigestSettings = field(default_factory=DigestSettings)
 
     @property
     def topics_file(self) -> Path:
         """Where the named topics are defined."""
         return self.config_dir / "topics.toml"
+
+    @property
+    def feeds_file(self) -> Path:
+        """Where the polled feeds are listed."""
+        return self.config_dir / "feeds.toml"
 
 
 def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Settings:
@@ -71,6 +90,7 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
     store = _table(data, "store", path)
     brief = _table(data, "brief", path)
     ingest = _table(data, "ingest", path)
+    fetch = _table(data, "fetch", path)
     seed_dir = Path(str(ingest.get("seed_dir", "seeds")))
     settings = Settings(
         config_dir=folder,
@@ -84,11 +104,36 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
         language=str(ingest.get("language", "english")),
         limits=_limits(_table(data, "limits", path), path),
+        fetch=_fetch_settings(fetch, path),
         digests=_digests(_table(data, "digests", path), path),
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
     return settings
+
+
+def _fetch_settings(table: Mapping[str, Any], path: Path) -> FetchSettings:
+    default = FetchSettings()
+    return FetchSettings(
+        max_bytes=_int(table, "max_bytes", default.max_bytes, path),
+        deadline_seconds=_seconds(table, "deadline_seconds", default.deadline_seconds, path),
+        max_redirects=_int(table, "max_redirects", default.max_redirects, path),
+        per_host_connections=_int(
+            table, "per_host_connections", default.per_host_connections, path
+        ),
+        user_agent=str(table.get("user_agent", default.user_agent)),
+        poll_interval_seconds=_seconds(
+            table, "poll_interval_seconds", default.poll_interval_seconds, path
+        ),
+        min_article_words=_int(table, "min_article_words", default.min_article_words, path),
+    )
+
+
+def _seconds(table: Mapping[str, Any], key: str, default: float, path: Path) -> float:
+    value = table.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise SettingsError(f"{path}: {key} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def _digests(table: Mapping[str, Any], path: Path) -> DigestSettings:

@@ -125,7 +125,7 @@ class Store:
                 return AddResult(int(row[0]), added=False)
             cursor = await db.execute(
                 "INSERT INTO articles (content_hash, origin, url, source, title, published,"
-                " date_precision, body, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " date_precision, body, ingested_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     digest,
                     article.origin,
@@ -136,6 +136,7 @@ class Store:
                     article.date.precision.value,
                     article.body,
                     now.isoformat(),
+                    article.author,
                 ),
             )
             article_id = int(cursor.lastrowid or 0)
@@ -166,6 +167,14 @@ class Store:
             )
             rows = await cursor.fetchall()
         return [_article(row) for row in rows]
+
+    async def article(self, article_id: int) -> Article | None:
+        """One stored article by id."""
+        cursor = await self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+        )
+        row = await cursor.fetchone()
+        return None if row is None else _article(row)
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""

@@ -77,3 +77,50 @@ def test_ingest_reports_counts_and_reasons(tmp_path: Path) -> None:
 
 def test_topics(tmp_path: Path) -> None:
     assert "china-russia" in run(tmp_path, "topics").stdout
+
+
+WEB = Path(__file__).parent / "data" / "web"
+
+
+def test_extract_prints_title_then_the_article_text(tmp_path: Path) -> None:
+    result = run(tmp_path, "extract", str(WEB / "cnn_article.html"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "After storm, forecasters see smooth sailing for Thanksgiving"
+    assert len(lines) > 10 and any("Thanksgiving" in line for line in lines[1:])
+
+
+def test_extract_explains_a_refused_link(tmp_path: Path) -> None:
+    result = run(tmp_path, "extract", "gopher://example.com/1")
+    assert result.returncode == 1
+    assert "only http and https" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_takes_saved_pages_links_and_files_together(tmp_path: Path) -> None:
+    thin = tmp_path / "thin.html"
+    thin.write_text("<html><body><p>Subscribe now.</p></body></html>", encoding="utf-8")
+    result = run(
+        tmp_path,
+        "ingest",
+        str(WEB / "time_001.html"),
+        str(WEB / "cleveland.com1.html"),
+        str(thin),
+        "file:///etc/passwd",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 added, 0 already stored, 2 failed" in result.stdout
+    assert "file:///etc/passwd: refused: only http and https" in result.stderr
+    assert "not an article: " + str(thin) in result.stderr
+    listing = run(tmp_path, "articles").stdout
+    assert "TIME: We Need Geoengineering" in listing and "cleveland.com" in listing
+
+
+def test_poll_without_feeds_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    root = Path(__file__).parent.parent / "config"
+    for name in ("settings.toml", "topics.toml"):
+        (config / name).write_text((root / name).read_text(encoding="utf-8"), encoding="utf-8")
+    result = run(tmp_path, "--config", str(config), "poll", "--once")
+    assert result.returncode == 2
+    assert "no feeds are listed" in result.stderr

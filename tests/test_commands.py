@@ -9,6 +9,7 @@ from bot.commands import (
     BriefCommand,
     HelpCommand,
     TopicsCommand,
+    UrlCommand,
     UserError,
     parse_command,
 )
@@ -53,3 +54,23 @@ def test_parse(text: str, expected: object) -> None:
 def test_mistakes_get_a_message(text: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
         parse_command(text, max_points=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("https://example.com/a?b=1", "https://example.com/a?b=1"),
+        ("summary <https://example.com/a|example.com/a>", "https://example.com/a"),
+        ("<http://example.com/story>", "http://example.com/story"),
+        ("file:///etc/passwd", "file:///etc/passwd"),
+    ],
+)
+def test_a_single_link_is_a_url_command(text: str, url: str) -> None:
+    assert parse_command(text, 10) == UrlCommand(url=url)
+
+
+def test_a_link_takes_the_sentences_flag() -> None:
+    assert parse_command("https://example.com/a -n 2", 10) == UrlCommand(
+        url="https://example.com/a", points=2
+    )
+    assert isinstance(parse_command("news about https://example.com", 10), BriefCommand)

@@ -1,0 +1,229 @@
+"""RSS/Atom feeds: the configured list, parsing fetched bytes, and the polling loop.
+
+feedparser only ever sees bytes this process fetched (through the vetted fetcher) or read from a
+named file, wrapped in a stream: given a str or bytes it would open a URL or path itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import tomllib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+
+from bot.fetch import FetchError
+from bot.pipeline import IngestFailure, RejectedArticle
+from bot.settings import SettingsError
+from bot.web import WebIngester
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+Progress = Callable[[str], None]
+
+
+class FeedError(Exception):
+    """A document that is not a usable feed; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One configured feed and the topic it was listed under."""
+
+    url: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One feed item: a stable key (its id, else its link) and the article link."""
+
+    key: str
+    link: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """What reading feeds did: entries new to us, and what became of them."""
+
+    feeds: int = 0
+    unchanged: int = 0
+    new_entries: int = 0
+    added: int = 0
+    duplicates: int = 0
+    failures: tuple[IngestFailure, ...] = ()
+
+    def __add__(self, other: FeedReport) -> FeedReport:
+        return FeedReport(
+            self.feeds + other.feeds,
+            self.unchanged + other.unchanged,
+            self.new_entries + other.new_entries,
+            self.added + other.added,
+            self.duplicates + other.duplicates,
+            self.failures + other.failures,
+        )
+
+
+def load_feeds(path: Path) -> tuple[FeedSource, ...]:
+    """Read ``feeds.toml`` (``[[feed]]`` tables with ``topic`` and ``urls``); none if absent."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ()
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    sources: list[FeedSource] = []
+    for i, table in enumerate(data.get("feed", [])):
+        topic = str(table.get("topic", "")).strip()
+        urls = table.get("urls", [])
+        if not topic or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise SettingsError(f"{path}: feed #{i + 1} needs a topic and a list of urls")
+        sources.extend(FeedSource(u.strip(), topic) for u in urls if u.strip())
+    return tuple(sources)
+
+
+def parse_feed(data: bytes, base_url: str) -> tuple[FeedEntry, ...]:
+    """The entries of an RSS/Atom document, links made absolute against ``base_url``."""
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers={"content-location": base_url},
+        sanitize_html=False,  # only links and titles are used, never entry HTML
+    )
+    if parsed.get("bozo") and not parsed.entries:
+        raise FeedError(f"{base_url}: not a readable RSS or Atom feed")
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedError(f"{base_url}: not an RSS or Atom feed")
+    entries: list[FeedEntry] = []
+    for entry in parsed.entries:
+        link = _entry_link(entry)
+        if not link:
+            continue
+        key = str(entry.get("id") or link)
+        title = entry.get("title")
+        entries.append(FeedEntry(key, link, str(title) if title else None))
+    return tuple(entries)
+
+
+class FeedReader:
+    """Ingests the new entries of feeds, each entry once across polls and restarts."""
+
+    def __init__(self, web: WebIngester) -> None:
+        self.web = web
+
+    async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> FeedReport:
+        """Fetch a feed (conditionally) and ingest its new entries."""
+        ledger = self.web.ledger
+        async with self.web.store_lock:
+            validators = await ledger.validators(feed_url)
+        result = await self.web.fetcher.fetch(feed_url, validators)
+        if result.not_modified:
+            return FeedReport(feeds=1, unchanged=1)
+        if not result.is_feed:
+            raise FeedError(f"{feed_url}: the server sent {result.content_type}, not a feed")
+        report = await self.read_bytes(result.body, feed_url, on_progress)
+        # Saved after the entries, so a crash mid-feed refetches it in full next time.
+        async with self.web.store_lock:
+            await ledger.save_validators(feed_url, result.validators, self.web.clock())
+        return report
+
+    async def read_bytes(
+        self, data: bytes, feed_url: str, on_progress: Progress | None = None
+    ) -> FeedReport:
+        """Ingest the new entries of a feed document already in hand."""
+        added = duplicates = fresh = 0
+        failures: list[IngestFailure] = []
+        ledger = self.web.ledger
+        for entry in parse_feed(data, feed_url):
+            async with self.web.store_lock:
+                seen = await ledger.entry_seen(feed_url, entry.key)
+            if seen:
+                continue
+            fresh += 1
+            article_id: int | None = None
+            try:
+                outcome = await self.web.add_url(entry.link)
+            except FetchError as exc:
+                failures.append(IngestFailure(entry.link, f"{entry.link}: {exc.reason}"))
+                if exc.transient:
+                    continue  # not recorded: the next poll tries this entry again
+                result = f"failed: {exc.reason}"
+            except RejectedArticle as exc:
+                failures.append(IngestFailure(entry.link, str(exc)))
+                result = f"failed: {exc}"
+            else:
+                article_id = outcome.article_id
+                added += outcome.added
+                duplicates += not outcome.added
+                result = "added" if outcome.added else "duplicate"
+            async with self.web.store_lock:
+                await ledger.record_entry(
+                    feed_url, entry.key, entry.link, article_id, result, self.web.clock()
+                )
+            if on_progress is not None:
+                on_progress(entry.link)
+        return FeedReport(1, 0, fresh, added, duplicates, tuple(failures))
+
+
+class FeedPoller:
+    """Polls the configured feeds every ``interval`` seconds; ``poll_once`` is one round."""
+
+    def __init__(
+        self,
+        reader: FeedReader,
+        feeds: Sequence[FeedSource],
+        interval: float,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.reader = reader
+        self.feeds = tuple(feeds)
+        self.interval = interval
+        self._sleep = sleep
+
+    async def poll_once(self) -> FeedReport:
+        """Read every feed once; a failing feed is reported and the others still run."""
+        report = FeedReport()
+        for source in self.feeds:
+            try:
+                report += await self.reader.read_url(source.url)
+            except (FetchError, FeedError) as exc:
+                reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+                failure = IngestFailure(source.url, f"{source.url}: {reason}")
+                report += FeedReport(feeds=1, failures=(failure,))
+        return report
+
+    async def run(self, rounds: int | None = None) -> None:
+        """Poll forever (or ``rounds`` times), sleeping ``interval`` between rounds."""
+        done = 0
+        while rounds is None or done < rounds:
+            report = await self.poll_once()
+            log.info(
+                "polled %d feeds: %d new entries, %d added, %d duplicate, %d failed",
+                report.feeds,
+                report.new_entries,
+                report.added,
+                report.duplicates,
+                len(report.failures),
+            )
+            for failure in report.failures:
+                log.warning("%s: %s", failure.origin, failure.reason)
+            done += 1
+            if rounds is None or done < rounds:
+                await self._sleep(self.interval)
+
+
+def _entry_link(entry: feedparser.FeedParserDict) -> str | None:
+    """The entry's web page; feedparser falls back to the entry id ("urn:uuid:..."), skip that."""
+    candidates = [entry.get("link")]
+    candidates += [
+        c.get("href") for c in entry.get("links", []) if c.get("rel", "alternate") == "alternate"
+    ]
+    for link in candidates:
+        if isinstance(link, str) and urlsplit(link).scheme in ("http", "https"):
+            return link
+    return None

@@ -1,0 +1,144 @@
+"""Bulk ingest of mixed inputs: web links (pages or feeds), saved HTML pages and feed files, and
+the plain-text article files and folders of bot.pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bot.extract import extract_article
+from bot.feeds import FeedError, FeedReader, FeedReport
+from bot.fetch import FetchError
+from bot.models import CleanArticle
+from bot.pipeline import IngestFailure, IngestReport, RejectedArticle, ingest_paths, prepare
+from bot.web import WebIngester, canonical_url
+
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+Progress = Callable[[str], None]
+
+
+def is_link(source: str) -> bool:
+    """True for anything written as a URL (``scheme://``); the fetcher refuses unsafe schemes."""
+    return "://" in source
+
+
+class SourceIngester:
+    """Ingests each source by what it is; failures are counted and explained, never fatal."""
+
+    def __init__(self, web: WebIngester, max_file_bytes: int) -> None:
+        self.web = web
+        self.reader = FeedReader(web)
+        self.max_file_bytes = max_file_bytes
+
+    async def ingest(
+        self,
+        sources: Iterable[str],
+        on_progress: Progress | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> IngestReport:
+        """Ingest every source; ``on_progress`` is called once per article-level item done.
+
+        ``should_stop`` is asked before each source, so a stop request lets the item in flight
+        finish and leaves the rest for a re-run.
+        """
+        report = FeedReport()
+        text_paths: list[Path] = []
+        for source in sources:
+            if should_stop is not None and should_stop():
+                return IngestReport(report.added, report.duplicates, report.failures, stopped=True)
+            path = Path(source)
+            try:
+                if is_link(source):
+                    report += await self._link(source, on_progress)
+                elif path.suffix.lower() in HTML_SUFFIXES:
+                    report += await self._html_file(path)
+                    _tick(on_progress, source)
+                elif path.suffix.lower() in FEED_SUFFIXES:
+                    data = read_file(path, self.max_file_bytes)
+                    report += await self.reader.read_bytes(data, _file_uri(path), on_progress)
+                else:
+                    text_paths.append(path)
+            except (FetchError, FeedError, RejectedArticle, OSError) as exc:
+                # Rejections from the pipeline and extractor already name their input.
+                failure = IngestFailure(source, _reason(exc, source))
+                report += FeedReport(failures=(failure,))
+                _tick(on_progress, source)
+        if text_paths:
+            files = await ingest_paths(
+                text_paths,
+                self.web.store,
+                self.web.indexer,
+                self.max_file_bytes,
+                self.web.clock,
+                on_progress,
+                should_stop,
+            )
+            report += FeedReport(
+                added=files.added, duplicates=files.duplicates, failures=files.failures
+            )
+            if files.stopped:
+                return IngestReport(report.added, report.duplicates, report.failures, stopped=True)
+        return IngestReport(report.added, report.duplicates, report.failures)
+
+    async def _link(self, url: str, on_progress: Progress | None) -> FeedReport:
+        async with self.web.store_lock:
+            known = await self.web.ledger.article_for_url(canonical_url(url))
+        if known is not None:
+            _tick(on_progress, url)
+            return FeedReport(duplicates=1)
+        result = await self.web.fetcher.fetch(url)
+        if result.is_feed:
+            return await self.reader.read_bytes(result.body, url, on_progress)
+        outcome = await self.web.add_fetched(result, aliases=(url,))
+        _tick(on_progress, url)
+        return FeedReport(added=int(outcome.added), duplicates=int(not outcome.added))
+
+    async def _html_file(self, path: Path) -> FeedReport:
+        outcome = await self.web.add_html(read_file(path, self.max_file_bytes), str(path), None)
+        return FeedReport(added=int(outcome.added), duplicates=int(not outcome.added))
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """A saved page or feed, refused past ``max_bytes``."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise RejectedArticle(f"{path}: too large ({size / 1_000_000:.1f} MB)")
+    return path.read_bytes()
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+async def extract_source(web: WebIngester, source: str, max_file_bytes: int) -> CleanArticle:
+    """What the bot reads from a link or a saved HTML file, cleaned and split; nothing is stored.
+
+    Raises FetchError, RejectedArticle (ExtractError included) or OSError.
+    """
+    if is_link(source):
+        result = await web.fetcher.fetch(source)
+        if result.is_feed:
+            raise RejectedArticle(f"not an article: {source} is a news feed")
+        html, origin, url = result.body, result.url, result.url
+    else:
+        html, origin, url = read_file(Path(source), max_file_bytes), source, None
+    # Parsing and sentence splitting are CPU-bound: keep them off the event loop.
+    page = await asyncio.to_thread(
+        extract_article, html, origin, url, web.settings.min_article_words
+    )
+    return await asyncio.to_thread(prepare, page.article, web.indexer)
+
+
+def _tick(on_progress: Progress | None, item: str) -> None:
+    if on_progress is not None:
+        on_progress(item)
+
+
+def _reason(exc: Exception, source: str) -> str:
+    if isinstance(exc, FetchError):
+        return f"{source}: {exc.reason}"
+    if isinstance(exc, OSError):
+        return f"{source}: cannot be read ({exc.strerror or exc})"
+    return str(exc)

@@ -1,0 +1,123 @@
+"""Web pages into the store: fetch -> extract -> the seeds' clean/split/store path -> topic tags."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.extract import extract_article
+from bot.fetch import Fetcher, FetchError, FetchErrorKind, FetchResult
+from bot.index import TermIndexer
+from bot.ledger import WebLedger
+from bot.pipeline import prepare
+from bot.settings import FetchSettings
+from bot.store import Store
+from bot.topics import TopicCatalog
+
+# Query parameters that only track the click; they never select a different article.
+_TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """A page that is in the store now: newly added, or already there (by URL or content)."""
+
+    article_id: int
+    added: bool
+    url: str
+    topics: tuple[str, ...] = ()
+
+
+def canonical_url(url: str) -> str:
+    """The URL an article is remembered under: no fragment, tracking parameters or default port."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{parts.port}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith(_TRACKING_PREFIXES)
+        ]
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+class WebIngester:
+    """Adds web pages (fetched, or HTML already in hand) to the store, once each."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        store: Store,
+        indexer: TermIndexer,
+        topics: TopicCatalog,
+        settings: FetchSettings,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.ledger = WebLedger(store)
+        self.indexer = indexer
+        self.topics = topics
+        self.settings = settings
+        self.clock = clock
+        # The store's transactions share one connection: one store step at a time.
+        self.store_lock = asyncio.Lock()
+
+    async def add_url(self, url: str) -> PageOutcome:
+        """Fetch and store the article at ``url`` (skipping the fetch for a known URL).
+
+        Raises FetchError or RejectedArticle (ExtractError included) with a one-line reason.
+        """
+        async with self.store_lock:
+            known = await self.ledger.article_for_url(canonical_url(url))
+        if known is not None:
+            return PageOutcome(known, added=False, url=url)
+        result = await self.fetcher.fetch(url)
+        if result.is_feed:
+            raise FetchError(
+                FetchErrorKind.UNSUPPORTED,
+                f"not an article: {url} is a news feed; add it with: briefbot ingest {url}",
+            )
+        return await self.add_fetched(result, aliases=(url,))
+
+    async def add_fetched(self, result: FetchResult, aliases: tuple[str, ...] = ()) -> PageOutcome:
+        """Store the article of a fetched page, reachable under its URL and ``aliases``."""
+        async with self.store_lock:
+            known = await self.ledger.article_for_url(canonical_url(result.url))
+            if known is not None:
+                await self.ledger.link_urls(known, [canonical_url(a) for a in aliases])
+        if known is not None:
+            return PageOutcome(known, added=False, url=result.url)
+        return await self.add_html(result.body, result.url, result.url, aliases)
+
+    async def add_html(
+        self, html: bytes, origin: str, url: str | None, aliases: tuple[str, ...] = ()
+    ) -> PageOutcome:
+        """Extract, clean, split and store one HTML page; tag it to the topics it matches."""
+        # Parsing and sentence splitting are CPU-bound: keep chat acks and polls responsive.
+        page = await asyncio.to_thread(
+            extract_article, html, origin, url, self.settings.min_article_words
+        )
+        clean = await asyncio.to_thread(prepare, page.article, self.indexer)
+        urls = [canonical_url(u) for u in (*aliases, url or "") if u]
+        if page.canonical_url and url and _same_host(page.canonical_url, url):
+            # Only a same-site canonical link: a page must not claim another site's URL.
+            urls.append(canonical_url(page.canonical_url))
+        async with self.store_lock:
+            result = await self.store.add_article(clean, self.clock())
+            await self.ledger.link_urls(result.article_id, urls)
+            tags = await self.ledger.tag(result.article_id, self.topics.topics)
+        return PageOutcome(result.article_id, result.added, url or origin, tags)
+
+
+def _same_host(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
