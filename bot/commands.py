@@ -198,6 +198,11 @@ def _digest_command(verb: str, words: list[str]) -> Command:
         except ScheduleError as exc:
             raise UserError(str(exc)) from exc
     topic = " ".join(words).strip()
+    if any(_LINK.match(w) for w in words):
+        raise UserError(
+            "A daily digest follows a topic or a few keywords, not a link.",
+            ("Example: /summary subscribe china-russia 08:30 Europe/Berlin",),
+        )
     if verb == "subscribe" and any(_TIME_LIKE.match(w) or "/" in w for w in words):
         raise UserError(
             "Put the time and the time zone after the topic, once each.",

@@ -70,6 +70,7 @@ def test_parse_digest_commands(text: str, expected: object) -> None:
         ("subscriptions all", "takes no arguments", ""),
         ("subscribe china-russia 08:00 Europe/Berlin extra", "after the topic", "08:30"),
         ("subscribe 08:00 china-russia", "after the topic", ""),
+        ("subscribe https://example.com/news 08:00", "not a link", ""),
     ],
 )
 def test_bad_digest_commands_say_what_to_fix(text: str, message: str, hint: str) -> None:
