@@ -15,11 +15,12 @@ from tqdm import tqdm
 
 from bot.backup import BackupError, backup_store
 from bot.commands import UserError
+from bot.digest import PostNotSent, PostRejected, Scheduler
 from bot.doctor import Status, diagnose
 from bot.logs import LOG_FORMATS, configure_logging
 from bot.render import render_json, render_markdown, render_text
-from bot.runtime import ShutdownTimeout, run_until_signalled
-from bot.service import Briefbot
+from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
+from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -79,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     commands.add_parser("doctor", help="check settings, topics, store, tokens and seeds")
+
+    digests = commands.add_parser(
+        "digests", help="post the channels' scheduled daily digests (runs until stopped)"
+    )
+    digests.add_argument("--once", action="store_true", help="one pass over due digests, then exit")
     return parser
 
 
@@ -138,6 +144,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             return await _extract(bot, args.source)
         if args.command == "poll":
             return await _poll(bot, args.once)
+        if args.command == "digests":
+            return await _digests(bot, once=args.once)
         if args.command == "topics":
             print(bot.topics_notice().text)
             return EXIT_OK
@@ -162,6 +170,47 @@ async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(_RENDERERS[args.format](brief))
     return EXIT_OK
+
+
+async def _digests(bot: Briefbot, once: bool) -> int:
+    # The command line is the composition root: only here does the core meet the platforms.
+    from adapters.digest_posters import posters_from_env
+
+    try:
+        async with posters_from_env(os.environ) as posters:
+            if not posters:
+                print(
+                    "briefbot: no chat platform configured; set SLACK_BOT_TOKEN and/or"
+                    " DISCORD_TOKEN",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            scheduler = Scheduler(bot, posters, bot.settings.digests)
+            if once:
+                done = await scheduler.run_once(utc_now())
+                counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
+                print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing due")
+                return EXIT_OK
+
+            async def loop(shutdown: Shutdown) -> None:
+                # A signal lets the digest in flight finish and be recorded, within the grace.
+                stop = asyncio.Event()
+                relay = asyncio.ensure_future(shutdown.wait())
+                relay.add_done_callback(lambda _: stop.set())
+                try:
+                    await scheduler.run_forever(stop)
+                finally:
+                    relay.cancel()
+
+            # Stopping by signal is how this service ends: a clean stop exits 0.
+            await run_until_signalled(loop, SHUTDOWN_GRACE_SECONDS)
+            return EXIT_OK
+    except (PostRejected, PostNotSent) as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ShutdownTimeout as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 async def _ingest(bot: Briefbot, sources: list[str]) -> int:

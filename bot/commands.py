@@ -6,18 +6,23 @@ whatever ``Reply`` comes back; they never interpret commands themselves.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import re
 import shlex
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from bot.clean import normalize
 from bot.models import Brief
+from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
 # A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
 _LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
+_TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
 
 
 class UserError(Exception):
@@ -55,7 +60,36 @@ class TopicsCommand:
     """List the configured topics."""
 
 
-Command = BriefCommand | UrlCommand | HelpCommand | TopicsCommand
+@dataclass(frozen=True)
+class SubscribeCommand:
+    """Send this channel a daily digest of a topic; None means the default time or zone."""
+
+    topic: str
+    time_of_day: dt.time | None = None
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
+class UnsubscribeCommand:
+    """Stop this channel's daily digest of a topic."""
+
+    topic: str
+
+
+@dataclass(frozen=True)
+class SubscriptionsCommand:
+    """List this channel's daily digests."""
+
+
+Command = (
+    BriefCommand
+    | UrlCommand
+    | HelpCommand
+    | TopicsCommand
+    | SubscribeCommand
+    | UnsubscribeCommand
+    | SubscriptionsCommand
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +137,8 @@ def parse_command(text: str, max_points: int) -> Command:
         return HelpCommand()
     if len(words) == 1 and head == "topics":
         return TopicsCommand()
+    if head in ("subscribe", "unsubscribe", "subscriptions"):
+        return _digest_command(head, words[1:])
     points: int | None = None
     target: list[str] = []
     i = 0
@@ -138,9 +174,69 @@ def help_notice(max_points: int) -> Notice:
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary topics: list the topic names",
+            "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
+            " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
+            "/summary unsubscribe <topic>: stop that digest",
+            "/summary subscriptions: this channel's digests and when the next one comes",
             "/summary help: this message",
         ),
     )
+
+
+def _digest_command(verb: str, words: list[str]) -> Command:
+    if verb == "subscriptions":
+        if words:
+            raise UserError("/summary subscriptions takes no arguments.")
+        return SubscriptionsCommand()
+    zone: str | None = None
+    time_of_day: dt.time | None = None
+    if verb == "subscribe" and len(words) > 1 and _looks_like_zone(words[-1]):
+        zone = _zone(words.pop())
+    if verb == "subscribe" and len(words) > 1 and _TIME_LIKE.match(words[-1]):
+        try:
+            time_of_day = parse_time_of_day(words.pop())
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from exc
+    topic = " ".join(words).strip()
+    if any(_LINK.match(w) for w in words):
+        raise UserError(
+            "A daily digest follows a topic or a few keywords, not a link.",
+            ("Example: /summary subscribe china-russia 08:30 Europe/Berlin",),
+        )
+    if verb == "subscribe" and any(_TIME_LIKE.match(w) or "/" in w for w in words):
+        raise UserError(
+            "Put the time and the time zone after the topic, once each.",
+            ("Example: /summary subscribe china-russia 08:30 Europe/Berlin",),
+        )
+    if not topic:
+        example = "china-russia 08:30 Europe/Berlin" if verb == "subscribe" else "china-russia"
+        preposition = "to" if verb == "subscribe" else "from"
+        raise UserError(
+            f"Tell me which topic to {verb} this channel {preposition}.",
+            (f"Example: /summary {verb} {example}", "See /summary topics for the topic names."),
+        )
+    return (
+        SubscribeCommand(topic, time_of_day, zone)
+        if verb == "subscribe"
+        else UnsubscribeCommand(topic)
+    )
+
+
+def _looks_like_zone(word: str) -> bool:
+    return "/" in word or word.upper() in ("UTC", "GMT")
+
+
+def _zone(name: str) -> str:
+    name = name.upper() if name.upper() in ("UTC", "GMT") else name
+    try:
+        return parse_zone(name).key
+    except ScheduleError as exc:
+        by_lower = {z.lower(): z for z in available_timezones()}
+        if name.lower() in by_lower:
+            return by_lower[name.lower()]
+        close = difflib.get_close_matches(name, sorted(by_lower.values()), n=3, cutoff=0.6)
+        hints = (f"Did you mean: {', '.join(close)}?",) if close else ()
+        raise UserError(str(exc), hints) from exc
 
 
 def _split(text: str) -> list[str]:

@@ -86,4 +86,37 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sentences ADD COLUMN terms TEXT;
     """,
+    # digests: channel subscriptions to topics, and one claim row per (subscription, local date).
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        time_of_day TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        active_since TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        UNIQUE (platform, channel_id, topic)
+    );
+    CREATE INDEX subscriptions_active ON subscriptions (active, platform);
+    CREATE TABLE digest_log (
+        id INTEGER PRIMARY KEY,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+        local_date TEXT NOT NULL,
+        slot_at TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('sending', 'posted', 'skipped', 'failed', 'unknown')),
+        owner TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        covers_from TEXT,
+        covers_until TEXT NOT NULL,
+        message_id TEXT,
+        detail TEXT,
+        finished_at TEXT,
+        UNIQUE (subscription_id, local_date)
+    );
+    CREATE INDEX digest_log_status ON digest_log (status);
+    """,
 )

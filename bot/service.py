@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
@@ -19,7 +20,10 @@ from bot.commands import (
     HelpCommand,
     Notice,
     Reply,
+    SubscribeCommand,
+    SubscriptionsCommand,
     TopicsCommand,
+    UnsubscribeCommand,
     UrlCommand,
     UserError,
     help_notice,
@@ -32,11 +36,13 @@ from bot.logs import request_context
 from bot.models import Article, Brief, CleanArticle, Conversation
 from bot.pipeline import IngestReport, RejectedArticle, ingest_paths
 from bot.ratelimit import Monotonic, RateLimiter
+from bot.schedule import next_slot, parse_zone
 from bot.select import SelectionLimits
 from bot.settings import Settings
 from bot.sources import SourceIngester, extract_source
 from bot.split import OfflineTokenizer
 from bot.store import Store
+from bot.subscriptions import Subscription, Subscriptions
 from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
 from bot.web import WebIngester
 
@@ -44,6 +50,15 @@ Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"
 EVENT_MEMORY = dt.timedelta(days=1)  # longer than any platform keeps redelivering an event
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a brief or a digest is about: a topic slug or a normalised free-text query."""
+
+    key: str  # the slug, or the query's words in lower case; subscriptions are stored under it
+    title: str
+    fts_query: str
 
 
 def utc_now() -> dt.datetime:
@@ -70,6 +85,7 @@ class Briefbot:
         self.topics = topics
         self.indexer = indexer
         self.clock = clock
+        self.subscriptions = Subscriptions(store)
         self.limiter = limiter or RateLimiter(settings.limits, time.monotonic)
         self.briefs = BriefCache()
         # One ranking at a time: under the GIL more threads add no throughput, but each one
@@ -222,6 +238,12 @@ class Briefbot:
                     return BriefReply(await self.brief(target, points))
                 case UrlCommand(url=url, points=points):
                     return BriefReply(await self.brief_url(url, points))
+                case SubscribeCommand():
+                    return await self.subscribe(command, conversation)
+                case UnsubscribeCommand(topic=topic):
+                    return await self.unsubscribe(topic, conversation)
+                case SubscriptionsCommand():
+                    return await self.subscriptions_notice(conversation)
         except UserError as exc:
             return Notice(title=exc.message, lines=exc.hints, is_error=True)
         assert_never(command)
@@ -285,6 +307,116 @@ class Briefbot:
         limits = SelectionLimits(points=points or self.settings.points)
         title = f"Brief: {_shorten(article.title or url)}"
         return await self._build(url, title, [article], limits)
+
+    async def brief_since(self, target: str, since: dt.datetime | None) -> Brief | None:
+        """Brief of the target's articles stored after ``since`` (all when None); None if none."""
+        resolved = self.resolve(target)
+        articles = await self.store.search(
+            resolved.fts_query, self.settings.max_articles, ingested_after=since
+        )
+        if not articles:
+            return None
+        limits = SelectionLimits(self.settings.points)
+        return await self._build(resolved.key, resolved.title, articles, limits)
+
+    def resolve(self, target: str) -> Target:
+        """A topic slug or a free-text query as a subscription key, title and full-text query."""
+        topic = self.topics.get(target)
+        if topic is not None:
+            return Target(topic.slug, topic.title, topic.fts_query())
+        words = query_words(target)
+        if not words:
+            raise UserError(
+                "That query has no words to search for.",
+                ("Try a topic name such as china-russia, or a few keywords.",),
+            )
+        key = " ".join(words).lower()
+        return Target(key, f"'{_shorten(key)}'", free_text_query(key))
+
+    async def subscribe(self, command: SubscribeCommand, conversation: Conversation) -> Notice:
+        """Subscribe the conversation's channel to a daily digest of a topic."""
+        target = self.resolve(command.topic)
+        key, title = target.key, target.title
+        lines: list[str] = []
+        if self.topics.get(key) is None and not await self.store.search(target.fts_query, 1):
+            suggestions = self.topics.suggest(command.topic)
+            if suggestions:
+                raise UserError(
+                    f"Unknown topic '{_shorten(command.topic)}'.",
+                    (f"Did you mean: {', '.join(suggestions)}?",),
+                )
+            lines.append("No stored article matches it yet; digests will say so until some do.")
+        current = await self.subscriptions.for_channel(
+            conversation.platform, conversation.channel_id
+        )
+        limit = self.settings.digests.max_per_channel
+        if len(current) >= limit and all(s.topic != key for s in current):
+            raise UserError(
+                f"This channel already has {limit} digests, the most it may have.",
+                ("Remove one with /summary unsubscribe <topic>.",),
+            )
+        # A channel keeps one zone unless told otherwise: its latest subscription's.
+        zone_name = command.zone or (
+            current[0].zone.key if current else self.settings.digests.default_zone
+        )
+        subscription = await self.subscriptions.subscribe(
+            conversation.platform,
+            conversation.channel_id,
+            key,
+            command.time_of_day or self.settings.digests.default_time,
+            parse_zone(zone_name),
+            conversation.user_id,
+            self.clock(),
+        )
+        return Notice(
+            title=f"This channel gets a daily digest of {title} at {subscription.schedule_label}.",
+            lines=(
+                f"Next digest: {await self._next_delivery(subscription)}.",
+                *lines,
+                f"Stop it with /summary unsubscribe {key}",
+            ),
+        )
+
+    async def unsubscribe(self, topic: str, conversation: Conversation) -> Notice:
+        """Stop the conversation's channel's daily digest of a topic."""
+        target = self.resolve(topic)
+        key, title = target.key, target.title
+        if await self.subscriptions.unsubscribe(
+            conversation.platform, conversation.channel_id, key, conversation.user_id
+        ):
+            return Notice(title=f"This channel no longer gets a daily digest of {title}.")
+        current = await self.subscriptions.for_channel(
+            conversation.platform, conversation.channel_id
+        )
+        names = ", ".join(s.topic for s in current)
+        raise UserError(
+            f"This channel has no daily digest of {title}.",
+            (f"Its digests: {names}",) if names else (),
+        )
+
+    async def subscriptions_notice(self, conversation: Conversation) -> Notice:
+        """The conversation's channel's digests and when each comes next."""
+        current = await self.subscriptions.for_channel(
+            conversation.platform, conversation.channel_id
+        )
+        if not current:
+            return Notice(
+                title="This channel has no daily digests.",
+                lines=("Add one with /summary subscribe <topic> [HH:MM] [time zone]",),
+            )
+        lines = [
+            f"{s.topic}: daily at {s.schedule_label}, next {await self._next_delivery(s)}"
+            for s in sorted(current, key=lambda s: s.topic)
+        ]
+        return Notice(title="This channel's daily digests:", lines=tuple(lines))
+
+    async def _next_delivery(self, subscription: Subscription) -> str:
+        slot = next_slot(self.clock(), subscription.time_of_day, subscription.zone)
+        # Today's slot may already be done (a time changed after its digest went out).
+        while await self.subscriptions.entry(subscription.id, slot.local_date) is not None:
+            slot = next_slot(slot.at, subscription.time_of_day, subscription.zone)
+        local = slot.at.astimezone(subscription.zone)
+        return f"{local:%a %b} {local.day}, {local:%H:%M %Z}"
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.ratelimit import BucketLimit, RateLimits
+from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LIMITS = RateLimits(
@@ -18,6 +20,19 @@ DEFAULT_LIMITS = RateLimits(
 
 class SettingsError(Exception):
     """Settings that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Scheduled daily digests (``[digests]``)."""
+
+    default_time: dt.time = dt.time(8, 0)
+    default_zone: str = "UTC"
+    catch_up: dt.timedelta = dt.timedelta(hours=6)
+    poll_seconds: float = 30.0
+    empty_policy: Literal["note", "skip"] = "note"
+    claim_timeout: dt.timedelta = dt.timedelta(minutes=15)
+    max_per_channel: int = 25
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class Settings:
     language: str
     limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     fetch: FetchSettings = FetchSettings()
+    digests: DigestSettings = field(default_factory=DigestSettings)
 
     @property
     def topics_file(self) -> Path:
@@ -89,6 +105,7 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         language=str(ingest.get("language", "english")),
         limits=_limits(_table(data, "limits", path), path),
         fetch=_fetch_settings(fetch, path),
+        digests=_digests(_table(data, "digests", path), path),
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
@@ -117,6 +134,27 @@ def _seconds(table: Mapping[str, Any], key: str, default: float, path: Path) -> 
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
         raise SettingsError(f"{path}: {key} must be a positive number of seconds, not {value!r}")
     return float(value)
+
+
+def _digests(table: Mapping[str, Any], path: Path) -> DigestSettings:
+    defaults = DigestSettings()
+    try:
+        default_time = parse_time_of_day(str(table.get("default_time", "08:00")))
+        default_zone = parse_zone(str(table.get("default_zone", defaults.default_zone))).key
+    except ScheduleError as exc:
+        raise SettingsError(f"{path}: [digests] {exc}") from exc
+    empty = table.get("empty_policy", defaults.empty_policy)
+    if empty not in ("note", "skip"):
+        raise SettingsError(f"{path}: [digests] empty_policy must be 'note' or 'skip'")
+    return DigestSettings(
+        default_time=default_time,
+        default_zone=default_zone,
+        catch_up=dt.timedelta(minutes=_int(table, "catch_up_minutes", 360, path)),
+        poll_seconds=float(_int(table, "poll_seconds", 30, path)),
+        empty_policy=empty,
+        claim_timeout=dt.timedelta(minutes=_int(table, "claim_timeout_minutes", 15, path)),
+        max_per_channel=_int(table, "max_per_channel", 25, path),
+    )
 
 
 def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:

@@ -169,14 +169,18 @@ class Store:
             )
         return AddResult(article_id, added=True)
 
-    async def search(self, fts_query: str, limit: int) -> list[Article]:
-        """Articles matching an FTS5 query, newest first."""
+    async def search(
+        self, fts_query: str, limit: int, ingested_after: dt.datetime | None = None
+    ) -> list[Article]:
+        """Articles matching an FTS5 query, newest first (stored after ``ingested_after``)."""
+        after = "" if ingested_after is None else ingested_after.astimezone(dt.UTC).isoformat()
         async with self.read() as db:
             cursor = await db.execute(
                 f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
                 " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+                " AND a.ingested_at > ?"
                 " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-                (fts_query, limit),
+                (fts_query, after, limit),
             )
             rows = await cursor.fetchall()
         return [_article(row) for row in rows]
@@ -224,6 +228,13 @@ class Store:
                 for r in rows
             )
         return records
+
+    async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, for repositories of other tables built on this store."""
+        async with self.read() as db:
+            cursor = await db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(await cursor.fetchall())
 
     async def count_articles(self) -> int:
         """How many articles the store holds."""

@@ -1,0 +1,72 @@
+"""Post digests to Slack channels with ``chat.postMessage``: translation only, no scheduling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import reply_message
+from bot.commands import Reply
+from bot.digest import PostNotSent, PostRejected
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+def digest_client(token: str, base_url: str = SLACK_API_URL) -> AsyncWebClient:
+    """A Web API client that never repeats a request whose outcome it did not see.
+
+    slack_sdk's default handler retries after connection errors, which could post a digest twice;
+    only HTTP 429 (Slack certainly did not post) is retried.
+    """
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=30,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+class SlackDigestPoster:
+    """The digest port for Slack. Slack has no idempotency key for messages, so the window is 0."""
+
+    idempotency_window = dt.timedelta(0)
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def check(self) -> str:
+        """Verify the token with ``auth.test``; return 'team / bot user' for the log."""
+        try:
+            response = await self._client.auth_test()
+        except SlackApiError as exc:
+            raise PostRejected(f"Slack refused the token: {exc.response.get('error')}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise PostNotSent(f"cannot reach the Slack Web API: {exc}") from exc
+        return f"{response.get('team')} / {response.get('user')}"
+
+    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+        """Post to the channel as the Slack adapter renders replies; return the message ``ts``."""
+        message = reply_message(reply)
+        try:
+            response = await self._client.chat_postMessage(
+                channel=channel_id,
+                text=message.text,
+                blocks=message.blocks_json(),
+                unfurl_links=False,
+                unfurl_media=False,
+                # Lets a person find the message for an 'unknown' digest in the channel history.
+                metadata={
+                    "event_type": "briefbot_digest",
+                    "event_payload": {"key": idempotency_key},
+                },
+            )
+        except aiohttp.ClientConnectorError as exc:
+            raise PostNotSent(f"cannot reach the Slack Web API: {exc}") from exc
+        except SlackApiError as exc:
+            # ok=false: Slack answered and did not post (channel_not_found, not_in_channel, ...).
+            raise PostRejected(str(exc.response.get("error"))) from exc
+        return str(response["ts"])
