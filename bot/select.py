@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.models import Article, Point, SentenceRecord, SourceRef
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How sentences are ranked and chosen; defaults measured in docs/quality.md."""
+
+    # Position prior: teleport weight exp(-position / decay) (None: sumy's unbiased LexRank).
+    position_decay: float | None = 3.0
+    # Share of each random-walk step that teleports by the prior.
+    teleport: float = 0.3
+    # MMR: a candidate's score minus this much times its overlap with chosen points.
+    redundancy_penalty: float = 0.0
+    # Source diversity: a candidate's score shrinks by this share per point already chosen
+    # from its article.
+    article_penalty: float = 0.0
+    # Only this many best-ranked sentences are considered, so MMR stays cheap on big stores.
+    candidates: int = 400
 
 
 @dataclass(frozen=True)
@@ -17,6 +36,9 @@ class SelectionLimits:
     points: int
     min_words: int = 6
     max_words: int = 70
+    # A word budget: stop choosing once the chosen sentences reach it (None: no budget).
+    words: int | None = None
+    strategy: Strategy = Strategy()
 
 
 def select_points(
@@ -31,16 +53,36 @@ def select_points(
     Each point credits every article carrying a near-duplicate of its sentence.
     """
     index = OverlapIndex(terms)
+    strategy = limits.strategy
     order = sorted(
         (i for i, r in enumerate(records) if _eligible(r.text, index.terms(i), limits)),
         key=lambda i: (-scores[i], _date_key(articles[records[i].article_id]), records[i].position),
-    )
+    )[: strategy.candidates]
+    top = max((scores[i] for i in order), default=0.0) or 1.0
     chosen: list[int] = []
-    for i in order:
-        if len(chosen) >= limits.points:
+    per_article: Counter[int] = Counter()
+    # Each candidate's highest overlap with a chosen point, updated as points are chosen.
+    overlap = dict.fromkeys(order, 0.0)
+    words = 0
+
+    def value(i: int) -> float:
+        if overlap[i] >= REDUNDANT:
+            return -math.inf
+        mmr = scores[i] / top - strategy.redundancy_penalty * overlap[i]
+        return mmr * max(0.0, 1.0 - strategy.article_penalty * per_article[records[i].article_id])
+
+    while overlap and len(chosen) < limits.points:
+        if limits.words is not None and words >= limits.words:
             break
-        if index.max_overlap(i, chosen) < REDUNDANT:
-            chosen.append(i)
+        best = max(overlap, key=value)
+        if overlap[best] >= REDUNDANT:
+            break
+        chosen.append(best)
+        del overlap[best]
+        per_article[records[best].article_id] += 1
+        words += len(records[best].text.split())
+        for i in overlap:
+            overlap[i] = max(overlap[i], index.overlap(i, best))
 
     points: list[tuple[tuple[dt.date, int, int], Point]] = []
     for i in chosen:

@@ -1,0 +1,252 @@
+"""ROUGE of briefbot's summaries against human references, beside three baselines.
+
+Run from the project folder (about a minute on one core):
+
+    .venv/bin/python bench/quality.py            # prints the table
+    .venv/bin/python bench/quality.py --write    # also writes it into docs/quality.md
+
+Data: the MultiLing 2011 English pilot (10 WikiNews clusters of 10 articles, 3 references each),
+``tests/data/eval/multiling2011_en.jsonl``. Every system's summary is cut to the cluster's mean
+reference length in words; ROUGE-1/2/L F1 (with stemming) is averaged over the references, then
+over clusters; the interval is a 95% bootstrap over clusters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from rouge_score import rouge_scorer
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.utils import get_stop_words
+
+from bot.index import TermIndexer
+from bot.inputs import cluster_articles
+from bot.select import SelectionLimits, Strategy
+from bot.split import OfflineTokenizer
+from bot.summarize import Corpus, build_corpus, summarize
+
+PROJECT = Path(__file__).resolve().parent.parent
+DATA = PROJECT / "tests" / "data" / "eval" / "multiling2011_en.jsonl"
+DOC = PROJECT / "docs" / "quality.md"
+METRICS = ("rouge1", "rouge2", "rougeL")
+BOOTSTRAP_SAMPLES = 2000
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One story: its prepared articles, raw document texts and reference summaries."""
+
+    id: str
+    corpus: Corpus
+    texts: tuple[str, ...]
+    refs: tuple[str, ...]
+
+    @property
+    def budget(self) -> int:
+        """The mean reference length in words: every summary is cut to it."""
+        return round(statistics.mean(len(r.split()) for r in self.refs))
+
+
+System = Callable[[Cluster], list[str]]
+
+
+def load_clusters(path: Path, indexer: TermIndexer) -> list[Cluster]:
+    """Read and prepare every cluster of the JSONL file."""
+    clusters = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        raws = cluster_articles(line, data["id"])
+        clusters.append(
+            Cluster(
+                id=data["id"],
+                corpus=build_corpus(raws, indexer),
+                texts=tuple(r.text for r in raws),
+                refs=tuple(data["refs"]),
+            )
+        )
+    return clusters
+
+
+def _sentences_by_article(cluster: Cluster) -> list[list[str]]:
+    """Each article's sentences in reading order, articles oldest first."""
+    by_article: dict[int, list[str]] = {a.id: [] for a in cluster.corpus.articles}
+    for record in cluster.corpus.records:
+        by_article[record.article_id].append(record.text)
+    order = sorted(cluster.corpus.articles, key=lambda a: (a.date.value or dt.date.max, a.id))
+    return [by_article[a.id] for a in order]
+
+
+def lead(cluster: Cluster) -> list[str]:
+    """The latest article's first sentences (then the next latest, if it runs out)."""
+    return [s for sentences in reversed(_sentences_by_article(cluster)) for s in sentences]
+
+
+def lead_each(cluster: Cluster) -> list[str]:
+    """First sentence of each article (oldest first), then each second sentence, and so on."""
+    articles = _sentences_by_article(cluster)
+    depth = max(len(a) for a in articles)
+    return [a[i] for i in range(depth) for a in articles if i < len(a)]
+
+
+def sumy_lexrank(tokenizer: OfflineTokenizer) -> System:
+    """sumy's LexRankSummarizer as shipped, on the raw texts, best sentences until the budget."""
+
+    def run(cluster: Cluster) -> list[str]:
+        paragraphs = [
+            Paragraph([Sentence(s, tokenizer) for s in tokenizer.to_sentences(line)])
+            for text in cluster.texts
+            for line in text.splitlines()
+            if line.strip()
+        ]
+        summarizer = LexRankSummarizer(Stemmer("english"))
+        summarizer.stop_words = get_stop_words("english")
+
+        def until_budget(ranked: Sequence[object]) -> list[object]:
+            words = 0
+            kept = []
+            for info in ranked:
+                if words >= cluster.budget:
+                    break
+                kept.append(info)
+                words += len(str(info.sentence).split())  # type: ignore[attr-defined]
+            return kept
+
+        best = summarizer(ObjectDocumentModel(paragraphs), until_budget)
+        return [str(s) for s in best]
+
+    return run
+
+
+def briefbot(indexer: TermIndexer, strategy: Strategy) -> System:
+    """briefbot's brief of the cluster, with a word budget, under one selection strategy."""
+
+    def run(cluster: Cluster) -> list[str]:
+        limits = SelectionLimits(points=10_000, words=cluster.budget, strategy=strategy)
+        return [p.text for p in summarize(cluster.corpus, indexer, limits).points]
+
+    return run
+
+
+def cut(sentences: Sequence[str], words: int) -> str:
+    """The summary's first ``words`` words."""
+    return " ".join(" ".join(sentences).split()[:words])
+
+
+@dataclass(frozen=True)
+class Score:
+    """Mean F1 per metric over clusters, with a 95% bootstrap interval."""
+
+    mean: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+
+
+def evaluate(
+    system: System, clusters: Sequence[Cluster], scorer: rouge_scorer.RougeScorer
+) -> Score:
+    """Score one system on every cluster; bootstrap over clusters with a fixed seed."""
+    per_cluster: list[dict[str, float]] = []
+    for cluster in clusters:
+        summary = cut(system(cluster), cluster.budget)
+        by_ref = [scorer.score(ref, summary) for ref in cluster.refs]
+        per_cluster.append(
+            {m: statistics.mean(s[m].fmeasure for s in by_ref) * 100 for m in METRICS}
+        )
+    rng = random.Random(20110101)
+    samples: dict[str, list[float]] = {m: [] for m in METRICS}
+    for _ in range(BOOTSTRAP_SAMPLES):
+        drawn = [rng.choice(per_cluster) for _ in per_cluster]
+        for m in METRICS:
+            samples[m].append(statistics.mean(c[m] for c in drawn))
+    low, high = {}, {}
+    for m in METRICS:
+        ordered = sorted(samples[m])
+        low[m] = ordered[int(0.025 * len(ordered))]
+        high[m] = ordered[int(0.975 * len(ordered)) - 1]
+    return Score({m: statistics.mean(c[m] for c in per_cluster) for m in METRICS}, low, high)
+
+
+def row(name: str, score: Score) -> str:
+    """A Markdown table row: mean and interval per metric."""
+    cells = [f"{score.mean[m]:.1f} [{score.low[m]:.1f}, {score.high[m]:.1f}]" for m in METRICS]
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every system and variant, print the tables, optionally write them to the docs."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT)}")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    tokenizer = OfflineTokenizer("english")
+    indexer = TermIndexer(tokenizer)
+    clusters = load_clusters(args.data, indexer)
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    header = "| system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |\n|---|---|---|---|"
+    systems: dict[str, System] = {
+        "lead (latest article)": lead,
+        "lead-each": lead_each,
+        "sumy LexRankSummarizer": sumy_lexrank(tokenizer),
+        "**briefbot**": briefbot(indexer, Strategy()),
+    }
+    main_rows = [row(name, evaluate(system, clusters, scorer)) for name, system in systems.items()]
+    ablation_rows = [
+        row(name, evaluate(briefbot(indexer, strategy), clusters, scorer))
+        for name, strategy in ablations().items()
+    ]
+    seconds = time.perf_counter() - started
+    report = "\n".join(
+        (
+            TABLE_START,
+            f"Command: `.venv/bin/python bench/quality.py --write` · {dt.date.today()} · "
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} · "
+            f"sumy {version('sumy')}, rouge-score {version('rouge-score')}, numpy "
+            f"{version('numpy')} · {len(clusters)} clusters, {seconds:.0f} s",
+            "",
+            header,
+            *main_rows,
+            "",
+            "Ablation (briefbot, one change at a time from the default strategy):",
+            "",
+            header,
+            *ablation_rows,
+            TABLE_END,
+        )
+    )
+    print(report)
+    if args.write:
+        text = DOC.read_text(encoding="utf-8")
+        head, _, rest = text.partition(TABLE_START)
+        _, _, tail = rest.partition(TABLE_END)
+        DOC.write_text(head + report + tail, encoding="utf-8")
+    return 0
+
+
+def ablations() -> dict[str, Strategy]:
+    """The default strategy with one idea switched off or changed at a time."""
+    default = Strategy()
+    return {
+        "default": default,
+        "plain LexRank, no prior": dataclasses.replace(default, position_decay=None),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
