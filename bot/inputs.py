@@ -26,7 +26,7 @@ def read_inputs(paths: Iterable[Path], max_bytes: int) -> list[RawArticle]:
     for path in paths:
         suffix = path.suffix.lower()
         if suffix in TEXT_SUFFIXES:
-            articles.append(load_file(path, max_bytes, {}))
+            articles.append(load_file(path, max_bytes))
         elif suffix in HTML_SUFFIXES:
             articles.append(_html_article(path, _read(path, max_bytes)))
         elif suffix in CLUSTER_SUFFIXES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.brief import build_brief
 from bot.index import TermIndexer
@@ -65,6 +66,13 @@ def summarize(
     """Brief a corpus; with ``limits.words`` the brief is cut to that many words."""
     brief = build_brief("summary", title, corpus.articles, corpus.records, indexer, limits)
     return brief if limits.words is None else fit_words(brief, limits.words)
+
+
+def summary_title(paths: Sequence[Path]) -> str:
+    """'Summary: a.txt, b.html' (at most three names, then a count)."""
+    names = [p.name for p in paths[:3]]
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return f"Summary: {', '.join(names)}{more}"
 
 
 def fit_words(brief: Brief, words: int) -> Brief:
