@@ -36,7 +36,8 @@ def build_brief(
         else position_prior(records, strategy.position_decay),
         None if query is None else query_prior(terms, indexer.terms(query)),
     )
-    scores = lexrank_scores(terms, bias, strategy.teleport)
+    teleport = strategy.teleport if query is None else strategy.query_teleport
+    scores = lexrank_scores(terms, bias, teleport)
     points = select_points(records, terms, scores, by_id, limits)
     return Brief(
         topic=topic,

@@ -17,14 +17,16 @@ class Strategy:
     """How sentences are ranked and chosen; defaults measured in docs/quality.md."""
 
     # Position prior: teleport weight exp(-position / decay) (None: sumy's unbiased LexRank).
-    position_decay: float | None = 3.0
+    position_decay: float | None = 2.0
     # Share of each random-walk step that teleports by the prior.
     teleport: float = 0.3
+    # The same for a free-text query: the brief must stay on what was asked.
+    query_teleport: float = 0.8
     # MMR: a candidate's score minus this much times its overlap with chosen points.
-    redundancy_penalty: float = 0.0
+    redundancy_penalty: float = 0.3
     # Source diversity: a candidate's score shrinks by this share per point already chosen
     # from its article.
-    article_penalty: float = 0.0
+    article_penalty: float = 0.3
     # Only this many best-ranked sentences are considered, so MMR stays cheap on big stores.
     candidates: int = 400
 
@@ -55,7 +57,12 @@ def select_points(
     index = OverlapIndex(terms)
     strategy = limits.strategy
     order = sorted(
-        (i for i, r in enumerate(records) if _eligible(r.text, index.terms(i), limits)),
+        # A sentence the ranking walk never reaches (off a free-text query) is no point.
+        (
+            i
+            for i, r in enumerate(records)
+            if scores[i] > 0 and _eligible(r.text, index.terms(i), limits)
+        ),
         key=lambda i: (-scores[i], _date_key(articles[records[i].article_id]), records[i].position),
     )[: strategy.candidates]
     top = max((scores[i] for i in order), default=0.0) or 1.0

@@ -156,18 +156,27 @@ class Briefbot:
                 f"No stored article matches '{_shorten(target)}'.",
                 (f"Topics: {names}",),
             )
-        return await self._build(target, f"Brief: {_shorten(target)}", articles, limits)
+        return await self._build(
+            target, f"Brief: {_shorten(target)}", articles, limits, query=target
+        )
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""
         return await self.store.articles(limit)
 
     async def _build(
-        self, topic: str, title: str, articles: list[Article], limits: SelectionLimits
+        self,
+        topic: str,
+        title: str,
+        articles: list[Article],
+        limits: SelectionLimits,
+        query: str | None = None,
     ) -> Brief:
         records = await self.store.sentences([a.id for a in articles])
         # Ranking is CPU-bound: run it off the event loop so chat acks stay immediate.
-        work = asyncio.to_thread(build_brief, topic, title, articles, records, self.indexer, limits)
+        work = asyncio.to_thread(
+            build_brief, topic, title, articles, records, self.indexer, limits, query
+        )
         try:
             brief = await asyncio.wait_for(work, timeout=self.settings.deadline_seconds)
         except TimeoutError as exc:
