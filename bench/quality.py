@@ -45,6 +45,7 @@ DATA = PROJECT / "tests" / "data" / "eval" / "multiling2011_en.jsonl"
 DOC = PROJECT / "docs" / "quality.md"
 METRICS = ("rouge1", "rouge2", "rougeL")
 BOOTSTRAP_SAMPLES = 2000
+BRIEFBOT = "briefbot"
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -157,29 +158,47 @@ class Score:
     high: dict[str, float]
 
 
-def evaluate(
+PerCluster = list[dict[str, float]]
+
+
+def score_clusters(
     system: System, clusters: Sequence[Cluster], scorer: rouge_scorer.RougeScorer
-) -> Score:
-    """Score one system on every cluster; bootstrap over clusters with a fixed seed."""
-    per_cluster: list[dict[str, float]] = []
+) -> PerCluster:
+    """Each cluster's F1 per metric (x100), averaged over its references."""
+    per_cluster = []
     for cluster in clusters:
         summary = cut(system(cluster), cluster.budget)
         by_ref = [scorer.score(ref, summary) for ref in cluster.refs]
         per_cluster.append(
             {m: statistics.mean(s[m].fmeasure for s in by_ref) * 100 for m in METRICS}
         )
+    return per_cluster
+
+
+def _bootstrap(values: Sequence[float]) -> tuple[float, float, float]:
+    """Mean and 95% percentile interval over resampled clusters (fixed seed: same draws always)."""
     rng = random.Random(20110101)
-    samples: dict[str, list[float]] = {m: [] for m in METRICS}
-    for _ in range(BOOTSTRAP_SAMPLES):
-        drawn = [rng.choice(per_cluster) for _ in per_cluster]
-        for m in METRICS:
-            samples[m].append(statistics.mean(c[m] for c in drawn))
-    low, high = {}, {}
+    means = sorted(
+        statistics.mean(rng.choice(values) for _ in values) for _ in range(BOOTSTRAP_SAMPLES)
+    )
+    low = means[int(0.025 * BOOTSTRAP_SAMPLES)]
+    high = means[int(0.975 * BOOTSTRAP_SAMPLES) - 1]
+    return statistics.mean(values), low, high
+
+
+def aggregate(per_cluster: PerCluster) -> Score:
+    """Mean over clusters with its bootstrap interval, per metric."""
+    mean, low, high = {}, {}, {}
     for m in METRICS:
-        ordered = sorted(samples[m])
-        low[m] = ordered[int(0.025 * len(ordered))]
-        high[m] = ordered[int(0.975 * len(ordered)) - 1]
-    return Score({m: statistics.mean(c[m] for c in per_cluster) for m in METRICS}, low, high)
+        mean[m], low[m], high[m] = _bootstrap([c[m] for c in per_cluster])
+    return Score(mean, low, high)
+
+
+def paired_difference(ours: PerCluster, theirs: PerCluster, metric: str) -> str:
+    """'+0.9 [0.1, 1.7]': mean per-cluster difference with a paired bootstrap interval."""
+    mean, low, high = _bootstrap([a[metric] - b[metric] for a, b in zip(ours, theirs, strict=True)])
+    wins = sum(a[metric] > b[metric] for a, b in zip(ours, theirs, strict=True))
+    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}], better on {wins}/{len(ours)} clusters"
 
 
 def row(name: str, score: Score) -> str:
@@ -204,11 +223,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lead (latest article)": lead,
         "lead-each": lead_each,
         "sumy LexRankSummarizer": sumy_lexrank(tokenizer),
-        "**briefbot**": briefbot(indexer, Strategy()),
+        BRIEFBOT: briefbot(indexer, Strategy()),
     }
-    main_rows = [row(name, evaluate(system, clusters, scorer)) for name, system in systems.items()]
+    results = {name: score_clusters(system, clusters, scorer) for name, system in systems.items()}
+    main_rows = [row(name, aggregate(per_cluster)) for name, per_cluster in results.items()]
+    ours = results[BRIEFBOT]
+    differences = [
+        f"- briefbot − {name}, ROUGE-2: {paired_difference(ours, results[name], 'rouge2')}"
+        for name in systems
+        if name != BRIEFBOT
+    ]
     ablation_rows = [
-        row(name, evaluate(briefbot(indexer, strategy), clusters, scorer))
+        row(name, aggregate(score_clusters(briefbot(indexer, strategy), clusters, scorer)))
         for name, strategy in ablations().items()
     ]
     seconds = time.perf_counter() - started
@@ -222,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             header,
             *main_rows,
+            "",
+            "Paired differences (mean over clusters, 95% paired bootstrap interval):",
+            "",
+            *differences,
             "",
             "Ablation (briefbot, one change at a time from the default strategy):",
             "",
@@ -242,9 +272,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 def ablations() -> dict[str, Strategy]:
     """The default strategy with one idea switched off or changed at a time."""
     default = Strategy()
+
+    def change(**fields: float | None) -> Strategy:
+        return dataclasses.replace(default, **fields)  # type: ignore[arg-type]
+
+    name = (
+        f"default: lead prior decay {default.position_decay:g}, teleport {default.teleport:g}, "
+        f"MMR {default.redundancy_penalty:g}, article diversity {default.article_penalty:g}"
+    )
     return {
-        "default": default,
-        "plain LexRank, no prior": dataclasses.replace(default, position_decay=None),
+        name: default,
+        "no position prior (sumy's unbiased LexRank)": change(position_decay=None),
+        "position decay 1": change(position_decay=1.0),
+        "position decay 4": change(position_decay=4.0),
+        "teleport 0.15": change(teleport=0.15),
+        "teleport 0.6": change(teleport=0.6),
+        "no MMR penalty": change(redundancy_penalty=0.0),
+        "no article diversity": change(article_penalty=0.0),
+        "neither MMR nor article diversity": change(redundancy_penalty=0.0, article_penalty=0.0),
+        "foundation selector (unbiased LexRank, redundancy cut-off only)": change(
+            position_decay=None, redundancy_penalty=0.0, article_penalty=0.0
+        ),
     }
 
 
