@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT)}")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     tokenizer = OfflineTokenizer("english")
     indexer = TermIndexer(tokenizer)
     clusters = load_clusters(args.data, indexer)
@@ -238,13 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, strategy in ablations().items()
     ]
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     report = "\n".join(
         (
             TABLE_START,
             f"Command: `.venv/bin/python bench/quality.py --write` · {dt.date.today()} · "
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} · "
             f"sumy {version('sumy')}, rouge-score {version('rouge-score')}, numpy "
-            f"{version('numpy')} · {len(clusters)} clusters, {seconds:.0f} s",
+            f"{version('numpy')} · {len(clusters)} clusters, "
+            f"{seconds:.0f} s wall, {cpu_seconds:.0f} s CPU",
             "",
             header,
             *main_rows,
