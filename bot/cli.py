@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     size = summarize.add_mutually_exclusive_group()
     size.add_argument("--words", type=int, help="cut the brief to this many words")
     size.add_argument("-n", "--sentences", type=int, help="number of points")
+    summarize.add_argument("--cluster", metavar="ID", help="only this cluster of JSONL files")
     summarize.add_argument("--format", choices=sorted(_RENDERERS), default="text")
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
@@ -125,7 +126,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
     try:
-        raws = read_inputs(args.paths, settings.max_article_bytes)
+        raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
     except LoadError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -20,9 +20,15 @@ CLUSTER_SUFFIXES = frozenset({".jsonl"})
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.\d+)?$")
 
 
-def read_inputs(paths: Iterable[Path], max_bytes: int) -> list[RawArticle]:
-    """Every article in the given files, in order; raise LoadError on the first bad file."""
+def read_inputs(
+    paths: Iterable[Path], max_bytes: int, cluster_id: str | None = None
+) -> list[RawArticle]:
+    """Every article in the given files, in order; raise LoadError on the first bad file.
+
+    With ``cluster_id``, JSONL files contribute only the cluster with that ``id``.
+    """
     articles: list[RawArticle] = []
+    clusters_seen = False
     for path in paths:
         suffix = path.suffix.lower()
         if suffix in TEXT_SUFFIXES:
@@ -30,7 +36,9 @@ def read_inputs(paths: Iterable[Path], max_bytes: int) -> list[RawArticle]:
         elif suffix in HTML_SUFFIXES:
             articles.append(_html_article(path, _read(path, max_bytes)))
         elif suffix in CLUSTER_SUFFIXES:
-            articles.extend(cluster_articles(_read(path, max_bytes), str(path)))
+            found = cluster_articles(_read(path, max_bytes), str(path), cluster_id)
+            clusters_seen = clusters_seen or bool(found)
+            articles.extend(found)
         elif path.is_dir():
             raise LoadError(f"{path}: is a folder; pass the article files themselves")
         else:
@@ -38,11 +46,13 @@ def read_inputs(paths: Iterable[Path], max_bytes: int) -> list[RawArticle]:
             raise LoadError(
                 f"{path}: unsupported file type '{kind}' (use .txt, .md, .html, .jsonl)"
             )
+    if cluster_id is not None and not clusters_seen:
+        raise LoadError(f"no JSONL cluster with id '{cluster_id}' in the given files")
     return articles
 
 
-def cluster_articles(text: str, origin: str) -> list[RawArticle]:
-    """The documents of a JSONL story cluster (one object a line, articles under ``docs``)."""
+def cluster_articles(text: str, origin: str, cluster_id: str | None = None) -> list[RawArticle]:
+    """The documents of JSONL story clusters (one object a line, articles under ``docs``)."""
     articles: list[RawArticle] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -55,6 +65,8 @@ def cluster_articles(text: str, origin: str) -> list[RawArticle]:
         docs = cluster.get("docs") if isinstance(cluster, dict) else None
         if not isinstance(docs, list):
             raise LoadError(f"{where}: expected an object with a 'docs' list of articles")
+        if cluster_id is not None and str(cluster.get("id")) != cluster_id:
+            continue
         for n, doc in enumerate(docs):
             if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
                 raise LoadError(f"{where}: document {n} has no 'text'")

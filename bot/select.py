@@ -50,9 +50,12 @@ def select_points(
     articles: Mapping[int, Article],
     limits: SelectionLimits,
 ) -> tuple[Point, ...]:
-    """Choose up to ``limits.points`` points, best score first, none redundant with another.
+    """Choose up to ``limits.points`` points (or until ``limits.words``), none redundant.
 
-    Each point credits every article carrying a near-duplicate of its sentence.
+    Greedy: each round takes the candidate with the best normalised score, less the MMR penalty
+    for its overlap with chosen points and the diversity penalty for its article's points.
+    Each point credits every article carrying a near-duplicate of its sentence; points are
+    returned in the order their statements first appeared.
     """
     index = OverlapIndex(terms)
     strategy = limits.strategy

@@ -97,3 +97,14 @@ def test_oversized_cluster_is_refused(tmp_path: Path) -> None:
     cluster.write_text(first_cluster(), encoding="utf-8")
     with pytest.raises(LoadError, match="too large"):
         read_inputs([cluster], max_bytes=1000)
+
+
+def test_one_cluster_of_a_multi_cluster_file_by_id() -> None:
+    articles = read_inputs([EVAL], max_bytes=2_000_000, cluster_id="M003")
+    assert len(articles) == 10
+    assert {a.source for a in articles} == {f"M00{n}" for n in range(30, 40)}
+
+
+def test_an_unknown_cluster_id_is_refused() -> None:
+    with pytest.raises(LoadError, match="no JSONL cluster with id 'M0'"):
+        read_inputs([EVAL], max_bytes=2_000_000, cluster_id="M0")
