@@ -30,12 +30,11 @@ def build_brief(
     records = [r for r in records if r.article_id in by_id]
     terms = indexer.terms_many([r.text for r in records])
     strategy = limits.strategy
-    bias = combine(
-        None
-        if strategy.position_decay is None
-        else position_prior(records, strategy.position_decay),
-        None if query is None else query_prior(terms, indexer.terms(query)),
-    )
+    leads = None
+    if strategy.position_decay is not None:
+        leads = position_prior(records, strategy.position_decay)
+    on_query = None if query is None else query_prior(terms, indexer.terms(query))
+    bias = combine(leads, on_query)
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
     points = select_points(records, terms, scores, by_id, limits)

@@ -84,12 +84,14 @@ SEED_DIR = Path(__file__).parent.parent / "seeds"
 
 
 def test_summarize_a_cluster_to_a_word_budget_without_a_store(tmp_path: Path) -> None:
+    story = json.loads(EVAL.read_text(encoding="utf-8").splitlines()[2])
+    story["docs"] = story["docs"][:4]  # four articles keep the test quick
     cluster = tmp_path / "iran.jsonl"
-    cluster.write_text(EVAL.read_text(encoding="utf-8").splitlines()[2], encoding="utf-8")
+    cluster.write_text(json.dumps(story), encoding="utf-8")
     result = run(tmp_path, "summarize", str(cluster), "--words", "100", "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["article_count"] == 10
+    assert data["article_count"] == 4
     assert sum(len(p["text"].split()) for p in data["points"]) == 100
     assert all(p["sources"] for p in data["points"])
     assert not (tmp_path / "cli.sqlite3").exists()
