@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -46,6 +48,14 @@ DOC = PROJECT / "docs" / "quality.md"
 METRICS = ("rouge1", "rouge2", "rougeL")
 BOOTSTRAP_SAMPLES = 2000
 BRIEFBOT = "briefbot"
+CV_START, CV_END = "<!-- crossval:start -->", "<!-- crossval:end -->"
+# Values tried by --cross-validate, each combined with all the others.
+GRID: dict[str, tuple[float, ...]] = {
+    "position_decay": (1.0, 2.0, 3.0, 4.0),
+    "teleport": (0.15, 0.3, 0.6),
+    "redundancy_penalty": (0.0, 0.3),
+    "article_penalty": (0.0, 0.3),
+}
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -212,12 +222,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT)}")
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="instead: leave-one-story-out choice of the strategy over a grid (several minutes)",
+    )
     args = parser.parse_args(argv)
     started, cpu_started = time.perf_counter(), time.process_time()
     tokenizer = OfflineTokenizer("english")
     indexer = TermIndexer(tokenizer)
     clusters = load_clusters(args.data, indexer)
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    if args.cross_validate:
+        report = "\n".join((CV_START, *cross_validate(clusters, indexer, scorer), CV_END))
+        print(report)
+        if args.write:
+            replace_section(CV_START, CV_END, report)
+        return 0
     header = "| system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |\n|---|---|---|---|"
     systems: dict[str, System] = {
         "lead (latest article)": lead,
@@ -264,11 +285,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report)
     if args.write:
-        text = DOC.read_text(encoding="utf-8")
-        head, _, rest = text.partition(TABLE_START)
-        _, _, tail = rest.partition(TABLE_END)
-        DOC.write_text(head + report + tail, encoding="utf-8")
+        replace_section(TABLE_START, TABLE_END, report)
     return 0
+
+
+def replace_section(start: str, end: str, report: str) -> None:
+    """Replace the text between two marker comments of the quality doc (markers included)."""
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    DOC.write_text(head + report + tail, encoding="utf-8")
+
+
+def strategy_grid() -> list[Strategy]:
+    """Every combination of the GRID values, the other fields at their defaults."""
+    return [
+        dataclasses.replace(Strategy(), **dict(zip(GRID, values, strict=True)))  # type: ignore[arg-type]
+        for values in itertools.product(*GRID.values())
+    ]
+
+
+def cross_validate(
+    clusters: Sequence[Cluster], indexer: TermIndexer, scorer: rouge_scorer.RougeScorer
+) -> list[str]:
+    """Pick the best grid strategy on all stories but one, score it on that one; repeat."""
+    started = time.perf_counter()
+    r2 = {
+        strategy: [
+            c["rouge2"] for c in score_clusters(briefbot(indexer, strategy), clusters, scorer)
+        ]
+        for strategy in strategy_grid()
+    }
+    baseline = [c["rouge2"] for c in score_clusters(lead_each, clusters, scorer)]
+    held_out: list[float] = []
+    picks: Counter[str] = Counter()
+    for k in range(len(clusters)):
+        best = max(r2, key=lambda s: statistics.mean(v for i, v in enumerate(r2[s]) if i != k))
+        held_out.append(r2[best][k])
+        picks[", ".join(f"{f} {getattr(best, f):g}" for f in GRID)] += 1
+    difference = paired_difference(
+        [{"rouge2": v} for v in held_out], [{"rouge2": v} for v in baseline], "rouge2"
+    )
+    return [
+        f"Command: `.venv/bin/python bench/quality.py --cross-validate --write` · "
+        f"{dt.date.today()} · {len(r2)} strategies × {len(clusters)} stories, "
+        f"{time.perf_counter() - started:.0f} s",
+        "",
+        "- ROUGE-2 of each story under the strategy best on the other stories: "
+        f"{statistics.mean(held_out):.1f} (lead-each: {statistics.mean(baseline):.1f}; "
+        f"the default strategy: {statistics.mean(r2[Strategy()]):.1f})",
+        f"- held-out − lead-each, ROUGE-2: {difference}",
+        "- strategies chosen (times): "
+        + "; ".join(f"{name} ({n})" for name, n in picks.most_common()),
+    ]
 
 
 def ablations() -> dict[str, Strategy]:
