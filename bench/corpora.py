@@ -24,11 +24,7 @@ from bot.load import article_files, load_file, read_manifest
 from bot.models import RawArticle
 
 REPO = Path(__file__).resolve().parents[1]
-# CI lays shared/ beside the clone; a worktree sits one folder deeper.
-MULTILING = next(
-    (p for p in (d / "shared/eval/multiling2011_en.jsonl" for d in REPO.parents[:2]) if p.exists()),
-    REPO.parent / "shared/eval/multiling2011_en.jsonl",
-)
+MULTILING = REPO / "tests" / "data" / "eval" / "multiling2011_en.jsonl"
 GENSIM_DATA = Path(gensim.__file__).parent / "test" / "test_data"
 WIKI_DUMP = GENSIM_DATA / "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 

@@ -13,7 +13,6 @@ import numpy as np
 from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.models import Article, Point, SentenceRecord, SourceRef
 
-
 # Scores below this share of the best one count as "never reached by the walk".
 UNREACHED_SHARE = 1e-6
 

@@ -40,7 +40,7 @@ def distinct(sentences: Sequence[str]) -> list[str]:
 
 
 def multiling_sentences(indexer: TermIndexer, cluster: int) -> list[str]:
-    lines = (DATA / "multiling2011_en_M000_M001.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (DATA / "eval" / "multiling2011_en.jsonl").read_text(encoding="utf-8").splitlines()
     docs = json.loads(lines[cluster])["docs"]
     raws = [RawArticle(origin=d["docid"], text=d["text"], title=d["title"]) for d in docs]
     return distinct([s for raw in raws for s in prepare(raw, indexer).sentences])
