@@ -84,6 +84,11 @@ class FakeDiscordApi:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.status_for: dict[str, int] = {}
+        # Routes answered only once ``release`` is set (a slow Discord); ``answered`` lists the
+        # held requests that were answered.
+        self.hold: set[str] = set()
+        self.release = asyncio.Event()
+        self.answered: list[str] = []
         # Gateway: intents refused with close code 4014, as Discord does for privileged intents
         # the application has not enabled, and the events pushed after READY.
         self.refused_intents = 0
@@ -163,6 +168,9 @@ class FakeDiscordApi:
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         recorded = Recorded(request.method, request.path, dict(request.query), body)
         await self._record(recorded)
+        if recorded.route in self.hold:
+            await self.release.wait()
+            self.answered.append(recorded.route)
         status = self.status_for.get(recorded.route)
         if status is not None:
             return _json({"message": "forced by test", "code": 0}, status=status)

@@ -47,6 +47,11 @@ class FakeSlack:
     # Answer this many of the next calls to a path with 429 and this Retry-After.
     throttle: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0"
+    # Paths whose requests are held unanswered until ``release`` is set (a slow Slack); ``held``
+    # lists the ones waiting.
+    hold: set[str] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    held: list[str] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
 
@@ -90,6 +95,11 @@ class FakeSlack:
         else:
             body = dict(parse_qsl(raw))
         path = request.path
+        if path in self.hold:
+            async with self._changed:
+                self.held.append(path)
+                self._changed.notify_all()
+            await self.release.wait()
         status, answer = 200, self._answer(path, request.headers.get("Authorization"))
         headers: dict[str, str] = {}
         if self.throttle.get(path, 0) > 0:

@@ -16,6 +16,7 @@ import discord
 import pytest
 
 from adapters.discord.client import BriefbotClient
+from bot.runtime import InFlight
 from bot.service import Briefbot
 from tests.discord_fake_api import (
     BOT_ID,
@@ -61,7 +62,7 @@ async def client(api: FakeDiscordApi, briefbot: Briefbot) -> AsyncIterator[Brief
     """A client logged in to the fake API (no gateway): setup_hook has run."""
     intents = discord.Intents.default()
     intents.message_content = True
-    bot = BriefbotClient(briefbot, intents=intents)
+    bot = BriefbotClient(briefbot, InFlight(), intents=intents)
     await bot.login("test-token")
     try:
         yield bot
