@@ -144,10 +144,11 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
 
-def slash_command_body(text: str, response_url: str) -> str:
-    """The saved slash-command request with another text and response URL, url-encoded."""
+def slash_command_body(text: str, response_url: str, **changes: str) -> str:
+    """The saved slash-command request with another text and response URL (and any other fields
+    changed, e.g. ``user_id``), url-encoded."""
     fields = dict(parse_qsl((DATA / "slash_command.txt").read_text()))
-    fields.update(text=text, response_url=response_url)
+    fields.update(text=text, response_url=response_url, **changes)
     return urlencode(fields)
 
 
