@@ -69,7 +69,8 @@ def test_redactor_scrubs_values_and_token_shapes() -> None:
 async def test_json_lines_carry_the_request_id_into_worker_threads(
     log_stream: io.StringIO,
 ) -> None:
-    log = logging.getLogger("briefbot.test")
+    # Not under "briefbot": slack-bolt names its app's logger after the app and sets its level.
+    log = logging.getLogger("bot.test_logs")
     with request_context("req-1"):
         log.info("on the loop")
         await asyncio.to_thread(log.info, "in a thread")
@@ -80,7 +81,7 @@ async def test_json_lines_carry_the_request_id_into_worker_threads(
         ("in a thread", "req-1"),
         ("outside", "-"),
     ]
-    assert records[0]["level"] == "INFO" and records[0]["logger"] == "briefbot.test"
+    assert records[0]["level"] == "INFO" and records[0]["logger"] == "bot.test_logs"
 
 
 def test_exception_text_and_third_party_logs_are_redacted(log_stream: io.StringIO) -> None:
