@@ -13,10 +13,6 @@ import json
 import logging
 import os
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -25,7 +21,8 @@ import pytest
 from adapters.discord.run import serve as serve_discord
 from adapters.slack.app import EVENTS_PATH, WORKING
 from bot.runtime import run_chat
-from bot.settings import PROJECT_DIR, Settings
+from bot.settings import Settings
+from tests.bot_process import briefbot_process, free_port
 from tests.discord_fake_api import BOT_ID, fake_discord, payload
 from tests.slack_fakes import (
     BOT_TOKEN,
@@ -38,51 +35,6 @@ from tests.slack_fakes import (
 
 GUARD_SECONDS = 120  # turns a hang into a failure; never reached when things work
 HELD = "/respond/held"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Process:
-    """A running ``briefbot`` process whose stderr is read line by line."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.stderr: list[str] = []
-
-    async def wait_for_line(self, needle: str) -> None:
-        """Read stderr until a line containing ``needle`` (the hang guard is the caller's)."""
-        assert self.process.stderr is not None
-        while not any(needle in line for line in self.stderr):
-            line = await self.process.stderr.readline()
-            if not line:
-                raise AssertionError(f"exited before {needle!r}:\n{''.join(self.stderr)}")
-            self.stderr.append(line.decode())
-
-
-@asynccontextmanager
-async def briefbot_process(args: list[str], env: dict[str, str]) -> AsyncIterator[Process]:
-    """``python -m bot.cli ARGS`` with ``env`` added; killed if the test leaves it running."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env={**os.environ, **env},
-        cwd=PROJECT_DIR,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield Process(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_sigterm_lets_a_slack_brief_in_flight_arrive(tmp_path: Path) -> None:

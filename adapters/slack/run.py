@@ -7,18 +7,21 @@ deliver their answers (bounded), then closes the store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings, load_slack_settings
-from bot.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat
+from bot.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,27 @@ log = logging.getLogger(__name__)
 async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
     """Start the core and the Slack app; return 0 after a clean shutdown."""
     slack = load_slack_settings(env)  # fail on a missing secret before opening anything
+    await check_tokens(slack_web_client(slack), slack)
     return await run_chat(settings, lambda bot, shutdown: serve(bot, slack, shutdown))
+
+
+async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
+    """Raise SettingsError naming the variable when Slack rejects a token, rather than serve
+    requests that cannot be answered (HTTP) or retry the connection forever (Socket Mode)."""
+    try:
+        await client.auth_test()
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from None
+    if slack.app_token is None:
+        return
+    try:
+        await client.apps_connections_open(app_token=slack.app_token)
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error')}"
+        ) from None
 
 
 async def serve(
@@ -47,12 +70,16 @@ async def serve(
 
 async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
     handler = AsyncSocketModeHandler(app, slack.app_token, web_client=app.client)
-    # slack-bolt leaves these two methods unannotated.
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("connected to Slack in Socket Mode")
+    # slack-bolt leaves these two methods unannotated. Connecting retries until it succeeds,
+    # so a signal must be able to end it too.
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
     try:
-        await shutdown.wait()
+        if not await wait_for_stop(connecting, shutdown):
+            await connecting
+            log.info("connected to Slack in Socket Mode")
+            await shutdown.wait()
     finally:
+        connecting.cancel()
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
