@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from bot.runtime import InFlight, Shutdown, ShutdownTimeout, run_until_signalled
+from bot.runtime import InFlight, Shutdown, ShutdownTimeout, run_until_signalled, wait_for_stop
 
 
 async def test_sigterm_lets_the_work_finish_its_unit() -> None:
@@ -96,3 +96,18 @@ async def test_a_command_that_fails_still_leaves_the_count() -> None:
             raise RuntimeError("boom")
     assert inflight.count == 0
     assert await inflight.drain(grace_seconds=0) is True
+
+
+async def test_wait_for_stop_tells_a_stop_from_work_that_ended() -> None:
+    shutdown, release = Shutdown(), asyncio.Event()
+    serving = asyncio.ensure_future(release.wait())
+    shutdown.request(signal.SIGTERM)
+    assert await wait_for_stop(serving, shutdown) is True  # stop requested, work still running
+    release.set()
+    await serving
+
+    ended = asyncio.ensure_future(asyncio.Event().wait())
+    ended.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await ended
+    assert await wait_for_stop(ended, Shutdown()) is False
