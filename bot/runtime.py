@@ -4,6 +4,9 @@ The work gets a ``Shutdown`` it checks between units (an article, a chat event) 
 flight finishes and is committed. If it has not returned ``grace_seconds`` after the first
 signal, or a second signal arrives, it is cancelled. The caller closes the store afterwards,
 in its ``finally``, either way.
+
+Chat runners serve many commands at once; ``InFlight`` counts them so that, after the signal,
+the runner stops taking new ones and waits (bounded) until those it took have been answered.
 """
 
 from __future__ import annotations
@@ -11,11 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
+
+from bot.service import Briefbot
+from bot.settings import Settings
 
 T = TypeVar("T")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Chat runners: commands in flight get this long after SIGTERM to deliver their answers; the
+# runner itself a little longer, to close its connections and the store before it is cancelled.
+CHAT_DRAIN_SECONDS = 20.0
+CHAT_GRACE_SECONDS = CHAT_DRAIN_SECONDS + 5.0
 log = logging.getLogger(__name__)
 
 
@@ -105,3 +116,83 @@ async def run_until_signalled(
         for timer in timers:
             timer.cancel()
     return result, shutdown
+
+
+class InFlight:
+    """The chat commands being worked on, so a shutdown can let them finish and answer.
+
+    A listener wraps its whole body, up to and including delivering the reply, in ``track()``;
+    after ``drain`` has begun, ``accepting`` is False and listeners should take no new command.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._accepting = True
+
+    @property
+    def accepting(self) -> bool:
+        """False once a drain has begun: new commands should be left alone."""
+        return self._accepting
+
+    @property
+    def count(self) -> int:
+        """How many commands are in flight now."""
+        return self._count
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        """Count the block as one command in flight until it exits, however it exits."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def drain(self, grace_seconds: float) -> bool:
+        """Stop accepting and wait up to ``grace_seconds`` for the commands in flight; True if
+        all finished."""
+        self._accepting = False
+        if self._count:
+            log.warning(
+                "waiting for %d command(s) in flight (at most %g s)", self._count, grace_seconds
+            )
+        try:
+            async with asyncio.timeout(grace_seconds):
+                await self._idle.wait()
+        except TimeoutError:
+            log.warning("%d command(s) still unanswered after %g s", self._count, grace_seconds)
+            return False
+        return True
+
+
+async def wait_for_stop(task: asyncio.Future[None], shutdown: Shutdown) -> bool:
+    """Wait until ``task`` ends or a stop is requested; True for a stop, the task still running."""
+    stop = asyncio.ensure_future(shutdown.wait())
+    try:
+        await asyncio.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    return not task.done()
+
+
+async def run_chat(
+    settings: Settings, serve: Callable[[Briefbot, Shutdown], Awaitable[None]]
+) -> int:
+    """Start the core, ``serve`` a chat platform until SIGTERM/SIGINT, close the store.
+
+    Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
+    """
+    bot = await Briefbot.start(settings)
+    try:
+        await run_until_signalled(lambda shutdown: serve(bot, shutdown), CHAT_GRACE_SECONDS)
+    except ShutdownTimeout as exc:
+        log.error("%s; closing the store", exc)
+        return 128 + exc.signum
+    finally:
+        await bot.close()
+    return 0

@@ -21,6 +21,10 @@ import pytest
 import yarl
 from aiohttp import web
 
+from adapters.discord.client import BriefbotClient
+from bot.runtime import InFlight
+from bot.service import Briefbot
+
 API_PREFIX = "/api/v10"
 DATA = Path(__file__).parent / "data" / "discord"
 CHANNEL = "1300000000000000001"  # the channel of the saved payloads
@@ -84,6 +88,11 @@ class FakeDiscordApi:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.status_for: dict[str, int] = {}
+        # Routes answered only once ``release`` is set (a slow Discord); ``answered`` lists the
+        # held requests that were answered.
+        self.hold: set[str] = set()
+        self.release = asyncio.Event()
+        self.answered: list[str] = []
         # Gateway: intents refused with close code 4014, as Discord does for privileged intents
         # the application has not enabled, and the events pushed after READY.
         self.refused_intents = 0
@@ -163,6 +172,9 @@ class FakeDiscordApi:
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         recorded = Recorded(request.method, request.path, dict(request.query), body)
         await self._record(recorded)
+        if recorded.route in self.hold:
+            await self.release.wait()
+            self.answered.append(recorded.route)
         status = self.status_for.get(recorded.route)
         if status is not None:
             return _json({"message": "forced by test", "code": 0}, status=status)
@@ -236,6 +248,19 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
         yield fake
     finally:
         await fake.stop()
+
+
+@contextlib.asynccontextmanager
+async def logged_in_client(briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
+    """A client for ``briefbot`` logged in to the fake API (no gateway): setup_hook has run."""
+    intents = discord.Intents.default()
+    intents.message_content = True
+    client = BriefbotClient(briefbot, InFlight(), intents=intents)
+    await client.login("test-token")
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 def _application() -> dict[str, Any]:

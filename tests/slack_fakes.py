@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
+from adapters.slack.settings import SlackSettings
+from bot.service import Briefbot
 
 DATA = Path(__file__).parent / "data" / "slack"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -47,6 +52,11 @@ class FakeSlack:
     # Answer this many of the next calls to a path with 429 and this Retry-After.
     throttle: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0"
+    # Paths whose requests are held unanswered until ``release`` is set (a slow Slack); ``held``
+    # lists the ones waiting.
+    hold: set[str] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    held: list[str] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
 
@@ -90,6 +100,11 @@ class FakeSlack:
         else:
             body = dict(parse_qsl(raw))
         path = request.path
+        if path in self.hold:
+            async with self._changed:
+                self.held.append(path)
+                self._changed.notify_all()
+            await self.release.wait()
         status, answer = 200, self._answer(path, request.headers.get("Authorization"))
         headers: dict[str, str] = {}
         if self.throttle.get(path, 0) > 0:
@@ -134,10 +149,11 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
 
-def slash_command_body(text: str, response_url: str) -> str:
-    """The saved slash-command request with another text and response URL, url-encoded."""
+def slash_command_body(text: str, response_url: str, **changes: str) -> str:
+    """The saved slash-command request with another text and response URL (and any other fields
+    changed, e.g. ``user_id``), url-encoded."""
     fields = dict(parse_qsl((DATA / "slash_command.txt").read_text()))
-    fields.update(text=text, response_url=response_url)
+    fields.update(text=text, response_url=response_url, **changes)
     return urlencode(fields)
 
 
@@ -171,3 +187,33 @@ async def post(
         url, data=body.encode(), headers={"Content-Type": content_type, **headers}
     ) as response:
         return response.status, await response.text()
+
+
+def http_settings(fake: FakeSlack) -> SlackSettings:
+    """Settings for HTTP mode with the test secrets, pointed at the fake's Web API."""
+    return SlackSettings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        api_url=fake.api_url,
+        port=3000,
+    )
+
+
+@asynccontextmanager
+async def slack_over_http(bot: Briefbot) -> AsyncIterator[tuple[FakeSlack, str]]:
+    """A fake Slack on loopback and ``bot``'s Bolt app served on loopback, pointed at it.
+
+    Yields the fake and the app's events URL.
+    """
+    fake = FakeSlack()
+    await fake.start()
+    settings = http_settings(fake)
+    app = http_app(build_app(bot, slack_web_client(settings), settings))
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        yield fake, str(server.make_url(EVENTS_PATH))
+    finally:
+        await server.close()
+        await fake.close()

@@ -10,27 +10,23 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
-import discord
 import pytest
-from aiohttp.test_utils import TestServer
 
 from adapters.discord.client import BriefbotClient
 from adapters.discord_digest import DiscordDigestPoster
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
-from adapters.slack.settings import SlackSettings
 from adapters.slack_digest import SlackDigestPoster, digest_client
 from bot.digest import Scheduler
 from bot.service import Briefbot
 from bot.settings import Settings
 from bot.subscriptions import DigestStatus
 from tests.digest_support import unthrottled
-from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, mention
+from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
 from tests.slack_fakes import (
     BOT_TOKEN,
-    SIGNING_SECRET,
     FakeSlack,
     post,
     signed_headers,
+    slack_over_http,
     slash_command_body,
 )
 
@@ -66,25 +62,8 @@ class SlackHarness:
 
 @pytest.fixture
 async def slack(briefbot: Briefbot) -> AsyncIterator[SlackHarness]:
-    fake = FakeSlack()
-    await fake.start()
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        app_token=None,
-        api_url=fake.api_url,
-        port=3000,
-    )
-    server = TestServer(
-        http_app(build_app(briefbot, slack_web_client(settings), settings)), host="127.0.0.1"
-    )
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield SlackHarness(fake, session, str(server.make_url(EVENTS_PATH)))
-    finally:
-        await server.close()
-        await fake.close()
+    async with slack_over_http(briefbot) as (fake, url), aiohttp.ClientSession() as session:
+        yield SlackHarness(fake, session, url)
 
 
 async def test_slack_channel_subscribes_gets_its_digest_and_unsubscribes(
@@ -120,14 +99,8 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
 
 @pytest.fixture
 async def client(api: FakeDiscordApi, briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
-    intents = discord.Intents.default()
-    intents.message_content = True
-    bot = BriefbotClient(briefbot, intents=intents)
-    await bot.login("test-token")
-    try:
+    async with logged_in_client(briefbot) as bot:
         yield bot
-    finally:
-        await bot.close()
 
 
 async def ask_discord(client: BriefbotClient, api: FakeDiscordApi, text: str) -> str:

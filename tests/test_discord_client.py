@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.client import BriefbotClient
@@ -23,6 +22,7 @@ from tests.discord_fake_api import (
     FakeDiscordApi,
     Recorded,
     fake_discord,
+    logged_in_client,
     mention,
     payload,
 )
@@ -59,14 +59,8 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
 @pytest.fixture
 async def client(api: FakeDiscordApi, briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
     """A client logged in to the fake API (no gateway): setup_hook has run."""
-    intents = discord.Intents.default()
-    intents.message_content = True
-    bot = BriefbotClient(briefbot, intents=intents)
-    await bot.login("test-token")
-    try:
+    async with logged_in_client(briefbot) as bot:
         yield bot
-    finally:
-        await bot.close()
 
 
 async def test_login_syncs_the_summary_command_once(

@@ -4,7 +4,7 @@ loopback gateway."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 from adapters.discord.client import INVITE_PERMISSIONS, invite_url
 from adapters.discord.run import DiscordSetupError, serve
 from bot import cli
+from bot.runtime import Shutdown
 from bot.service import Briefbot
 from bot.settings import PROJECT_DIR
 from tests.discord_fake_api import (
@@ -53,7 +54,7 @@ def test_missing_token_is_named(
 async def test_rejected_token_is_a_setup_error(api: FakeDiscordApi, briefbot: Briefbot) -> None:
     api.status_for["/users/@me"] = 401
     with pytest.raises(DiscordSetupError, match="Discord rejected DISCORD_TOKEN"):
-        await serve(briefbot, "not-a-token")
+        await serve(briefbot, "not-a-token", Shutdown())
 
 
 async def test_refused_message_content_intent_reconnects_and_keeps_answering(
@@ -66,7 +67,8 @@ async def test_refused_message_content_intent_reconnects_and_keeps_answering(
         ("INTERACTION_CREATE", command),
     ]
     followup = f"/webhooks/{BOT_ID}/{command['token']}"
-    running = asyncio.create_task(serve(briefbot, "test-token"))
+    shutdown = Shutdown()
+    running = asyncio.create_task(serve(briefbot, "test-token", shutdown))
     try:
         await api.wait_for(
             lambda _: (
@@ -75,9 +77,8 @@ async def test_refused_message_content_intent_reconnects_and_keeps_answering(
             )
         )
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+        shutdown.request(signal.SIGTERM)
+        await running
     first, second = identifies(api.requests)
     assert first.body["intents"] & MESSAGE_CONTENT
     assert not second.body["intents"] & MESSAGE_CONTENT

@@ -69,7 +69,7 @@ def test_redactor_scrubs_values_and_token_shapes() -> None:
 async def test_json_lines_carry_the_request_id_into_worker_threads(
     log_stream: io.StringIO,
 ) -> None:
-    # Not under "briefbot": slack-bolt names its own logger after the app and pins its level.
+    # Not under "briefbot": slack-bolt names its app's logger after the app and sets its level.
     log = logging.getLogger("bot.test_logs")
     with request_context("req-1"):
         log.info("on the loop")

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
+from bot.runtime import InFlight, Shutdown, ShutdownTimeout, run_until_signalled, wait_for_stop
 
 
 async def test_sigterm_lets_the_work_finish_its_unit() -> None:
@@ -55,3 +55,59 @@ async def test_no_signal_returns_the_result() -> None:
 
     result, shutdown = await run_until_signalled(quick, grace_seconds=1)
     assert result == "done" and not shutdown.requested and shutdown.exit_code == 0
+
+
+async def test_drain_waits_for_the_commands_in_flight_and_refuses_new_ones() -> None:
+    inflight = InFlight()
+    entered, finish = asyncio.Event(), asyncio.Event()
+
+    async def command() -> None:
+        async with inflight.track():
+            entered.set()
+            await finish.wait()
+
+    running = asyncio.ensure_future(command())
+    await entered.wait()
+    assert (inflight.count, inflight.accepting) == (1, True)
+
+    async def answer_while_draining() -> None:
+        # Runs after the drain has started (gather starts its tasks in order).
+        assert not inflight.accepting and inflight.count == 1
+        finish.set()
+
+    drained, _ = await asyncio.gather(inflight.drain(grace_seconds=3600), answer_while_draining())
+    assert drained is True
+    await running
+    assert inflight.count == 0
+
+
+async def test_drain_gives_up_after_its_grace_period() -> None:
+    inflight = InFlight()
+    async with inflight.track():
+        assert await inflight.drain(grace_seconds=0.01) is False
+        assert inflight.count == 1
+    assert await inflight.drain(grace_seconds=0) is True
+
+
+async def test_a_command_that_fails_still_leaves_the_count() -> None:
+    inflight = InFlight()
+    with pytest.raises(RuntimeError):
+        async with inflight.track():
+            raise RuntimeError("boom")
+    assert inflight.count == 0
+    assert await inflight.drain(grace_seconds=0) is True
+
+
+async def test_wait_for_stop_tells_a_stop_from_work_that_ended() -> None:
+    shutdown, release = Shutdown(), asyncio.Event()
+    serving = asyncio.ensure_future(release.wait())
+    shutdown.request(signal.SIGTERM)
+    assert await wait_for_stop(serving, shutdown) is True  # stop requested, work still running
+    release.set()
+    await serving
+
+    ended = asyncio.ensure_future(asyncio.Event().wait())
+    ended.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await ended
+    assert await wait_for_stop(ended, Shutdown()) is False

@@ -13,10 +13,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from adapters.slack.app import EVENTS_PATH, WORKING, build_app, http_app, slack_web_client
-from adapters.slack.settings import SlackSettings
+from adapters.slack.app import WORKING
 from bot.models import Brief
 from bot.service import Briefbot
 from tests.conftest import fixed_clock
@@ -28,6 +26,7 @@ from tests.slack_fakes import (
     mention_body,
     post,
     signed_headers,
+    slack_over_http,
     slash_command_body,
 )
 
@@ -87,24 +86,8 @@ async def gated(briefbot: Briefbot) -> GatedBriefbot:
 @pytest.fixture
 async def harness(gated: GatedBriefbot) -> AsyncIterator[Harness]:
     """The bot served on loopback, pointed at a fake Slack on loopback."""
-    fake = FakeSlack()
-    await fake.start()
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        app_token=None,
-        api_url=fake.api_url,
-        port=3000,
-    )
-    app = build_app(gated, slack_web_client(settings), settings)
-    server = TestServer(http_app(app), host="127.0.0.1", port=0)
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Harness(fake, session, str(server.make_url(EVENTS_PATH)))
-    finally:
-        await server.close()
-        await fake.close()
+    async with slack_over_http(gated) as (fake, url), aiohttp.ClientSession() as session:
+        yield Harness(fake, session, url)
 
 
 def texts(blocks: list[dict[str, Any]], kind: str) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from typing import Any
 
 from adapters.slack.app import WORKING
 from adapters.slack.run import serve
 from adapters.slack.settings import SlackSettings
+from bot.runtime import Shutdown
 from bot.service import Briefbot
 from tests.slack_fakes import APP_TOKEN, BOT_TOKEN, DATA, FakeSlack
 
@@ -45,8 +47,8 @@ async def test_socket_mode_acks_envelopes_and_answers_once(briefbot: Briefbot) -
         api_url=fake.api_url,
         port=3000,
     )
-    stop = asyncio.Event()
-    serving = asyncio.create_task(serve(briefbot, settings, stop))
+    shutdown = Shutdown()
+    serving = asyncio.create_task(serve(briefbot, settings, shutdown))
     try:
         await fake.wait_for(
             lambda f: (
@@ -56,7 +58,7 @@ async def test_socket_mode_acks_envelopes_and_answers_once(briefbot: Briefbot) -
             )
         )
     finally:
-        stop.set()
+        shutdown.request(signal.SIGTERM)
         await serving
         await fake.close()
     acks = {ack["envelope_id"]: ack for ack in fake.acks}

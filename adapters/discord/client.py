@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord.embeds import DiscordMessage, render_reply
 from bot.models import Conversation
+from bot.runtime import InFlight
 from bot.service import Briefbot
 
 PLATFORM = "discord"
@@ -35,13 +36,25 @@ log = logging.getLogger(__name__)
 
 
 class BriefbotClient(discord.Client):
-    """A discord.py client answering "@briefbot summary …" mentions and ``/summary``."""
+    """A discord.py client answering "@briefbot summary …" mentions and ``/summary``.
 
-    def __init__(self, briefbot: Briefbot, *, intents: discord.Intents, **options: Any) -> None:
+    Each command counts in ``inflight`` until its reply is sent; once a shutdown drains it,
+    new commands are left alone.
+    """
+
+    def __init__(
+        self,
+        briefbot: Briefbot,
+        inflight: InFlight,
+        *,
+        intents: discord.Intents,
+        **options: Any,
+    ) -> None:
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.briefbot = briefbot
+        self.inflight = inflight
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(summary_command(briefbot))
+        self.tree.add_command(summary_command(briefbot, inflight))
 
     async def setup_hook(self) -> None:
         """Register ``/summary`` with Discord once per process (on_ready may fire many times)."""
@@ -58,6 +71,8 @@ class BriefbotClient(discord.Client):
         """Answer a DM, or a message that starts by mentioning the bot; ignore bots, webhooks and
         itself."""
         me = self.user
+        if not self.inflight.accepting:
+            return
         if me is None or message.author.bot or message.webhook_id or message.author.id == me.id:
             return
         if isinstance(message.channel, discord.DMChannel):
@@ -69,15 +84,16 @@ class BriefbotClient(discord.Client):
         conversation = Conversation(
             platform=PLATFORM, channel_id=str(message.channel.id), user_id=str(message.author.id)
         )
-        async with message.channel.typing():
-            reply = await self.briefbot.handle(text, conversation)
-        for part in render_reply(reply):
-            await message.reply(
-                content=part.content,
-                embeds=list(part.embeds),
-                mention_author=False,
-                allowed_mentions=NO_PINGS,
-            )
+        async with self.inflight.track():
+            async with message.channel.typing():
+                reply = await self.briefbot.handle(text, conversation)
+            for part in render_reply(reply):
+                await message.reply(
+                    content=part.content,
+                    embeds=list(part.embeds),
+                    mention_author=False,
+                    allowed_mentions=NO_PINGS,
+                )
 
 
 def invite_url(application_id: int) -> str:
@@ -94,8 +110,9 @@ def mention_command(content: str, bot_id: int) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def summary_command(briefbot: Briefbot) -> app_commands.Command[Any, ..., None]:
-    """The ``/summary topic:<text> sentences:<n>`` app command, with topic autocomplete."""
+def summary_command(briefbot: Briefbot, inflight: InFlight) -> app_commands.Command[Any, ..., None]:
+    """The ``/summary topic:<text> sentences:<n>`` app command, with topic autocomplete; each run
+    counts in ``inflight`` until its reply is sent."""
     max_points = briefbot.settings.max_points
 
     @app_commands.command(name="summary", description="A short multi-source brief of the news")
@@ -108,16 +125,19 @@ def summary_command(briefbot: Briefbot) -> app_commands.Command[Any, ..., None]:
         topic: str,
         sentences: app_commands.Range[int, 1, max_points] | None = None,
     ) -> None:
-        # Discord waits only 3 s for a response and a brief can take longer: defer first.
-        await interaction.response.defer(thinking=True)
-        text = topic if sentences is None else f"{topic} --sentences {sentences}"
-        conversation = Conversation(
-            platform=PLATFORM,
-            channel_id=str(interaction.channel_id),
-            user_id=str(interaction.user.id),
-        )
-        for part in render_reply(await briefbot.handle(text, conversation)):
-            await _follow_up(interaction, part)
+        if not inflight.accepting:
+            return  # shutting down: Discord tells the user the bot did not respond
+        async with inflight.track():
+            # Discord waits only 3 s for a response and a brief can take longer: defer first.
+            await interaction.response.defer(thinking=True)
+            text = topic if sentences is None else f"{topic} --sentences {sentences}"
+            conversation = Conversation(
+                platform=PLATFORM,
+                channel_id=str(interaction.channel_id),
+                user_id=str(interaction.user.id),
+            )
+            for part in render_reply(await briefbot.handle(text, conversation)):
+                await _follow_up(interaction, part)
 
     @summary.autocomplete("topic")
     async def complete_topic(

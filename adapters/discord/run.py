@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.client import BriefbotClient
+from bot.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
 from bot.settings import Settings
 
@@ -40,14 +41,29 @@ def bot_intents(message_content: bool) -> discord.Intents:
     )
 
 
-async def serve(briefbot: Briefbot, token: str) -> None:
-    """Run the bot until cancelled. When Discord refuses the privileged Message Content intent,
-    reconnect without it: /summary, mentions of the bot and DMs need no privileged intent."""
+async def serve(
+    briefbot: Briefbot,
+    token: str,
+    shutdown: Shutdown,
+    drain_seconds: float = CHAT_DRAIN_SECONDS,
+) -> None:
+    """Run the bot until ``shutdown``, then let the commands in flight deliver their replies
+    before disconnecting. When Discord refuses the privileged Message Content intent, reconnect
+    without it: /summary, mentions of the bot and DMs need no privileged intent."""
+    inflight = InFlight()
     for message_content in (True, False):
-        client = BriefbotClient(briefbot, intents=bot_intents(message_content))
+        client = BriefbotClient(briefbot, inflight, intents=bot_intents(message_content))
         try:
             async with client:
-                await client.start(token)
+                connection = asyncio.ensure_future(client.start(token))
+                try:
+                    if await wait_for_stop(connection, shutdown):
+                        # Still connected: the replies in flight need the client's HTTP session.
+                        await inflight.drain(drain_seconds)
+                        await client.close()
+                    await connection
+                finally:
+                    connection.cancel()
             return
         except discord.PrivilegedIntentsRequired:
             log.warning(
@@ -63,16 +79,7 @@ def run_discord(settings: Settings, env: Mapping[str, str]) -> int:
     """Check the token, start the core, and run the bot; return the process exit code."""
     try:
         token = token_from(env)
-        asyncio.run(_serve_core(settings, token))
+        return asyncio.run(run_chat(settings, lambda bot, shutdown: serve(bot, token, shutdown)))
     except DiscordSetupError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_SETUP
-    return 0
-
-
-async def _serve_core(settings: Settings, token: str) -> None:
-    briefbot = await Briefbot.start(settings)
-    try:
-        await serve(briefbot, token)
-    finally:
-        await briefbot.close()

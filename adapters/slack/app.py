@@ -31,6 +31,7 @@ from adapters.slack.blocks import SlackMessage, reply_message
 from adapters.slack.settings import SlackSettings
 from bot.commands import BriefCommand, BriefReply, UserError, parse_command
 from bot.models import Conversation
+from bot.runtime import InFlight
 from bot.service import Briefbot
 
 PLATFORM = "slack"
@@ -56,8 +57,16 @@ def slack_web_client(settings: SlackSettings) -> AsyncWebClient:
     )
 
 
-def build_app(bot: Briefbot, client: AsyncWebClient, settings: SlackSettings) -> AsyncApp:
-    """A Bolt app answering ``/summary`` and app mentions from ``bot``, posting via ``client``."""
+def build_app(
+    bot: Briefbot,
+    client: AsyncWebClient,
+    settings: SlackSettings,
+    inflight: InFlight | None = None,
+) -> AsyncApp:
+    """A Bolt app answering ``/summary`` and app mentions from ``bot``, posting via ``client``.
+
+    Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
+    """
     app = AsyncApp(
         name="briefbot",
         client=client,
@@ -65,7 +74,7 @@ def build_app(bot: Briefbot, client: AsyncWebClient, settings: SlackSettings) ->
         signing_secret=settings.signing_secret or "",
         process_before_response=False,
     )
-    listeners = SlackListeners(bot, client.retry_handlers)
+    listeners = SlackListeners(bot, client.retry_handlers, inflight or InFlight())
     app.middleware(listeners.skip_redelivered_events)
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
@@ -75,9 +84,12 @@ def build_app(bot: Briefbot, client: AsyncWebClient, settings: SlackSettings) ->
 class SlackListeners:
     """Translate Slack payloads into core commands and core replies into Slack messages."""
 
-    def __init__(self, bot: Briefbot, retry_handlers: list[AsyncRetryHandler]) -> None:
+    def __init__(
+        self, bot: Briefbot, retry_handlers: list[AsyncRetryHandler], inflight: InFlight
+    ) -> None:
         self.bot = bot
         self.retry_handlers = retry_handlers
+        self.inflight = inflight
 
     async def skip_redelivered_events(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
@@ -101,6 +113,10 @@ class SlackListeners:
 
     async def on_summary(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """``/summary …``: help, topics and mistakes at once; a brief after the ack."""
+        async with self.inflight.track():
+            await self._summary(ack, command)
+
+    async def _summary(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         text = str(command.get("text", ""))
         conversation = Conversation(
             platform=PLATFORM,
@@ -119,6 +135,10 @@ class SlackListeners:
 
     async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """``@briefbot summary china-russia``: the reply goes into the mention's thread."""
+        async with self.inflight.track():
+            await self._mention(event, client)
+
+    async def _mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         channel = str(event.get("channel", ""))
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         conversation = Conversation(

@@ -1,24 +1,27 @@
 """``briefbot slack``: serve the Slack app until SIGTERM or Ctrl-C.
 
 Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), else HTTP on ``$PORT`` at
-``/slack/events``.
+``/slack/events``. On the signal the runner stops taking requests, lets the commands it took
+deliver their answers (bounded), then closes the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -26,44 +29,67 @@ log = logging.getLogger(__name__)
 async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
     """Start the core and the Slack app; return 0 after a clean shutdown."""
     slack = load_slack_settings(env)  # fail on a missing secret before opening anything
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    bot = await Briefbot.start(settings)
+    await check_tokens(slack_web_client(slack), slack)
+    return await run_chat(settings, lambda bot, shutdown: serve(bot, slack, shutdown))
+
+
+async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
+    """Raise SettingsError naming the variable when Slack rejects a token, rather than serve
+    requests that cannot be answered (HTTP) or retry the connection forever (Socket Mode)."""
     try:
-        await serve(bot, slack, stop)
-    finally:
-        await bot.close()
-    return 0
+        await client.auth_test()
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from None
+    if slack.app_token is None:
+        return
+    try:
+        await client.apps_connections_open(app_token=slack.app_token)
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error')}"
+        ) from None
 
 
-async def serve(bot: Briefbot, slack: SlackSettings, stop: asyncio.Event) -> None:
-    """Answer Slack for ``bot`` until ``stop`` is set."""
-    app = build_app(bot, slack_web_client(slack), slack)
+async def serve(
+    bot: Briefbot,
+    slack: SlackSettings,
+    shutdown: Shutdown,
+    drain_seconds: float = CHAT_DRAIN_SECONDS,
+) -> None:
+    """Answer Slack for ``bot`` until ``shutdown`` is requested, then finish what was taken."""
+    inflight = InFlight()
+    app = build_app(bot, slack_web_client(slack), slack, inflight)
     if slack.socket_mode:
-        await _serve_socket_mode(app, slack, stop)
+        await _serve_socket_mode(app, slack, shutdown)
     else:
-        await _serve_http(app, slack, stop)
+        await _serve_http(app, slack, shutdown)
+    await inflight.drain(drain_seconds)
 
 
-async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, stop: asyncio.Event) -> None:
+async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
     handler = AsyncSocketModeHandler(app, slack.app_token, web_client=app.client)
-    # slack-bolt leaves these two methods unannotated.
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("connected to Slack in Socket Mode")
+    # slack-bolt leaves these two methods unannotated. Connecting retries until it succeeds,
+    # so a signal must be able to end it too.
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
     try:
-        await stop.wait()
+        if not await wait_for_stop(connecting, shutdown):
+            await connecting
+            log.info("connected to Slack in Socket Mode")
+            await shutdown.wait()
     finally:
+        connecting.cancel()
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
-async def _serve_http(app: AsyncApp, slack: SlackSettings, stop: asyncio.Event) -> None:
+async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
     runner = web.AppRunner(http_app(app))
     await runner.setup()
     try:
         await web.TCPSite(runner, host="0.0.0.0", port=slack.port).start()
         log.info("serving Slack requests on port %d at %s", slack.port, EVENTS_PATH)
-        await stop.wait()
+        await shutdown.wait()
     finally:
+        # Stops listening and finishes the requests being answered (their acks) first.
         await runner.cleanup()
