@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.index import TermIndexer
 from bot.models import Article, Brief, DateRange, SentenceRecord
+from bot.prior import combine, position_prior, query_prior
 from bot.rank import lexrank_scores
 from bot.select import SelectionLimits, select_points
 
@@ -18,12 +19,24 @@ def build_brief(
     records: Sequence[SentenceRecord],
     indexer: TermIndexer,
     limits: SelectionLimits,
+    query: str | None = None,
 ) -> Brief:
-    """Rank every sentence of the articles with LexRank and keep the best distinct statements."""
+    """Rank every sentence of the articles with LexRank and keep the best distinct statements.
+
+    The walk is biased toward article leads and, given a free-text ``query``, toward sentences
+    sharing its terms.
+    """
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
     terms = indexer.terms_many([r.text for r in records])
-    scores = lexrank_scores(terms)
+    strategy = limits.strategy
+    leads = None
+    if strategy.position_decay is not None:
+        leads = position_prior(records, strategy.position_decay)
+    on_query = None if query is None else query_prior(terms, indexer.terms(query))
+    bias = combine(leads, on_query)
+    teleport = strategy.teleport if query is None else strategy.query_teleport
+    scores = lexrank_scores(terms, bias, teleport)
     points = select_points(records, terms, scores, by_id, limits)
     return Brief(
         topic=topic,

@@ -16,17 +16,24 @@ from tqdm import tqdm
 from bot.backup import BackupError, backup_store
 from bot.commands import UserError
 from bot.doctor import Status, diagnose
+from bot.index import TermIndexer
+from bot.inputs import read_inputs
+from bot.load import LoadError
 from bot.logs import LOG_FORMATS, configure_logging
 from bot.render import render_json, render_markdown, render_text
 from bot.runtime import ShutdownTimeout, run_until_signalled
+from bot.select import SelectionLimits
 from bot.service import Briefbot
 from bot.settings import Settings, SettingsError, load_settings
+from bot.split import OfflineTokenizer
+from bot.summarize import build_corpus, summarize, summary_title
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Long-running commands get this long after SIGTERM to finish the article in flight.
 SHUTDOWN_GRACE_SECONDS = 20.0
 log = logging.getLogger("bot.cli")
 _RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
+MAX_WORDS = 5000
 _RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
 
 
@@ -64,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="poll every feed once, then exit")
 
     commands.add_parser("topics", help="list the configured topics")
+
+    summarize = commands.add_parser(
+        "summarize",
+        help="brief exactly the given files (text, HTML, JSONL clusters); nothing is stored",
+    )
+    summarize.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    size = summarize.add_mutually_exclusive_group()
+    size.add_argument("--words", type=int, help="cut the brief to this many words")
+    size.add_argument("-n", "--sentences", type=int, help="number of points")
+    summarize.add_argument("--cluster", metavar="ID", help="only this cluster of JSONL files")
+    summarize.add_argument("--format", choices=sorted(_RENDERERS), default="text")
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
@@ -107,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from adapters.discord.run import run_discord
 
             return run_discord(settings, env)
+        if args.command == "summarize":
+            return _summarize(args, settings)
         return asyncio.run(_run(args, settings))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
@@ -160,6 +180,34 @@ async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
+    print(_RENDERERS[args.format](brief))
+    return EXIT_OK
+
+
+def _summarize(args: argparse.Namespace, settings: Settings) -> int:
+    if args.sentences is not None and not 1 <= args.sentences <= settings.max_points:
+        print(f"briefbot: --sentences takes 1 to {settings.max_points}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.words is not None and not 1 <= args.words <= MAX_WORDS:
+        print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
+        return EXIT_USAGE
+    indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    try:
+        raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
+    except LoadError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    corpus = build_corpus(raws, indexer)
+    for reason in corpus.rejected:
+        print(f"skipped {reason}", file=sys.stderr)
+    if args.words is not None:
+        limits = SelectionLimits(points=len(corpus.records), words=args.words)
+    else:
+        limits = SelectionLimits(points=args.sentences or settings.points)
+    brief = summarize(corpus, indexer, limits, title=summary_title(args.paths))
+    if not brief.points:
+        print("briefbot: the given files have no complete sentences to brief", file=sys.stderr)
+        return EXIT_FAILED
     print(_RENDERERS[args.format](brief))
     return EXIT_OK
 

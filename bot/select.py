@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.models import Article, Point, SentenceRecord, SourceRef
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How sentences are ranked and chosen; defaults measured in docs/quality.md."""
+
+    # Position prior: teleport weight exp(-position / decay) (None: sumy's unbiased LexRank).
+    position_decay: float | None = 2.0
+    # Share of each random-walk step that teleports by the prior.
+    teleport: float = 0.3
+    # The same for a free-text query: the brief must stay on what was asked.
+    query_teleport: float = 0.8
+    # MMR: a candidate's score minus this much times its overlap with chosen points.
+    redundancy_penalty: float = 0.3
+    # Source diversity: a candidate's score shrinks by this share per point already chosen
+    # from its article.
+    article_penalty: float = 0.3
+    # Only this many best-ranked sentences are considered, so MMR stays cheap on big stores.
+    candidates: int = 400
 
 
 @dataclass(frozen=True)
@@ -17,6 +38,9 @@ class SelectionLimits:
     points: int
     min_words: int = 6
     max_words: int = 70
+    # A word budget: stop choosing once the chosen sentences reach it (None: no budget).
+    words: int | None = None
+    strategy: Strategy = Strategy()
 
 
 def select_points(
@@ -26,21 +50,49 @@ def select_points(
     articles: Mapping[int, Article],
     limits: SelectionLimits,
 ) -> tuple[Point, ...]:
-    """Choose up to ``limits.points`` points, best score first, none redundant with another.
+    """Choose up to ``limits.points`` points (or until ``limits.words``), none redundant.
 
-    Each point credits every article carrying a near-duplicate of its sentence.
+    Greedy: each round takes the candidate with the best normalised score, less the MMR penalty
+    for its overlap with chosen points and the diversity penalty for its article's points.
+    Each point credits every article carrying a near-duplicate of its sentence; points are
+    returned in the order their statements first appeared.
     """
     index = OverlapIndex(terms)
+    strategy = limits.strategy
     order = sorted(
-        (i for i, r in enumerate(records) if _eligible(r.text, index.terms(i), limits)),
+        # A sentence the ranking walk never reaches (off a free-text query) is no point.
+        (
+            i
+            for i, r in enumerate(records)
+            if scores[i] > 0 and _eligible(r.text, index.terms(i), limits)
+        ),
         key=lambda i: (-scores[i], _date_key(articles[records[i].article_id]), records[i].position),
-    )
+    )[: strategy.candidates]
+    top = max((scores[i] for i in order), default=0.0) or 1.0
     chosen: list[int] = []
-    for i in order:
-        if len(chosen) >= limits.points:
+    per_article: Counter[int] = Counter()
+    # Each candidate's highest overlap with a chosen point, updated as points are chosen.
+    overlap = dict.fromkeys(order, 0.0)
+    words = 0
+
+    def value(i: int) -> float:
+        if overlap[i] >= REDUNDANT:
+            return -math.inf
+        mmr = scores[i] / top - strategy.redundancy_penalty * overlap[i]
+        return mmr * max(0.0, 1.0 - strategy.article_penalty * per_article[records[i].article_id])
+
+    while overlap and len(chosen) < limits.points:
+        if limits.words is not None and words >= limits.words:
             break
-        if index.max_overlap(i, chosen) < REDUNDANT:
-            chosen.append(i)
+        best = max(overlap, key=value)
+        if overlap[best] >= REDUNDANT:
+            break
+        chosen.append(best)
+        del overlap[best]
+        per_article[records[best].article_id] += 1
+        words += len(records[best].text.split())
+        for i in overlap:
+            overlap[i] = max(overlap[i], index.overlap(i, best))
 
     points: list[tuple[tuple[dt.date, int, int], Point]] = []
     for i in chosen:

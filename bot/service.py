@@ -267,7 +267,9 @@ class Briefbot:
                 f"No stored article matches '{_shorten(target)}'.",
                 (f"Topics: {names}",),
             )
-        return await self._build(target, f"Brief: {_shorten(target)}", articles, limits)
+        return await self._build(
+            target, f"Brief: {_shorten(target)}", articles, limits, query=target
+        )
 
     async def brief_url(self, url: str, points: int | None = None) -> Brief:
         """Fetch, store and brief the one article at ``url``; UserError says why it can't."""
@@ -291,13 +293,23 @@ class Briefbot:
         return await self.store.articles(limit)
 
     async def _build(
-        self, topic: str, title: str, articles: list[Article], limits: SelectionLimits
+        self,
+        topic: str,
+        title: str,
+        articles: list[Article],
+        limits: SelectionLimits,
+        query: str | None = None,
     ) -> Brief:
         key = BriefKey(topic, title, limits.points, tuple(a.id for a in articles))
-        return await self.briefs.get(key, lambda: self._rank(topic, title, articles, limits))
+        return await self.briefs.get(key, lambda: self._rank(topic, title, articles, limits, query))
 
     async def _rank(
-        self, topic: str, title: str, articles: list[Article], limits: SelectionLimits
+        self,
+        topic: str,
+        title: str,
+        articles: list[Article],
+        limits: SelectionLimits,
+        query: str | None,
     ) -> Brief:
         records = await self.store.sentences([a.id for a in articles])
 
@@ -306,7 +318,7 @@ class Briefbot:
         async def work() -> Brief:
             async with self._ranking:
                 return await asyncio.to_thread(
-                    build_brief, topic, title, articles, records, self.indexer, limits
+                    build_brief, topic, title, articles, records, self.indexer, limits, query
                 )
 
         try:

@@ -124,3 +124,61 @@ def test_poll_without_feeds_says_so(tmp_path: Path) -> None:
     result = run(tmp_path, "--config", str(config), "poll", "--once")
     assert result.returncode == 2
     assert "no feeds are listed" in result.stderr
+
+
+EVAL = Path(__file__).parent / "data" / "eval" / "multiling2011_en.jsonl"
+SEED_DIR = Path(__file__).parent.parent / "seeds"
+
+
+def test_summarize_a_cluster_to_a_word_budget_without_a_store(tmp_path: Path) -> None:
+    story = json.loads(EVAL.read_text(encoding="utf-8").splitlines()[2])
+    story["docs"] = story["docs"][:4]  # four articles keep the test quick
+    cluster = tmp_path / "iran.jsonl"
+    cluster.write_text(json.dumps(story), encoding="utf-8")
+    result = run(tmp_path, "summarize", str(cluster), "--words", "100", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["article_count"] == 4
+    assert sum(len(p["text"].split()) for p in data["points"]) == 100
+    assert all(p["sources"] for p in data["points"])
+    assert not (tmp_path / "cli.sqlite3").exists()
+
+
+def test_summarize_seed_files_as_text(tmp_path: Path) -> None:
+    files = [str(p) for p in sorted(SEED_DIR.glob("*.txt"))]
+    result = run(tmp_path, "summarize", *files, "--sentences", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Summary: 000_84b0dcfef1f72c6c.txt")
+    assert lines[1] == "5 articles from 5 sources · Sep 13, 2022 – Dec 30, 2022"
+    assert [line[:2] for line in lines if line[:2] in {"1.", "2.", "3.", "4."}] == [
+        "1.",
+        "2.",
+        "3.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("summarize", "missing.txt"), 1, "cannot be read"),
+        (("summarize", "seeds/manifest.toml"), 1, "unsupported file type '.toml'"),
+        (("summarize", "seeds/000_84b0dcfef1f72c6c.txt", "-n", "0"), 2, "--sentences takes 1"),
+        (("summarize", "seeds/000_84b0dcfef1f72c6c.txt", "--words", "0"), 2, "--words takes 1"),
+    ],
+)
+def test_summarize_errors_are_messages(
+    tmp_path: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BRIEFBOT_DB": str(tmp_path / "cli.sqlite3")},
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -79,3 +79,11 @@ async def test_deadline_gives_a_message_not_a_hang(settings: Settings) -> None:
         assert isinstance(reply, Notice) and "took longer than" in reply.text
     finally:
         await bot.close()
+
+
+async def test_free_text_brief_stays_on_the_query(briefbot: Briefbot) -> None:
+    brief = await briefbot.brief("Power of Siberia pipeline")
+    assert brief.points
+    assert "Power of Siberia" in brief.points[0].text
+    # Every point is reached from the query: the pipeline quote or what its speaker said of it.
+    assert all("Koffler" in p.text for p in brief.points)

@@ -1,0 +1,371 @@
+"""ROUGE of briefbot's summaries against human references, beside three baselines.
+
+Run from the project folder (about a minute on one core):
+
+    .venv/bin/python bench/quality.py            # prints the table
+    .venv/bin/python bench/quality.py --write    # also writes it into docs/quality.md
+
+Data: the MultiLing 2011 English pilot (10 WikiNews clusters of 10 articles, 3 references each),
+``tests/data/eval/multiling2011_en.jsonl``. Every system's summary is cut to the cluster's mean
+reference length in words; ROUGE-1/2/L F1 (with stemming) is averaged over the references, then
+over clusters; the interval is a 95% bootstrap over clusters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from rouge_score import rouge_scorer
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.utils import get_stop_words
+
+from bot.index import TermIndexer
+from bot.inputs import cluster_articles
+from bot.select import SelectionLimits, Strategy
+from bot.split import OfflineTokenizer
+from bot.summarize import Corpus, build_corpus, summarize
+
+PROJECT = Path(__file__).resolve().parent.parent
+DATA = PROJECT / "tests" / "data" / "eval" / "multiling2011_en.jsonl"
+DOC = PROJECT / "docs" / "quality.md"
+METRICS = ("rouge1", "rouge2", "rougeL")
+BOOTSTRAP_SAMPLES = 2000
+BRIEFBOT = "briefbot"
+CV_START, CV_END = "<!-- crossval:start -->", "<!-- crossval:end -->"
+# Values tried by --cross-validate, each combined with all the others.
+GRID: dict[str, tuple[float, ...]] = {
+    "position_decay": (1.0, 2.0, 3.0, 4.0),
+    "teleport": (0.15, 0.3, 0.6),
+    "redundancy_penalty": (0.0, 0.3),
+    "article_penalty": (0.0, 0.3),
+}
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One story: its prepared articles, raw document texts and reference summaries."""
+
+    id: str
+    corpus: Corpus
+    texts: tuple[str, ...]
+    refs: tuple[str, ...]
+
+    @property
+    def budget(self) -> int:
+        """The mean reference length in words: every summary is cut to it."""
+        return round(statistics.mean(len(r.split()) for r in self.refs))
+
+
+System = Callable[[Cluster], list[str]]
+
+
+def load_clusters(path: Path, indexer: TermIndexer) -> list[Cluster]:
+    """Read and prepare every cluster of the JSONL file."""
+    clusters = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        raws = cluster_articles(line, data["id"])
+        clusters.append(
+            Cluster(
+                id=data["id"],
+                corpus=build_corpus(raws, indexer),
+                texts=tuple(r.text for r in raws),
+                refs=tuple(data["refs"]),
+            )
+        )
+    return clusters
+
+
+def _sentences_by_article(cluster: Cluster) -> list[list[str]]:
+    """Each article's sentences in reading order, articles oldest first."""
+    by_article: dict[int, list[str]] = {a.id: [] for a in cluster.corpus.articles}
+    for record in cluster.corpus.records:
+        by_article[record.article_id].append(record.text)
+    order = sorted(cluster.corpus.articles, key=lambda a: (a.date.value or dt.date.max, a.id))
+    return [by_article[a.id] for a in order]
+
+
+def lead(cluster: Cluster) -> list[str]:
+    """The latest article's first sentences (then the next latest, if it runs out)."""
+    return [s for sentences in reversed(_sentences_by_article(cluster)) for s in sentences]
+
+
+def lead_each(cluster: Cluster) -> list[str]:
+    """First sentence of each article (oldest first), then each second sentence, and so on."""
+    articles = _sentences_by_article(cluster)
+    depth = max(len(a) for a in articles)
+    return [a[i] for i in range(depth) for a in articles if i < len(a)]
+
+
+def sumy_lexrank(tokenizer: OfflineTokenizer) -> System:
+    """sumy's LexRankSummarizer as shipped, on the raw texts, best sentences until the budget."""
+
+    def run(cluster: Cluster) -> list[str]:
+        paragraphs = [
+            Paragraph([Sentence(s, tokenizer) for s in tokenizer.to_sentences(line)])
+            for text in cluster.texts
+            for line in text.splitlines()
+            if line.strip()
+        ]
+        summarizer = LexRankSummarizer(Stemmer("english"))
+        summarizer.stop_words = get_stop_words("english")
+
+        def until_budget(ranked: Sequence[object]) -> list[object]:
+            words = 0
+            kept = []
+            for info in ranked:
+                if words >= cluster.budget:
+                    break
+                kept.append(info)
+                words += len(str(info.sentence).split())  # type: ignore[attr-defined]
+            return kept
+
+        best = summarizer(ObjectDocumentModel(paragraphs), until_budget)
+        return [str(s) for s in best]
+
+    return run
+
+
+def briefbot(indexer: TermIndexer, strategy: Strategy) -> System:
+    """briefbot's brief of the cluster, with a word budget, under one selection strategy."""
+
+    def run(cluster: Cluster) -> list[str]:
+        limits = SelectionLimits(points=10_000, words=cluster.budget, strategy=strategy)
+        return [p.text for p in summarize(cluster.corpus, indexer, limits).points]
+
+    return run
+
+
+def cut(sentences: Sequence[str], words: int) -> str:
+    """The summary's first ``words`` words."""
+    return " ".join(" ".join(sentences).split()[:words])
+
+
+@dataclass(frozen=True)
+class Score:
+    """Mean F1 per metric over clusters, with a 95% bootstrap interval."""
+
+    mean: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+
+
+PerCluster = list[dict[str, float]]
+
+
+def score_clusters(
+    system: System, clusters: Sequence[Cluster], scorer: rouge_scorer.RougeScorer
+) -> PerCluster:
+    """Each cluster's F1 per metric (x100), averaged over its references."""
+    per_cluster = []
+    for cluster in clusters:
+        summary = cut(system(cluster), cluster.budget)
+        by_ref = [scorer.score(ref, summary) for ref in cluster.refs]
+        per_cluster.append(
+            {m: statistics.mean(s[m].fmeasure for s in by_ref) * 100 for m in METRICS}
+        )
+    return per_cluster
+
+
+def _bootstrap(values: Sequence[float]) -> tuple[float, float, float]:
+    """Mean and 95% percentile interval over resampled clusters (fixed seed: same draws always)."""
+    rng = random.Random(20110101)
+    means = sorted(
+        statistics.mean(rng.choice(values) for _ in values) for _ in range(BOOTSTRAP_SAMPLES)
+    )
+    low = means[int(0.025 * BOOTSTRAP_SAMPLES)]
+    high = means[int(0.975 * BOOTSTRAP_SAMPLES) - 1]
+    return statistics.mean(values), low, high
+
+
+def aggregate(per_cluster: PerCluster) -> Score:
+    """Mean over clusters with its bootstrap interval, per metric."""
+    mean, low, high = {}, {}, {}
+    for m in METRICS:
+        mean[m], low[m], high[m] = _bootstrap([c[m] for c in per_cluster])
+    return Score(mean, low, high)
+
+
+def paired_difference(ours: PerCluster, theirs: PerCluster, metric: str) -> str:
+    """'+0.9 [0.1, 1.7]': mean per-cluster difference with a paired bootstrap interval."""
+    mean, low, high = _bootstrap([a[metric] - b[metric] for a, b in zip(ours, theirs, strict=True)])
+    wins = sum(a[metric] > b[metric] for a, b in zip(ours, theirs, strict=True))
+    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}], better on {wins}/{len(ours)} clusters"
+
+
+def row(name: str, score: Score) -> str:
+    """A Markdown table row: mean and interval per metric."""
+    cells = [f"{score.mean[m]:.1f} [{score.low[m]:.1f}, {score.high[m]:.1f}]" for m in METRICS]
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every system and variant, print the tables, optionally write them to the docs."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT)}")
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="instead: leave-one-story-out choice of the strategy over a grid (several minutes)",
+    )
+    args = parser.parse_args(argv)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    tokenizer = OfflineTokenizer("english")
+    indexer = TermIndexer(tokenizer)
+    clusters = load_clusters(args.data, indexer)
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    if args.cross_validate:
+        report = "\n".join((CV_START, *cross_validate(clusters, indexer, scorer), CV_END))
+        print(report)
+        if args.write:
+            replace_section(CV_START, CV_END, report)
+        return 0
+    header = "| system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |\n|---|---|---|---|"
+    systems: dict[str, System] = {
+        "lead (latest article)": lead,
+        "lead-each": lead_each,
+        "sumy LexRankSummarizer": sumy_lexrank(tokenizer),
+        BRIEFBOT: briefbot(indexer, Strategy()),
+    }
+    results = {name: score_clusters(system, clusters, scorer) for name, system in systems.items()}
+    main_rows = [row(name, aggregate(per_cluster)) for name, per_cluster in results.items()]
+    ours = results[BRIEFBOT]
+    differences = [
+        f"- briefbot − {name}, ROUGE-2: {paired_difference(ours, results[name], 'rouge2')}"
+        for name in systems
+        if name != BRIEFBOT
+    ]
+    ablation_rows = [
+        row(name, aggregate(score_clusters(briefbot(indexer, strategy), clusters, scorer)))
+        for name, strategy in ablations().items()
+    ]
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    report = "\n".join(
+        (
+            TABLE_START,
+            f"Command: `.venv/bin/python bench/quality.py --write` · {dt.date.today()} · "
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} · "
+            f"sumy {version('sumy')}, rouge-score {version('rouge-score')}, numpy "
+            f"{version('numpy')} · {len(clusters)} clusters, "
+            f"{seconds:.0f} s wall, {cpu_seconds:.0f} s CPU",
+            "",
+            header,
+            *main_rows,
+            "",
+            "Paired differences (mean over clusters, 95% paired bootstrap interval):",
+            "",
+            *differences,
+            "",
+            "Ablation (briefbot, one change at a time from the default strategy):",
+            "",
+            header,
+            *ablation_rows,
+            TABLE_END,
+        )
+    )
+    print(report)
+    if args.write:
+        replace_section(TABLE_START, TABLE_END, report)
+    return 0
+
+
+def replace_section(start: str, end: str, report: str) -> None:
+    """Replace the text between two marker comments of the quality doc (markers included)."""
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    DOC.write_text(head + report + tail, encoding="utf-8")
+
+
+def strategy_grid() -> list[Strategy]:
+    """Every combination of the GRID values, the other fields at their defaults."""
+    return [
+        dataclasses.replace(Strategy(), **dict(zip(GRID, values, strict=True)))  # type: ignore[arg-type]
+        for values in itertools.product(*GRID.values())
+    ]
+
+
+def cross_validate(
+    clusters: Sequence[Cluster], indexer: TermIndexer, scorer: rouge_scorer.RougeScorer
+) -> list[str]:
+    """Pick the best grid strategy on all stories but one, score it on that one; repeat."""
+    started = time.perf_counter()
+    r2 = {
+        strategy: [
+            c["rouge2"] for c in score_clusters(briefbot(indexer, strategy), clusters, scorer)
+        ]
+        for strategy in strategy_grid()
+    }
+    baseline = [c["rouge2"] for c in score_clusters(lead_each, clusters, scorer)]
+    held_out: list[float] = []
+    picks: Counter[str] = Counter()
+    for k in range(len(clusters)):
+        best = max(r2, key=lambda s: statistics.mean(v for i, v in enumerate(r2[s]) if i != k))
+        held_out.append(r2[best][k])
+        picks[", ".join(f"{f} {getattr(best, f):g}" for f in GRID)] += 1
+    difference = paired_difference(
+        [{"rouge2": v} for v in held_out], [{"rouge2": v} for v in baseline], "rouge2"
+    )
+    return [
+        f"Command: `.venv/bin/python bench/quality.py --cross-validate --write` · "
+        f"{dt.date.today()} · {len(r2)} strategies × {len(clusters)} stories, "
+        f"{time.perf_counter() - started:.0f} s",
+        "",
+        "- ROUGE-2 of each story under the strategy best on the other stories: "
+        f"{statistics.mean(held_out):.1f} (lead-each: {statistics.mean(baseline):.1f}; "
+        f"the default strategy: {statistics.mean(r2[Strategy()]):.1f})",
+        f"- held-out − lead-each, ROUGE-2: {difference}",
+        "- strategies chosen (times): "
+        + "; ".join(f"{name} ({n})" for name, n in picks.most_common()),
+    ]
+
+
+def ablations() -> dict[str, Strategy]:
+    """The default strategy with one idea switched off or changed at a time."""
+    default = Strategy()
+
+    def change(**fields: float | None) -> Strategy:
+        return dataclasses.replace(default, **fields)  # type: ignore[arg-type]
+
+    name = (
+        f"default: lead prior decay {default.position_decay:g}, teleport {default.teleport:g}, "
+        f"MMR {default.redundancy_penalty:g}, article diversity {default.article_penalty:g}"
+    )
+    return {
+        name: default,
+        "no position prior (sumy's unbiased LexRank)": change(position_decay=None),
+        "position decay 1": change(position_decay=1.0),
+        "position decay 4": change(position_decay=4.0),
+        "teleport 0.15": change(teleport=0.15),
+        "teleport 0.6": change(teleport=0.6),
+        "no MMR penalty": change(redundancy_penalty=0.0),
+        "no article diversity": change(article_penalty=0.0),
+        "neither MMR nor article diversity": change(redundancy_penalty=0.0, article_penalty=0.0),
+        "foundation selector (unbiased LexRank, redundancy cut-off only)": change(
+            position_decay=None, redundancy_penalty=0.0, article_penalty=0.0
+        ),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Brief exactly the given articles, in memory: the pipeline and the brief, without the store."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.brief import build_brief
+from bot.index import TermIndexer
+from bot.models import Article, Brief, CleanArticle, RawArticle, SentenceRecord
+from bot.pipeline import RejectedArticle, prepare
+from bot.select import SelectionLimits
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Prepared articles as the brief reads them, numbered as a store would number them."""
+
+    articles: tuple[Article, ...]
+    records: tuple[SentenceRecord, ...]
+    rejected: tuple[str, ...]
+
+
+def build_corpus(raws: Sequence[RawArticle], indexer: TermIndexer) -> Corpus:
+    """Clean and split every article; articles with nothing left are listed as rejected."""
+    cleaned: list[CleanArticle] = []
+    rejected: list[str] = []
+    for raw in raws:
+        try:
+            cleaned.append(prepare(raw, indexer))
+        except RejectedArticle as exc:
+            rejected.append(str(exc))
+    return corpus_of(cleaned, tuple(rejected))
+
+
+def corpus_of(cleaned: Sequence[CleanArticle], rejected: tuple[str, ...] = ()) -> Corpus:
+    """Number prepared articles and their sentences (ids from 1, positions per article)."""
+    articles: list[Article] = []
+    records: list[SentenceRecord] = []
+    for article_id, clean in enumerate(cleaned, start=1):
+        articles.append(
+            Article(
+                id=article_id,
+                source=clean.source,
+                title=clean.title,
+                url=clean.url,
+                date=clean.date,
+                origin=clean.origin,
+            )
+        )
+        for position, text in enumerate(clean.sentences):
+            records.append(SentenceRecord(len(records) + 1, article_id, position, text))
+    return Corpus(tuple(articles), tuple(records), rejected)
+
+
+def summarize(
+    corpus: Corpus,
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    title: str = "Summary",
+) -> Brief:
+    """Brief a corpus; with ``limits.words`` the brief is cut to that many words."""
+    brief = build_brief("summary", title, corpus.articles, corpus.records, indexer, limits)
+    return brief if limits.words is None else fit_words(brief, limits.words)
+
+
+def summary_title(paths: Sequence[Path]) -> str:
+    """'Summary: a.txt, b.html' (at most three names, then a count)."""
+    names = [p.name for p in paths[:3]]
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return f"Summary: {', '.join(names)}{more}"
+
+
+def fit_words(brief: Brief, words: int) -> Brief:
+    """Keep whole points in reading order while they fit; trim the last one to the budget."""
+    kept = []
+    left = words
+    for point in brief.points:
+        if left <= 0:
+            break
+        point_words = point.text.split()
+        if len(point_words) > left:
+            point = dataclasses.replace(point, text=" ".join(point_words[:left]) + ELLIPSIS)
+        kept.append(point)
+        left -= len(point_words)
+    return dataclasses.replace(brief, points=tuple(kept))
+
+
+def word_count(brief: Brief) -> int:
+    """Words in the brief's points."""
+    return sum(len(p.text.split()) for p in brief.points)

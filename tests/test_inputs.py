@@ -1,0 +1,110 @@
+"""What ``briefbot summarize`` reads: JSONL story clusters, HTML pages, plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.inputs import cluster_articles, cluster_date, html_text, read_inputs
+from bot.load import LoadError
+from bot.models import DatePrecision
+
+EVAL = Path(__file__).parent / "data" / "eval" / "multiling2011_en.jsonl"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def first_cluster() -> str:
+    return EVAL.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_a_multiling_cluster_yields_its_ten_dated_titled_articles() -> None:
+    articles = cluster_articles(first_cluster(), "M000")
+    assert len(articles) == 10
+    first = articles[0]
+    assert first.title == "Tsunami toll passes 80,000 people as relief effort continues"
+    assert first.date.value == dt.date(2004, 12, 29)
+    assert first.source == "M0006"
+    assert first.text.startswith("The death toll from the earthquake and tsunamis")
+    assert all(a.date.precision is DatePrecision.DAY for a in articles)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("20041229.6", dt.date(2004, 12, 29)), ("2022-09-13", dt.date(2022, 9, 13)), ("", None)],
+)
+def test_cluster_dates_compact_or_iso(value: str, expected: dt.date | None) -> None:
+    assert cluster_date(value).value == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"id": "x"}', "'docs' list"),
+        ('{"docs": [{"title": "no text"}]}', "document 0 has no 'text'"),
+    ],
+)
+def test_bad_cluster_lines_are_refused_with_the_line(line: str, message: str) -> None:
+    with pytest.raises(LoadError, match=message) as caught:
+        cluster_articles(line, "c.jsonl")
+    assert "c.jsonl:1" in str(caught.value)
+
+
+def test_html_text_keeps_title_and_blocks_but_not_scripts_or_navigation() -> None:
+    title, body = html_text(
+        "<html><head><title>Pipeline deal</title><script>var x=1;</script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        "<h1>Pipeline deal</h1><p>Gazprom signed the deal on <b>Monday</b>.</p>"
+        "<p>Gas will flow&nbsp;from 2030.</p><footer>© News Co</footer></body></html>"
+    )
+    assert title == "Pipeline deal"
+    assert body.splitlines() == [
+        "Pipeline deal",
+        "Gazprom signed the deal on Monday.",
+        "Gas will flow from 2030.",
+    ]
+
+
+def test_read_inputs_mixes_text_html_and_clusters(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<title>T</title><p>One sentence here.</p>", encoding="utf-8")
+    cluster = tmp_path / "story.jsonl"
+    cluster.write_text(first_cluster() + "\n", encoding="utf-8")
+    seed = SEEDS / "000_84b0dcfef1f72c6c.txt"
+    articles = read_inputs([seed, page, cluster], max_bytes=2_000_000)
+    assert len(articles) == 12
+    # Text files keep the metadata of the manifest beside them.
+    assert articles[0].source == "Fox News"
+    assert articles[1].title == "T" and articles[1].text == "One sentence here."
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("report.pdf", "unsupported file type '.pdf'"), ("missing.txt", "cannot be read")],
+)
+def test_unreadable_inputs_are_refused(tmp_path: Path, name: str, message: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".pdf"):
+        path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(LoadError, match=message):
+        read_inputs([path], max_bytes=2_000_000)
+
+
+def test_oversized_cluster_is_refused(tmp_path: Path) -> None:
+    cluster = tmp_path / "big.jsonl"
+    cluster.write_text(first_cluster(), encoding="utf-8")
+    with pytest.raises(LoadError, match="too large"):
+        read_inputs([cluster], max_bytes=1000)
+
+
+def test_one_cluster_of_a_multi_cluster_file_by_id() -> None:
+    articles = read_inputs([EVAL], max_bytes=2_000_000, cluster_id="M003")
+    assert len(articles) == 10
+    assert {a.source for a in articles} == {f"M00{n}" for n in range(30, 40)}
+
+
+def test_an_unknown_cluster_id_is_refused() -> None:
+    with pytest.raises(LoadError, match="no JSONL cluster with id 'M0'"):
+        read_inputs([EVAL], max_bytes=2_000_000, cluster_id="M0")

@@ -1,0 +1,110 @@
+"""Briefing exactly the given articles in memory: numbering, word budget, the brief's guarantees."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.index import TermIndexer
+from bot.inputs import cluster_articles, read_inputs
+from bot.models import ArticleDate, Brief, CleanArticle, Paragraph, Point, RawArticle
+from bot.select import SelectionLimits
+from bot.split import OfflineTokenizer
+from bot.summarize import ELLIPSIS, build_corpus, corpus_of, fit_words, summarize, word_count
+
+EVAL = Path(__file__).parent / "data" / "eval" / "multiling2011_en.jsonl"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def indexer() -> TermIndexer:
+    return TermIndexer(OfflineTokenizer())
+
+
+def test_corpus_numbers_articles_and_sentences_like_the_store() -> None:
+    clean = [
+        CleanArticle(
+            "a",
+            "A",
+            "Src A",
+            None,
+            ArticleDate.unknown(),
+            (Paragraph(("One.", "Two.")), Paragraph(("Three.",))),
+        ),
+        CleanArticle("b", None, "Src B", None, ArticleDate.unknown(), (Paragraph(("Four.",)),)),
+    ]
+    corpus = corpus_of(clean)
+    assert [a.id for a in corpus.articles] == [1, 2]
+    assert [(r.id, r.article_id, r.position, r.text) for r in corpus.records] == [
+        (1, 1, 0, "One."),
+        (2, 1, 1, "Two."),
+        (3, 1, 2, "Three."),
+        (4, 2, 0, "Four."),
+    ]
+
+
+def test_rejected_articles_are_reported_not_briefed(indexer: TermIndexer) -> None:
+    raws = [RawArticle("empty.txt", "Like us on Facebook\n"), RawArticle("ok.txt", "Gas flows.")]
+    corpus = build_corpus(raws, indexer)
+    assert len(corpus.articles) == 1
+    assert corpus.rejected and "empty.txt" in corpus.rejected[0]
+
+
+def brief_of(texts: list[str]) -> Brief:
+    points = tuple(Point(text=t, sources=(), score=1.0) for t in texts)
+    return Brief("t", "T", points, 1, 1, None)
+
+
+def test_fit_words_keeps_whole_points_then_trims_the_last() -> None:
+    brief = fit_words(brief_of(["one two three", "four five six seven", "eight nine"]), 5)
+    assert [p.text for p in brief.points] == ["one two three", "four five" + ELLIPSIS]
+    assert word_count(brief) == 5
+
+
+def test_fit_words_leaves_a_brief_within_budget_alone() -> None:
+    brief = brief_of(["one two three", "four"])
+    assert fit_words(brief, 10) == brief
+
+
+@pytest.fixture(scope="module")
+def cluster_brief(indexer: TermIndexer) -> Brief:
+    line = EVAL.read_text(encoding="utf-8").splitlines()[2]
+    corpus = build_corpus(cluster_articles(line, "M002"), indexer)
+    return summarize(corpus, indexer, SelectionLimits(points=10_000, words=250))
+
+
+def test_word_budget_is_met_exactly(cluster_brief: Brief) -> None:
+    assert word_count(cluster_brief) == 250
+
+
+def test_cluster_brief_reads_in_date_order_with_sources(cluster_brief: Brief) -> None:
+    firsts = [min(r.date.value for r in p.sources if r.date.value) for p in cluster_brief.points]
+    assert firsts == sorted(firsts)
+    assert all(p.sources for p in cluster_brief.points)
+    assert cluster_brief.article_count == 10
+
+
+def test_seed_files_summarized_directly_keep_the_brief_guarantees(indexer: TermIndexer) -> None:
+    raws = read_inputs(sorted(SEEDS.glob("*.txt")), max_bytes=2_000_000)
+    brief = summarize(build_corpus(raws, indexer), indexer, SelectionLimits(points=10))
+    text = "\n".join(p.text for p in brief.points)
+    assert "Like us on Facebook" not in text and "reCAPTCHA" not in text
+    yang = [p for p in brief.points if "continuously implement high-level strategic" in p.text]
+    assert len(yang) == 1
+    assert {r.source for r in yang[0].sources} == {
+        "Fox News",
+        "Unnamed outlet A",
+        "Campbell River Mirror",
+    }
+
+
+def test_plain_strategy_is_still_available(indexer: TermIndexer) -> None:
+    raws = read_inputs(sorted(SEEDS.glob("*.txt")), max_bytes=2_000_000)
+    corpus = build_corpus(raws, indexer)
+    default = SelectionLimits(points=5)
+    plain = dataclasses.replace(
+        default, strategy=dataclasses.replace(default.strategy, position_decay=None)
+    )
+    assert len(summarize(corpus, indexer, plain).points) == 5
