@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
 from bot.split import OfflineTokenizer
+
+# A passage in double quotation marks, curly or straight.
+_QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+# A shorter quotation ("historic", "no limits") is a catchphrase, not a statement.
+MIN_QUOTED_WORDS = 5
 
 
 class TermIndexer:
@@ -35,6 +41,14 @@ class TermIndexer:
     def terms_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
         """Terms of several sentences."""
         return [self.terms(s) for s in sentences]
+
+    def quotations(self, sentence: str) -> tuple[tuple[str, ...], ...]:
+        """The terms of each passage of five words or more the sentence quotes (in double
+        quotation marks)."""
+        passages = (m.group(1) or m.group(2) for m in _QUOTATION.finditer(sentence))
+        return tuple(
+            self.terms(p) for p in passages if len(self.tokenizer.to_words(p)) >= MIN_QUOTED_WORDS
+        )
 
     def stop_word_share(self, text: str) -> float:
         """Share of words that are stop words; English prose sits well above 0.25."""
