@@ -128,9 +128,16 @@ def test_a_sentence_quoting_another_reports_its_statement(indexer: TermIndexer) 
     assert index.statement(0) == index.statement(1) == [0, 1]
 
 
-def test_short_quotations_are_catchphrases_not_statements(indexer: TermIndexer) -> None:
-    assert indexer.quotations('Putin called the pipeline "historic" and a "new era".') == ()
+def test_quotations_are_statements_not_catchphrases_or_names(indexer: TermIndexer) -> None:
     assert indexer.quotations(OUTLET_A_LEAD) == (("reason", "direct"),)
+    assert indexer.quotations('Putin called the pipeline "historic" and a "new era".') == ()
+    assert indexer.quotations('Mella, known as "the King of the Cochayuyo", sells algae.') == ()
+
+
+def test_words_between_two_straight_quotations_are_no_quotation(indexer: TermIndexer) -> None:
+    # The first mark closes a quotation that opened in the sentence before.
+    sentence = 'resolved in days," said Blair, adding that it would be "easier for all of us."'
+    assert indexer.quotations(sentence) == (("easier",),)
 
 
 @pytest.fixture(scope="module")
