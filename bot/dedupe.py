@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 
@@ -93,9 +93,7 @@ class OverlapIndex:
 
     def similar(self, i: int, threshold: float) -> list[int]:
         """Sentences (including ``i``) whose overlap with ``i`` is at least ``threshold``."""
-        candidates: set[int] = {i}
-        for term in self._sets[i]:
-            candidates.update(self._postings[term])
+        candidates = self._neighbours(i) | {i}
         return sorted(j for j in candidates if j == i or self.overlap(i, j) >= threshold)
 
     def cosine(self, i: int, j: int) -> float:
@@ -139,6 +137,7 @@ class OverlapIndex:
         return group
 
     def _neighbours(self, i: int) -> set[int]:
+        """Sentences sharing a term with sentence ``i``: the only ones it can resemble."""
         found: set[int] = set()
         for term in self._sets[i]:
             found.update(self._postings[term])
@@ -165,9 +164,7 @@ class OverlapIndex:
 
 
 def _tf(terms: Sequence[str]) -> dict[str, float]:
-    counts: dict[str, int] = defaultdict(int)
-    for term in terms:
-        counts[term] += 1
+    counts = Counter(terms)
     most = max(counts.values(), default=1)
     return {t: c / most for t, c in counts.items()}
 
