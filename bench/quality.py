@@ -361,6 +361,8 @@ def ablations() -> dict[str, Strategy]:
         "no MMR penalty": change(redundancy_penalty=0.0),
         "no article diversity": change(article_penalty=0.0),
         "neither MMR nor article diversity": change(redundancy_penalty=0.0, article_penalty=0.0),
+        "no same-day lead paraphrase link": change(lead_paraphrase=None),
+        "same-day lead paraphrase at cosine 0.2": change(lead_paraphrase=0.2),
         "foundation selector (unbiased LexRank, redundancy cut-off only)": change(
             position_decay=None, redundancy_penalty=0.0, article_penalty=0.0
         ),

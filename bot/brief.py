@@ -39,7 +39,8 @@ def build_brief(
     bias = combine(leads, on_query)
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
-    points = select_points(records, terms, scores, by_id, limits)
+    quoted = [indexer.quotations(r.text) for r in records]
+    points = select_points(records, terms, scores, by_id, limits, quoted)
     return Brief(
         topic=topic,
         title=title,

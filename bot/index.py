@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
 from bot.split import OfflineTokenizer
+
+# A passage in double quotation marks, curly or straight. A straight mark opens a quotation only
+# after a space or an opening bracket or dash, and closes one only before a space or punctuation:
+# a sentence split out of a longer quotation ("... days," said Blair, adding it would be "easier")
+# must not read the words between two quotations as one.
+_QUOTATION = re.compile(r"“([^”]+)”|(?:^|(?<=[\s(\[—–-]))\"([^\"]+)\"(?=[\s.,;:!?)\]—–-]|$)")
+# A shorter quotation ("historic", "no limits") is a catchphrase, not a statement.
+MIN_QUOTED_WORDS = 5
 
 
 class TermIndexer:
@@ -35,6 +44,21 @@ class TermIndexer:
     def terms_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
         """Terms of several sentences."""
         return [self.terms(s) for s in sentences]
+
+    def quotations(self, sentence: str) -> tuple[tuple[str, ...], ...]:
+        """The terms of each statement the sentence quotes in double quotation marks.
+
+        Only passages of five words or more whose words other than stop words are mostly in
+        lower case: a quoted name or title ("the King of the Cochayuyo") is not a statement.
+        """
+        quoted = []
+        for match in _QUOTATION.finditer(sentence):
+            words = self.tokenizer.to_words(match.group(1) or match.group(2))
+            content = [w for w in words if w.lower() not in self.stop_words]
+            capitalised = sum(w[0].isupper() for w in content)
+            if len(words) >= MIN_QUOTED_WORDS and 2 * capitalised < len(content):
+                quoted.append(self.terms(" ".join(words)))
+        return tuple(quoted)
 
     def stop_word_share(self, text: str) -> float:
         """Share of words that are stop words; English prose sits well above 0.25."""

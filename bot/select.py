@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.dedupe import MIN_TERMS, REDUNDANT, SAME_STATEMENT, OverlapIndex
-from bot.models import Article, Point, SentenceRecord, SourceRef
+from bot.dedupe import LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
+from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 
 # Scores below this share of the best one count as "never reached by the walk".
 UNREACHED_SHARE = 1e-6
@@ -32,6 +32,8 @@ class Strategy:
     # Source diversity: a candidate's score shrinks by this share per point already chosen
     # from its article.
     article_penalty: float = 0.3
+    # Article leads at or above this cosine report the same news: one point (None: off).
+    lead_paraphrase: float | None = LEAD_PARAPHRASE
     # Only this many best-ranked sentences are considered, so MMR stays cheap on big stores.
     candidates: int = 400
 
@@ -54,15 +56,17 @@ def select_points(
     scores: Sequence[float],
     articles: Mapping[int, Article],
     limits: SelectionLimits,
+    quoted: Sequence[Sequence[Sequence[str]]] = (),
 ) -> tuple[Point, ...]:
-    """Choose up to ``limits.points`` points (or until ``limits.words``), none redundant.
+    """Choose up to ``limits.points`` points (or until ``limits.words``), one per statement.
 
     Greedy: each round takes the candidate with the best normalised score, less the MMR penalty
     for its overlap with chosen points and the diversity penalty for its article's points.
-    Each point credits every article carrying a near-duplicate of its sentence; points are
-    returned in the order their statements first appeared.
+    A candidate reporting a chosen point's statement (``OverlapIndex.statement``, given the
+    terms each sentence ``quoted``) is no new point; each point credits every article that
+    reports its statement. Points are returned in the order their statements first appeared.
     """
-    index = OverlapIndex(terms)
+    index = OverlapIndex(terms, quoted, leads=_lead_days(records, articles))
     strategy = limits.strategy
     # A sentence the ranking walk never reaches (off a free-text query) is no point; power
     # iteration leaves such sentences a rounding residue, not an exact zero.
@@ -86,6 +90,8 @@ def select_points(
     per_article: Counter[int] = Counter()
     # Each candidate's highest overlap with a chosen point, updated as points are chosen.
     overlap = dict.fromkeys(order, 0.0)
+    # Each chosen point's statement: every sentence reporting it, the point included.
+    statements: list[list[int]] = []
     words = 0
 
     def value(i: int) -> float:
@@ -104,18 +110,32 @@ def select_points(
         del overlap[best]
         per_article[records[best].article_id] += 1
         words += len(records[best].text.split())
+        statements.append(index.statement(best, strategy.lead_paraphrase))
+        for j in statements[-1]:
+            overlap.pop(j, None)
         for i in overlap:
             overlap[i] = max(overlap[i], index.overlap(i, best))
 
     points: list[tuple[tuple[dt.date, int, int], Point]] = []
-    for i in chosen:
-        group = index.similar(i, SAME_STATEMENT)
+    for i, group in zip(chosen, statements, strict=True):
         refs = _source_refs({records[j].article_id for j in group}, articles)
         first_seen = min(_date_key(articles[ref.article_id]) for ref in refs)
         key = (first_seen, records[i].article_id, records[i].position)
         points.append((key, Point(text=records[i].text, sources=refs, score=scores[i])))
     points.sort(key=lambda kp: kp[0])
     return tuple(p for _, p in points)
+
+
+def _lead_days(
+    records: Sequence[SentenceRecord], articles: Mapping[int, Article]
+) -> dict[int, dt.date]:
+    """Article leads and the day their article came out (when known to the day)."""
+    days = {}
+    for i, record in enumerate(records):
+        date = articles[record.article_id].date
+        if record.position == 0 and date.value is not None and date.precision is DatePrecision.DAY:
+            days[i] = date.value
+    return days
 
 
 def _date_key(article: Article) -> dt.date:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.brief import build_brief
 from bot.dedupe import REDUNDANT, OverlapIndex
-from bot.models import Brief
+from bot.models import Brief, Point
 from bot.select import SelectionLimits
 from bot.service import Briefbot
 
@@ -43,12 +43,20 @@ NOISE = [
     "*",
     "date 2022-09-15",
 ]
-YANG_QUOTE = "willing to work with the Russian side to continuously implement high-level strategic"
+# Every seed sentence reporting Yang Jiechi's Sep 13 statement has one of these: the quote
+# carried by three outlets, and Fox's, outlet A's and the Mirror's leads in their own words.
+YANG_STATEMENT = ("new international order", "new world order", "more just and reasonable")
+YANG_OUTLETS = {"Fox News", "Unnamed outlet A", "Campbell River Mirror"}
 
 
 @pytest.fixture
 async def seed_brief(briefbot: Briefbot) -> Brief:
     return await briefbot.brief("china-russia", 10)
+
+
+def yang_points(brief: Brief) -> list[Point]:
+    """The brief's points reporting Yang Jiechi's statement."""
+    return [p for p in brief.points if any(words in p.text for words in YANG_STATEMENT)]
 
 
 def all_text(brief: Brief) -> str:
@@ -77,11 +85,26 @@ async def test_noise_absent_for_every_point_count(briefbot: Briefbot) -> None:
         assert not [noise for noise in NOISE if noise in text]
 
 
-async def test_yang_quote_appears_once_with_all_three_sources(seed_brief: Brief) -> None:
-    carrying = [p for p in seed_brief.points if YANG_QUOTE in p.text]
-    assert len(carrying) == 1
-    sources = {r.source for r in carrying[0].sources}
-    assert sources == {"Fox News", "Unnamed outlet A", "Campbell River Mirror"}
+@pytest.mark.parametrize("points", [1, 3, 5, 10])
+async def test_yang_statement_is_one_point_crediting_all_three_outlets(
+    briefbot: Briefbot, points: int
+) -> None:
+    brief = await briefbot.brief("china-russia", points)
+    (yang,) = yang_points(brief)
+    assert {r.source for r in yang.sources} == YANG_OUTLETS
+
+
+async def test_default_brief_states_five_different_facts(briefbot: Briefbot) -> None:
+    brief = await briefbot.brief("china-russia")
+    assert len(brief.points) == 5
+    assert len(yang_points(brief)) == 1
+    # Each point states a fact no other point does: none shares a quotation or near-copy with
+    # another, and no two are same-day leads in other words.
+    index = OverlapIndex(
+        [briefbot.indexer.terms(p.text) for p in brief.points],
+        [briefbot.indexer.quotations(p.text) for p in brief.points],
+    )
+    assert [index.statement(i) for i in range(5)] == [[i] for i in range(5)]
 
 
 async def test_every_point_names_sources_with_dates(seed_brief: Brief) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from bot.dedupe import REDUNDANT, SAME_STATEMENT, OverlapIndex
+from bot.dedupe import LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.index import TermIndexer
+from bot.inputs import read_inputs
 from bot.split import OfflineTokenizer
-from tests.conftest import seed_sentences
+from bot.summarize import Corpus, build_corpus
+from tests.conftest import SEEDS, seed_sentences
 
 # Real sentence pairs from the seed articles.
 SAME = [
@@ -109,3 +113,69 @@ def test_similar_refuses_thresholds_the_pair_index_cannot_serve(indexer: TermInd
     index = OverlapIndex(indexer.terms_many(CONTEXT))
     with pytest.raises(ValueError, match=r"above 0\.5"):
         index.similar(0, 0.5)
+
+
+# Yang Jiechi's statement as the seeds carry it: the quote, and two outlets' leads on Sep 13.
+QUOTE = SAME[0][1]
+FOX_LEAD = (
+    "A top Chinese official said that his country will continue its partnership with Russia in "
+    "the hopes of creating a new international order that will rival western influence."
+)
+OUTLET_A_LEAD = (
+    "A top Chinese official said this week that China is willing to work with Russia to "
+    "establish a new world order that will work “in a more just and reasonable direction.”"
+)
+SEP_13 = dt.date(2022, 9, 13)
+
+
+def statement_index(
+    indexer: TermIndexer, sentences: list[str], leads: dict[int, dt.date] | None = None
+) -> OverlapIndex:
+    every = [*sentences, *CONTEXT]
+    return OverlapIndex(
+        indexer.terms_many(every), [indexer.quotations(s) for s in every], leads=leads
+    )
+
+
+def test_a_sentence_quoting_another_reports_its_statement(indexer: TermIndexer) -> None:
+    index = statement_index(indexer, [OUTLET_A_LEAD, QUOTE])
+    assert index.overlap(0, 1) < REDUNDANT  # in other words, apart from the quoted ones
+    assert index.statement(0) == index.statement(1) == [0, 1]
+
+
+def test_quotations_are_statements_not_catchphrases_or_names(indexer: TermIndexer) -> None:
+    assert indexer.quotations(OUTLET_A_LEAD) == (("reason", "direct"),)
+    assert indexer.quotations('Putin called the pipeline "historic" and a "new era".') == ()
+    assert indexer.quotations('Mella, known as "the King of the Cochayuyo", sells algae.') == ()
+
+
+def test_words_between_two_straight_quotations_are_no_quotation(indexer: TermIndexer) -> None:
+    # The first mark closes a quotation that opened in the sentence before.
+    sentence = 'resolved in days," said Blair, adding that it would be "easier for all of us."'
+    assert indexer.quotations(sentence) == (("easier",),)
+
+
+@pytest.fixture(scope="module")
+def seeds(indexer: TermIndexer) -> Corpus:
+    """The seed articles as a brief reads them: the cosine's idf is the story's."""
+    return build_corpus(read_inputs(sorted(SEEDS.glob("*.txt")), max_bytes=2_000_000), indexer)
+
+
+def test_same_day_leads_in_other_words_report_the_same_news(
+    indexer: TermIndexer, seeds: Corpus
+) -> None:
+    texts = [r.text for r in seeds.records]
+    terms = indexer.terms_many(texts)
+    quoted = [indexer.quotations(t) for t in texts]
+    fox, outlet_a, quote = texts.index(FOX_LEAD), texts.index(OUTLET_A_LEAD), texts.index(QUOTE)
+    same_day = {fox: SEP_13, outlet_a: SEP_13}
+    index = OverlapIndex(terms, quoted, same_day)
+    assert index.overlap(fox, outlet_a) < REDUNDANT
+    assert index.cosine(fox, outlet_a) >= LEAD_PARAPHRASE
+    # Fox's lead reaches the quote through outlet A's lead, which quotes it.
+    assert {fox, outlet_a, quote} <= set(index.statement(fox))
+    assert outlet_a not in index.statement(fox, lead_paraphrase=None)
+    # Published on different days, or one not a lead, the same two sentences stay apart.
+    apart = OverlapIndex(terms, quoted, {fox: SEP_13, outlet_a: dt.date(2022, 9, 15)})
+    assert outlet_a not in apart.statement(fox)
+    assert outlet_a not in OverlapIndex(terms, quoted, {fox: SEP_13}).statement(fox)
