@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from html.parser import HTMLParser
 from pathlib import Path
 
+from bot.extract import ExtractError, extract_article
 from bot.load import TEXT_SUFFIXES, LoadError, decode_text, load_file, parse_date
 from bot.models import ArticleDate, RawArticle
 
@@ -34,7 +34,7 @@ def read_inputs(
         if suffix in TEXT_SUFFIXES:
             articles.append(load_file(path, max_bytes))
         elif suffix in HTML_SUFFIXES:
-            articles.append(_html_article(path, _read(path, max_bytes)))
+            articles.append(_html_article(path, max_bytes))
         elif suffix in CLUSTER_SUFFIXES:
             found = cluster_articles(_read(path, max_bytes), str(path), cluster_id)
             clusters_seen = clusters_seen or bool(found)
@@ -94,57 +94,13 @@ def cluster_date(value: str | None) -> ArticleDate:
     return parse_date(value)
 
 
-def html_text(markup: str) -> tuple[str | None, str]:
-    """Title and body text of an HTML page: one line per block, scripts and styles dropped.
-
-    Deliberately minimal (no boilerplate scoring); cleaning then drops site furniture by line.
-    """
-    parser = _BlockText()
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join("".join(block).split()) for block in parser.blocks)
-    return parser.title, "\n".join(line for line in lines if line)
-
-
-class _BlockText(HTMLParser):
-    _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "nav", "footer"})
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section"}
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[list[str]] = [[]]
-        self.title: str | None = None
-        self._skipping = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCKS:
-            self.blocks.append([])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCKS:
-            self.blocks.append([])
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title = " ".join(((self.title or "") + data).split()) or None
-        elif not self._skipping:
-            self.blocks[-1].append(data)
-
-
-def _html_article(path: Path, text: str) -> RawArticle:
-    title, body = html_text(text)
-    return RawArticle(origin=str(path), text=body, title=title)
+def _html_article(path: Path, max_bytes: int) -> RawArticle:
+    """The article of a saved page, read as ingest reads pages (trafilatura, bot.extract)."""
+    markup = _read(path, max_bytes)
+    try:
+        return extract_article(markup, str(path)).article
+    except ExtractError as exc:
+        raise LoadError(str(exc)) from exc
 
 
 def _read(path: Path, max_bytes: int) -> str:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.inputs import cluster_articles, cluster_date, html_text, read_inputs
+from bot.inputs import cluster_articles, cluster_date, read_inputs
 from bot.load import LoadError
 from bot.models import DatePrecision
 
+WEB = Path(__file__).parent / "data" / "web"
 EVAL = Path(__file__).parent / "data" / "eval" / "multiling2011_en.jsonl"
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -52,24 +53,8 @@ def test_bad_cluster_lines_are_refused_with_the_line(line: str, message: str) ->
     assert "c.jsonl:1" in str(caught.value)
 
 
-def test_html_text_keeps_title_and_blocks_but_not_scripts_or_navigation() -> None:
-    title, body = html_text(
-        "<html><head><title>Pipeline deal</title><script>var x=1;</script></head><body>"
-        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
-        "<h1>Pipeline deal</h1><p>Gazprom signed the deal on <b>Monday</b>.</p>"
-        "<p>Gas will flow&nbsp;from 2030.</p><footer>© News Co</footer></body></html>"
-    )
-    assert title == "Pipeline deal"
-    assert body.splitlines() == [
-        "Pipeline deal",
-        "Gazprom signed the deal on Monday.",
-        "Gas will flow from 2030.",
-    ]
-
-
 def test_read_inputs_mixes_text_html_and_clusters(tmp_path: Path) -> None:
-    page = tmp_path / "page.html"
-    page.write_text("<title>T</title><p>One sentence here.</p>", encoding="utf-8")
+    page = WEB / "cnn_article.html"  # a saved real page, read as ingest reads pages
     cluster = tmp_path / "story.jsonl"
     cluster.write_text(first_cluster() + "\n", encoding="utf-8")
     seed = SEEDS / "000_84b0dcfef1f72c6c.txt"
@@ -77,7 +62,8 @@ def test_read_inputs_mixes_text_html_and_clusters(tmp_path: Path) -> None:
     assert len(articles) == 12
     # Text files keep the metadata of the manifest beside them.
     assert articles[0].source == "Fox News"
-    assert articles[1].title == "T" and articles[1].text == "One sentence here."
+    assert articles[1].title == "After storm, forecasters see smooth sailing for Thanksgiving"
+    assert "Thanksgiving" in articles[1].text and "<" not in articles[1].text
 
 
 @pytest.mark.parametrize(
