@@ -180,16 +180,23 @@ class OverlapIndex:
         """Both ways, sentence -> sentences it quotes or is quoted by (each quotation's terms
         found in order, side by side, in the other sentence)."""
         links: dict[int, set[int]] = defaultdict(set)
-        code = {term: k for k, term in enumerate(self._coded.vocabulary)}
+        if not any(quoted):
+            return links
+        coded = self._coded
+        code = {term: k for k, term in enumerate(coded.vocabulary)}
+        # Term occurrences sorted by term code: the sentences holding a term are one slice.
+        by_term = np.argsort(coded.ids, kind="stable")
+        sorted_ids = coded.ids[by_term]
         for i, quotations in enumerate(quoted):
             for quotation in quotations:
                 if len(quotation) < MIN_QUOTED_TERMS or not all(t in code for t in quotation):
                     continue
                 # Only sentences holding the quotation's rarest term can contain it.
                 rarest = min(quotation, key=lambda t: self._df[t])
-                holders = np.unique(self._coded.sentence_of[self._coded.ids == code[rarest]])
+                lo, hi = np.searchsorted(sorted_ids, [code[rarest], code[rarest] + 1])
+                holders = np.unique(coded.sentence_of[by_term[lo:hi]])
                 for j in holders.tolist():
-                    if j != i and _contains_run(self._coded[j], tuple(quotation)):
+                    if j != i and _contains_run(coded[j], tuple(quotation)):
                         links[i].add(j)
                         links[j].add(i)
         return links

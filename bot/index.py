@@ -30,8 +30,11 @@ class TermIndexer:
 
     def terms(self, sentence: str) -> tuple[str, ...]:
         """The sentence's terms in order, repeats kept (term frequency matters to LexRank)."""
+        return self._terms_of(self.tokenizer.to_words(sentence))
+
+    def _terms_of(self, words: Sequence[str]) -> tuple[str, ...]:
         out: list[str] = []
-        for word in self.tokenizer.to_words(sentence):
+        for word in words:
             lowered = word.lower()
             if lowered in self.stop_words:
                 continue
@@ -51,13 +54,20 @@ class TermIndexer:
         Only passages of five words or more whose words other than stop words are mostly in
         lower case: a quoted name or title ("the King of the Cochayuyo") is not a statement.
         """
+        if '"' not in sentence and "“" not in sentence:
+            return ()
         quoted = []
         for match in _QUOTATION.finditer(sentence):
-            words = self.tokenizer.to_words(match.group(1) or match.group(2))
+            passage = match.group(1) or match.group(2)
+            # Most quoted passages are names and catchphrases: skip tokenizing what cannot have
+            # five words (tokenizing only ever adds words at contractions).
+            if len(passage.split()) + passage.count("'") + passage.count("’") < MIN_QUOTED_WORDS:
+                continue
+            words = self.tokenizer.to_words(passage)
             content = [w for w in words if w.lower() not in self.stop_words]
             capitalised = sum(w[0].isupper() for w in content)
             if len(words) >= MIN_QUOTED_WORDS and 2 * capitalised < len(content):
-                quoted.append(self.terms(" ".join(words)))
+                quoted.append(self._terms_of(words))
         return tuple(quoted)
 
     def stop_word_share(self, text: str) -> float:
