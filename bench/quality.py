@@ -54,7 +54,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "position_decay": (1.0, 2.0, 3.0, 4.0),
     "teleport": (0.15, 0.3, 0.6),
     "redundancy_penalty": (0.0, 0.3),
-    "article_penalty": (0.0, 0.3),
+    "article_penalty": (0.0, 0.3, 0.5),
 }
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -360,6 +360,7 @@ def ablations() -> dict[str, Strategy]:
         "teleport 0.6": change(teleport=0.6),
         "no MMR penalty": change(redundancy_penalty=0.0),
         "no article diversity": change(article_penalty=0.0),
+        "article diversity 0.3 (the earlier default)": change(article_penalty=0.3),
         "neither MMR nor article diversity": change(redundancy_penalty=0.0, article_penalty=0.0),
         "no same-day lead paraphrase link": change(lead_paraphrase=None),
         "same-day lead paraphrase at cosine 0.2": change(lead_paraphrase=0.2),

@@ -31,7 +31,7 @@ class Strategy:
     redundancy_penalty: float = 0.3
     # Source diversity: a candidate's score shrinks by this share per point already chosen
     # from its article.
-    article_penalty: float = 0.3
+    article_penalty: float = 0.5
     # Article leads at or above this cosine report the same news: one point (None: off).
     lead_paraphrase: float | None = LEAD_PARAPHRASE
     # Only this many best-ranked sentences are considered, so MMR stays cheap on big stores.

@@ -105,6 +105,9 @@ async def test_default_brief_states_five_different_facts(briefbot: Briefbot) -> 
         [briefbot.indexer.quotations(p.text) for p in brief.points],
     )
     assert [index.statement(i) for i in range(5)] == [[i] for i in range(5)]
+    # No article restates itself across two points: none is the only source of two of them.
+    sole = [p.sources[0].article_id for p in brief.points if len(p.sources) == 1]
+    assert len(sole) == len(set(sole))
 
 
 async def test_every_point_names_sources_with_dates(seed_brief: Brief) -> None:
