@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.clean import clean_lines, keep_sentence
+from bot.clean import clean_lines, keep_sentence, letter_counts
 from bot.index import TermIndexer
 from bot.load import (
     LoadError,
@@ -149,11 +149,15 @@ async def ingest_paths(
 def _looks_english(text: str, indexer: TermIndexer) -> bool:
     # A few hundred words tell the language; tokenizing whole bodies here cost a third of ingest.
     text = text[:_LANGUAGE_SAMPLE_CHARS]
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return True  # nothing to judge; emptiness is reported on its own
-    if sum(c.isascii() for c in letters) / len(letters) < _MIN_LATIN_SHARE:
-        return False
+    if text.isascii():  # every letter is Latin; counting them one by one was a tenth of ingest
+        if not letter_counts(text)[0]:
+            return True  # nothing to judge; emptiness is reported on its own
+    else:
+        letters = [c for c in text if c.isalpha()]
+        if not letters:
+            return True
+        if sum(c.isascii() for c in letters) / len(letters) < _MIN_LATIN_SHARE:
+            return False
     if len(text.split()) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
         return True
     return indexer.stop_word_share(text) >= _MIN_STOP_WORD_SHARE
