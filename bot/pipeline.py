@@ -104,11 +104,18 @@ async def store_article(
 ) -> AddResult:
     """Stages 2-4 for one loaded article: clean, split, index its terms, store.
 
-    Cleaning, splitting and term indexing are CPU-bound: they run off the event loop.
+    Cleaning, splitting and term indexing are CPU-bound: they run off the event loop, in one
+    hop (each hop costs about a tenth of a millisecond, a twentieth of the whole article).
     """
-    article = await asyncio.to_thread(prepare, raw, indexer)
-    terms = await asyncio.to_thread(indexer.terms_many, article.sentences)
+    article, terms = await asyncio.to_thread(_prepare_with_terms, raw, indexer)
     return await store.add_article(article, now, terms)
+
+
+def _prepare_with_terms(
+    raw: RawArticle, indexer: TermIndexer
+) -> tuple[CleanArticle, list[tuple[str, ...]]]:
+    article = prepare(raw, indexer)
+    return article, indexer.terms_many(article.sentences)
 
 
 async def ingest_paths(
