@@ -95,8 +95,8 @@ def letter_counts(text: str) -> tuple[int, int]:
     if text.isascii():
         ascii_letters = text.encode("ascii").translate(None, _ASCII_NOT_LETTER)
         return len(ascii_letters), len(ascii_letters.translate(None, _ASCII_NOT_UPPER))
-    letters = [c for c in text if c.isalpha()]
-    return len(letters), sum(c.isupper() for c in letters)
+    letters = list(filter(str.isalpha, text))
+    return len(letters), sum(map(str.isupper, letters))
 
 
 def is_boilerplate(text: str) -> bool:

@@ -160,10 +160,10 @@ def _looks_english(text: str, indexer: TermIndexer) -> bool:
         if not letter_counts(text)[0]:
             return True  # nothing to judge; emptiness is reported on its own
     else:
-        letters = [c for c in text if c.isalpha()]
+        letters = list(filter(str.isalpha, text))
         if not letters:
             return True
-        if sum(c.isascii() for c in letters) / len(letters) < _MIN_LATIN_SHARE:
+        if sum(map(str.isascii, letters)) / len(letters) < _MIN_LATIN_SHARE:
             return False
     if len(text.split()) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
         return True
