@@ -101,6 +101,9 @@ class OfflineTokenizer:
             tail -= 1
         if tail < 0:
             return _only_words(self._words.tokenize(part))
+        unknown = {c for c in chunks[1:tail] if (c, _INNER) not in self._chunk_words}
+        if len(unknown) > 1:
+            self._learn_inner(list(unknown))
         words: list[str] = []
         for index in range(tail):
             chunk_words = self._memo(chunks[index], _FIRST if index == 0 else _INNER)
@@ -118,10 +121,31 @@ class OfflineTokenizer:
         if key in self._chunk_words:
             return self._chunk_words[key]
         words = self._position_words(text, position)
+        self._remember(key, words)
+        return words
+
+    def _remember(self, key: tuple[str, int], words: tuple[str, ...] | None) -> None:
         if len(self._chunk_words) >= self._memo_size:
             self._chunk_words.clear()  # bounded; a cold start costs only speed
         self._chunk_words[key] = words
-        return words
+
+    def _learn_inner(self, chunks: list[str]) -> None:
+        # New inner chunks in one NLTK call (a cold memo otherwise costs a call per chunk):
+        # each stands between pad chunks, as between any neighbours. A pad token can only come
+        # from a pad, as no chunk holds the pad's character; anything unexpected leaves the
+        # chunks to ``_memo``.
+        if any(_PAD in chunk for chunk in chunks):
+            return
+        groups: list[list[str]] = [[]]
+        for token in self._words.tokenize(f"{_PAD} {f' {_PAD} '.join(chunks)} {_PAD}"):
+            if token == _PAD:
+                groups.append([])
+            else:
+                groups[-1].append(token)
+        if len(groups) != len(chunks) + 2 or groups[0] or groups[-1]:
+            return
+        for chunk, tokens in zip(chunks, groups[1:-1], strict=True):
+            self._remember((chunk, _INNER), _only_words(tokens))
 
     def _position_words(self, text: str, position: int) -> tuple[str, ...] | None:
         # A neighbouring chunk is stood in for by "a", which no rule changes or joins; should
@@ -142,6 +166,8 @@ class OfflineTokenizer:
 
 # Where a chunk sits in its text, which decides the rules that apply to it.
 _FIRST, _INNER, _LAST, _WHOLE = range(4)
+# A neighbour in batches of new chunks: a letter, like the "a" pad, that no NLTK rule touches.
+_PAD = "\u16dd"
 # What NLTK's final-period rules step over between the period and the end of the text.
 _CLOSING = "])}>\"'»”’"
 
