@@ -28,8 +28,10 @@ _PROMO_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# Phrases that only occur in site furniture, never in reporting prose.
-_BOILERPLATE = re.compile(
+# Phrases that only occur in site furniture, never in reporting prose. Written in lower case:
+# on ASCII text, searching the lower-cased text without IGNORECASE finds exactly the same and
+# is 3x faster (Python's re cannot skip ahead through a case-blind alternation).
+_BOILERPLATE_SOURCE = (
     r"(like us on facebook|follow us on (twitter|facebook|instagram|x\b)|sign up (for|with|today)|"
     r"\bsign up\b.*\b(newsletter|inbox|account)|subscribe (to|now|today)|\bnewsletter\b.*\binbox\b|"
     r"check your inbox|recaptcha|privacy policy|terms of (service|use)|reset your password|"
@@ -37,14 +39,20 @@ _BOILERPLATE = re.compile(
     r"^\s*(photo|image|video|file photo)\s*:|\bphoto (by|contributed|supplied|courtesy)\b|"
     r"\bgetty images\b|\(ap photo|/ ?reuters\)|share this (article|story)|"
     r"cookies? (policy|settings)|enable javascript|"
-    r"^\s*advertisement\s*$)",
-    re.IGNORECASE,
+    r"^\s*advertisement\s*$)"
 )
+_BOILERPLATE = re.compile(_BOILERPLATE_SOURCE, re.IGNORECASE)
+_BOILERPLATE_LOWER = re.compile(_BOILERPLATE_SOURCE)
 
 # Markup left behind by the scraper: stray emphasis stars.
 _STRAY_MARKUP = re.compile(r"\*+")
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Everything but printable ASCII and the newline: the only characters ``normalize`` looks at.
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e\n]+")
+# ASCII bytes that are not letters, and not upper-case letters, to count letters in C.
+_ASCII_NOT_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
+_ASCII_NOT_UPPER = bytes(b for b in range(128) if not chr(b).isupper())
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？")
 _MAX_TITLE_WORDS = 25
 
@@ -65,24 +73,41 @@ def normalize(text: str) -> str:
     encoded as UTF-8, so it would fail at SQLite or at the chat platform.
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    # Printable ASCII is always kept, so only the other runs are looked at character by character.
+    text = _NOT_PLAIN.sub(_keep_visible, text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def _keep_visible(run: re.Match[str]) -> str:
     kept = []
-    for ch in text:
+    for ch in run.group():
         category = unicodedata.category(ch)
         # Cc/Cf are controls and invisible format marks (RTL overrides, zero-width joiners).
-        if ch == "\n" or category not in ("Cc", "Cf", "Co", "Cs"):
+        if category not in ("Cc", "Cf", "Co", "Cs"):
             kept.append(ch)
         elif ch == "\t":
             kept.append(" ")
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n"))
+    return "".join(kept)
+
+
+def letter_counts(text: str) -> tuple[int, int]:
+    """How many letters ``text`` holds, and how many of them are upper case."""
+    if text.isascii():
+        ascii_letters = text.encode("ascii").translate(None, _ASCII_NOT_LETTER)
+        return len(ascii_letters), len(ascii_letters.translate(None, _ASCII_NOT_UPPER))
+    letters = list(filter(str.isalpha, text))
+    return len(letters), sum(map(str.isupper, letters))
 
 
 def is_boilerplate(text: str) -> bool:
     """True for a line or sentence that belongs to the site, not the story."""
-    if _PROMO_PREFIX.match(text) or _BOILERPLATE.search(text):
+    if _PROMO_PREFIX.match(text):
         return True
-    letters = [c for c in text if c.isalpha()]
+    if _BOILERPLATE_LOWER.search(text.lower()) if text.isascii() else _BOILERPLATE.search(text):
+        return True
+    letters, upper = letter_counts(text)
     # Inserted promo headlines are set in capitals: "RUSSIANS SET UP METHOD TO ...".
-    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+    return letters >= 12 and upper / letters > 0.8
 
 
 def ends_like_prose(sentence: str) -> bool:

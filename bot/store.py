@@ -129,11 +129,14 @@ class Store:
             raise ValueError(f"{len(terms)} term lists for {len(sentences)} sentences")
         digest = content_hash(article)
         async with self.write() as db:
-            row = await (
-                await db.execute("SELECT id FROM articles WHERE content_hash = ?", (digest,))
-            ).fetchone()
-            if row is not None:
-                return AddResult(int(row[0]), added=False)
+            # One round trip to the database thread instead of execute + fetchone.
+            known = list(
+                await db.execute_fetchall(
+                    "SELECT id FROM articles WHERE content_hash = ?", (digest,)
+                )
+            )
+            if known:
+                return AddResult(int(known[0][0]), added=False)
             cursor = await db.execute(
                 "INSERT INTO articles (content_hash, origin, url, source, title, published,"
                 " date_precision, body, ingested_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

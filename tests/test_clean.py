@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
+import string
+import unicodedata
 
-from bot.clean import clean_lines, is_boilerplate, keep_sentence, normalize
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.clean import (
+    _BOILERPLATE,
+    _BOILERPLATE_SOURCE,
+    _PROMO_PREFIX,
+    _SPACES,
+    clean_lines,
+    is_boilerplate,
+    keep_sentence,
+    letter_counts,
+    normalize,
+)
 from tests.conftest import SEEDS
 
 
@@ -84,3 +99,57 @@ def test_headlines_and_fragments_are_not_sentences(sentence: str) -> None:
 
 def test_normalize_strips_controls_and_invisible_marks() -> None:
     assert normalize("a\u202eb\u200bc\x07d\te  f\r\ng") == "abcd e f\ng"
+
+
+# The fast paths (printable ASCII skipped in normalize, letters counted in C, the boilerplate
+# search on lower-cased ASCII) must decide exactly as the plain character-by-character rules.
+
+
+def plain_normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs"):
+            kept.append(ch)
+        elif ch == "\t":
+            kept.append(" ")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n"))
+
+
+def plain_is_boilerplate(text: str) -> bool:
+    if _PROMO_PREFIX.match(text) or _BOILERPLATE.search(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+_TEXT = st.lists(
+    st.one_of(
+        st.characters(),
+        st.sampled_from(string.printable),
+        st.sampled_from(("Sign up for our newsletter", "PHOTO: ", "Click HERE", "ſ", "K", "İ")),
+    ),
+    max_size=60,
+).map("".join)
+
+
+@given(_TEXT)
+@settings(max_examples=500, deadline=None)
+def test_fast_paths_decide_as_the_plain_rules(text: str) -> None:
+    assert normalize(text) == plain_normalize(text)
+    assert is_boilerplate(text) == plain_is_boilerplate(text)
+    letters = [c for c in text if c.isalpha()]
+    assert letter_counts(text) == (len(letters), sum(c.isupper() for c in letters))
+
+
+def test_fast_paths_decide_as_the_plain_rules_on_the_seeds() -> None:
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert normalize(text) == plain_normalize(text)
+        for line in normalize(text).split("\n"):
+            assert is_boilerplate(line) == plain_is_boilerplate(line), line
+
+
+def test_boilerplate_phrases_are_written_in_lower_case() -> None:
+    # Searching lower-cased text finds what the case-blind search finds only for such a pattern.
+    assert _BOILERPLATE_SOURCE.lower() == _BOILERPLATE_SOURCE

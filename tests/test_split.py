@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from bot.clean import clean_lines
+from bot.extract import extract_article
+from bot.load import article_files, load_file
 from bot.split import OfflineTokenizer
 
 
@@ -36,3 +45,69 @@ def test_tokenizer_needs_no_nltk_data(monkeypatch: pytest.MonkeyPatch) -> None:
     # With no NLTK data path at all, splitting must still work: nothing is loaded from disk.
     monkeypatch.setattr(nltk.data, "path", [])
     assert OfflineTokenizer().to_sentences("One. Two.") == ("One.", "Two.")
+
+
+# The fast word path (chunks tokenized once, Punkt skipped without a candidate boundary) must
+# give exactly what the plain path gives: Punkt, NLTK's tokenizer, sumy's word filter.
+
+DATA = Path(__file__).parent / "data"
+SEEDS = Path(__file__).parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def real_texts() -> list[str]:
+    """Every real text at hand, whole, line by line and sentence by sentence, as ingest sees it."""
+    tokenizer = OfflineTokenizer()
+    bodies = [load_file(p, 2_000_000, {}).text for p in article_files([SEEDS])]
+    for line in (DATA / "eval" / "multiling2011_en.jsonl").read_text("utf-8").splitlines():
+        bodies.extend(doc["text"] for doc in json.loads(line)["docs"])
+    for page in sorted((DATA / "web").glob("*.html")):
+        bodies.append(extract_article(page.read_bytes(), page.name).article.text)
+    texts = []
+    for body in bodies:
+        texts.append(body)
+        for line in clean_lines(body).lines:
+            texts.append(line)
+            texts.extend(tokenizer.to_sentences(line))
+    return texts
+
+
+def test_fast_words_equal_nltk_words_on_all_real_text(real_texts: list[str]) -> None:
+    tokenizer = OfflineTokenizer()
+    assert len(real_texts) > 2500
+    for text in real_texts:
+        assert tokenizer.to_words(text) == tokenizer.reference_words(text), text
+
+
+def test_fast_words_survive_a_cleared_memo(real_texts: list[str]) -> None:
+    tokenizer = OfflineTokenizer(memo_size=3)
+    for text in real_texts[:150]:
+        assert tokenizer.to_words(text) == tokenizer.reference_words(text), text
+
+
+# Pieces that exercise NLTK's position rules: quotes at either end, final periods before closing
+# quotes and brackets, contractions, commas before digits, dashes, ellipses, odd whitespace.
+_PIECES = (
+    *("Putin", "said", "U.S.", "Mr.", "e.g.", "York.", "it's", "dogs'", "can", "not", "cannot"),
+    *("gonna", "wanna", "'tis", "'t", "is", "don't", "n't", "'s", "''", "``", "well-known"),
+    *("3,5", "3.5", "$5", "a", "an", "(", ")", "[", "]", "{", "}", "<", ">", '"', "'", "«", "»"),
+    *("“", "”", "‘", "’", "„", ".", "..", "...", "…", ",", ":", ";", "?", "!", "-", "--", "–"),
+    *("—", "*", "@", "#", "%", "&", "Zoë", "Москва", "北京", "1990s", "_x", "x_"),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3).map("".join),
+            st.sampled_from((*(" ",) * 6, "", "  ", "\n", "\t", "\u00a0")),
+        ),
+        max_size=12,
+    ).map(lambda pairs: "".join(piece + gap for piece, gap in pairs))
+)
+@hsettings(max_examples=300, deadline=None)
+def test_fast_words_equal_nltk_words_on_generated_text(text: str) -> None:
+    assert TOKENIZER.to_words(text) == TOKENIZER.reference_words(text)
+
+
+TOKENIZER = OfflineTokenizer()  # one memo across examples, as in a running bot
