@@ -51,6 +51,14 @@ class TopicCatalog:
                 scored.append(topic.slug)
         return scored
 
+    def complete(self, typed: str, limit: int) -> list[Topic]:
+        """Topics for what the user has typed so far: slug or title containing it, then the
+        closest slugs (every topic when nothing is typed)."""
+        typed = typed.strip().lower()
+        found = [t for t in self.topics if typed in f"{t.slug} {t.title.lower()}"]
+        found += [self._by_slug[s] for s in self.suggest(typed) if self._by_slug[s] not in found]
+        return found[:limit]
+
 
 def load_topics(path: Path) -> TopicCatalog:
     """Read the topic catalog; raise SettingsError naming what is wrong."""

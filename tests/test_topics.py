@@ -39,3 +39,11 @@ def test_bad_topic_config_names_the_problem(tmp_path: Path, body: str) -> None:
     path.write_text(body)
     with pytest.raises(SettingsError, match=r"topics\.toml"):
         load_topics(path)
+
+
+def test_complete_offers_matches_then_close_slugs_within_the_limit() -> None:
+    catalog = load_topics(PROJECT_DIR / "config" / "topics.toml")
+    assert [t.slug for t in catalog.complete("", 25)] == [t.slug for t in catalog.topics]
+    assert catalog.complete("russia", 25)[0].slug == "china-russia"
+    assert "china-russia" in [t.slug for t in catalog.complete("china-rusia", 25)]
+    assert len(catalog.complete("", 1)) == 1

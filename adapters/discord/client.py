@@ -149,17 +149,14 @@ def summary_command(briefbot: Briefbot, inflight: InFlight) -> app_commands.Comm
 
 
 def topic_choices(briefbot: Briefbot, current: str) -> list[app_commands.Choice[str]]:
-    """Topics whose slug or title contains what the user typed, then the closest slugs."""
-    catalog = briefbot.topics
-    typed = current.strip().lower()
-    slugs = [t.slug for t in catalog.topics if typed in f"{t.slug} {t.title.lower()}"]
-    slugs += [s for s in catalog.suggest(typed) if s not in slugs]
-    choices = []
-    for slug in slugs[:MAX_CHOICES]:
-        topic = catalog.get(slug)
-        label = f"{slug} · {topic.title}" if topic and topic.title != slug else slug
-        choices.append(app_commands.Choice(name=label[:MAX_CHOICE_CHARS], value=slug))
-    return choices
+    """The core's completions for what the user typed, as Discord choices."""
+    return [
+        app_commands.Choice(
+            name=(t.slug if t.title == t.slug else f"{t.slug} · {t.title}")[:MAX_CHOICE_CHARS],
+            value=t.slug,
+        )
+        for t in briefbot.topics.complete(current, MAX_CHOICES)
+    ]
 
 
 async def _follow_up(interaction: discord.Interaction, part: DiscordMessage) -> None:
