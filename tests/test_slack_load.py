@@ -48,7 +48,7 @@ TEXTS = [
 
 
 def responses(fake: FakeSlack) -> list[Received]:
-    """What the bot posted to response URLs (Bolt's own auth.test calls left out)."""
+    """What the bot posted to response URLs (Bolt's own auth.test call left out)."""
     return [r for r in fake.received if r.path.startswith("/respond/")]
 
 
@@ -97,6 +97,8 @@ async def test_a_burst_of_slash_commands_is_acked_and_answered_once_each(
     assert all(r.status == 200 and r.body["response_type"] == "in_channel" for r in answers)
     assert "database is locked" not in caplog.text
     assert integrity
+    # The workspace is authorized once, not once per request of the cold burst.
+    assert [r.path for r in fake.received].count("/api/auth.test") == 1
     print(
         f"\n{COMMANDS} concurrent /summary acks: median "
         f"{statistics.median(latencies) * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"

@@ -10,6 +10,7 @@ therefore acks first and builds the brief afterwards, posting it to the command'
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -57,6 +59,29 @@ def slack_web_client(settings: SlackSettings) -> AsyncWebClient:
     )
 
 
+def one_auth_test(client: AsyncWebClient) -> Callable[[], Awaitable[AuthorizeResult]]:
+    """Bolt's authorization for this one workspace, with ``auth.test`` called once.
+
+    Bolt's own single-workspace authorization caches ``auth.test`` only once a first call has
+    returned, so a burst of first requests made one call each (100 for a burst of 100).
+    """
+    lock = asyncio.Lock()
+    known: list[AuthorizeResult] = []
+
+    async def authorize() -> AuthorizeResult:
+        async with lock:
+            if not known:
+                response = await client.auth_test()
+                known.append(
+                    AuthorizeResult.from_auth_test_response(
+                        auth_test_response=response, bot_token=client.token
+                    )
+                )
+        return known[0]
+
+    return authorize
+
+
 def build_app(
     bot: Briefbot,
     client: AsyncWebClient,
@@ -73,6 +98,7 @@ def build_app(
         # Socket Mode requests are not signed (the WebSocket is authenticated instead).
         signing_secret=settings.signing_secret or "",
         process_before_response=False,
+        authorize=one_auth_test(client),
     )
     listeners = SlackListeners(bot, client.retry_handlers, inflight or InFlight())
     app.middleware(listeners.skip_redelivered_events)
