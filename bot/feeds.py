@@ -119,8 +119,7 @@ class FeedReader:
     async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> FeedReport:
         """Fetch a feed (conditionally) and ingest its new entries."""
         ledger = self.web.ledger
-        async with self.web.store_lock:
-            validators = await ledger.validators(feed_url)
+        validators = await ledger.validators(feed_url)
         result = await self.web.fetcher.fetch(feed_url, validators)
         if result.not_modified:
             return FeedReport(feeds=1, unchanged=1)
@@ -128,8 +127,7 @@ class FeedReader:
             raise FeedError(f"{feed_url}: the server sent {result.content_type}, not a feed")
         report = await self.read_bytes(result.body, feed_url, on_progress)
         # Saved after the entries, so a crash mid-feed refetches it in full next time.
-        async with self.web.store_lock:
-            await ledger.save_validators(feed_url, result.validators, self.web.clock())
+        await ledger.save_validators(feed_url, result.validators, self.web.clock())
         return report
 
     async def read_bytes(
@@ -140,8 +138,7 @@ class FeedReader:
         failures: list[IngestFailure] = []
         ledger = self.web.ledger
         for entry in parse_feed(data, feed_url):
-            async with self.web.store_lock:
-                seen = await ledger.entry_seen(feed_url, entry.key)
+            seen = await ledger.entry_seen(feed_url, entry.key)
             if seen:
                 continue
             fresh += 1
@@ -161,10 +158,9 @@ class FeedReader:
                 added += outcome.added
                 duplicates += not outcome.added
                 result = "added" if outcome.added else "duplicate"
-            async with self.web.store_lock:
-                await ledger.record_entry(
-                    feed_url, entry.key, entry.link, article_id, result, self.web.clock()
-                )
+            await ledger.record_entry(
+                feed_url, entry.key, entry.link, article_id, result, self.web.clock()
+            )
             if on_progress is not None:
                 on_progress(entry.link)
         return FeedReport(1, 0, fresh, added, duplicates, tuple(failures))

@@ -83,8 +83,7 @@ class SourceIngester:
         return IngestReport(report.added, report.duplicates, report.failures)
 
     async def _link(self, url: str, on_progress: Progress | None) -> FeedReport:
-        async with self.web.store_lock:
-            known = await self.web.ledger.article_for_url(canonical_url(url))
+        known = await self.web.ledger.article_for_url(canonical_url(url))
         if known is not None:
             _tick(on_progress, url)
             return FeedReport(duplicates=1)

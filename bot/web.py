@@ -69,16 +69,13 @@ class WebIngester:
         self.topics = topics
         self.settings = settings
         self.clock = clock
-        # The store's transactions share one connection: one store step at a time.
-        self.store_lock = asyncio.Lock()
 
     async def add_url(self, url: str) -> PageOutcome:
         """Fetch and store the article at ``url`` (skipping the fetch for a known URL).
 
         Raises FetchError or RejectedArticle (ExtractError included) with a one-line reason.
         """
-        async with self.store_lock:
-            known = await self.ledger.article_for_url(canonical_url(url))
+        known = await self.ledger.article_for_url(canonical_url(url))
         if known is not None:
             return PageOutcome(known, added=False, url=url)
         result = await self.fetcher.fetch(url)
@@ -91,11 +88,9 @@ class WebIngester:
 
     async def add_fetched(self, result: FetchResult, aliases: tuple[str, ...] = ()) -> PageOutcome:
         """Store the article of a fetched page, reachable under its URL and ``aliases``."""
-        async with self.store_lock:
-            known = await self.ledger.article_for_url(canonical_url(result.url))
-            if known is not None:
-                await self.ledger.link_urls(known, [canonical_url(a) for a in aliases])
+        known = await self.ledger.article_for_url(canonical_url(result.url))
         if known is not None:
+            await self.ledger.link_urls(known, [canonical_url(a) for a in aliases])
             return PageOutcome(known, added=False, url=result.url)
         return await self.add_html(result.body, result.url, result.url, aliases)
 
@@ -113,10 +108,9 @@ class WebIngester:
         if page.canonical_url and url and _same_host(page.canonical_url, url):
             # Only a same-site canonical link: a page must not claim another site's URL.
             urls.append(canonical_url(page.canonical_url))
-        async with self.store_lock:
-            result = await self.store.add_article(clean, self.clock(), terms)
-            await self.ledger.link_urls(result.article_id, urls)
-            tags = await self.ledger.tag(result.article_id, self.topics.topics)
+        result = await self.store.add_article(clean, self.clock(), terms)
+        await self.ledger.link_urls(result.article_id, urls)
+        tags = await self.ledger.tag(result.article_id, self.topics.topics)
         return PageOutcome(result.article_id, result.added, url or origin, tags)
 
 
