@@ -271,12 +271,8 @@ class Briefbot:
                     ("Add some with: briefbot ingest PATH",),
                 )
             return await self._build(topic.slug, topic.title, articles, limits)
-        if not query_words(target):
-            raise UserError(
-                "That query has no words to search for.",
-                ("Try a topic name such as china-russia, or a few keywords.",),
-            )
-        articles = await self.store.search(free_text_query(target), self.settings.max_articles)
+        query = self.resolve(target)  # refuses a query with no words
+        articles = await self.store.search(query.fts_query, self.settings.max_articles)
         if not articles:
             suggestions = self.topics.suggest(target)
             if suggestions:
