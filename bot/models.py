@@ -98,6 +98,14 @@ class CleanArticle:
 
 
 @dataclass(frozen=True)
+class PreparedArticle:
+    """A cleaned article with its sentences' LexRank terms, in sentence order: what is stored."""
+
+    article: CleanArticle
+    terms: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Article:
     """A stored article."""
 
