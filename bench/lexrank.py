@@ -257,7 +257,7 @@ def first_with_sentences(
     total = 0
     for count, raw in enumerate(units, start=1):
         try:
-            total += len(prepare(raw, indexer).sentences)
+            total += len(prepare(raw, indexer).article.sentences)
         except RejectedArticle:
             continue
         if total >= target:

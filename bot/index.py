@@ -30,9 +30,10 @@ class TermIndexer:
 
     def terms(self, sentence: str) -> tuple[str, ...]:
         """The sentence's terms in order, repeats kept (term frequency matters to LexRank)."""
-        return self._terms_of(self.tokenizer.to_words(sentence))
+        return self.terms_of_words(self.tokenizer.to_words(sentence))
 
-    def _terms_of(self, words: Sequence[str]) -> tuple[str, ...]:
+    def terms_of_words(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The terms of a sentence already split into words (``OfflineTokenizer.to_words``)."""
         out: list[str] = []
         for word in words:
             lowered = word.lower()
@@ -45,8 +46,8 @@ class TermIndexer:
         return tuple(out)
 
     def terms_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
-        """Terms of several sentences."""
-        return [self.terms(s) for s in sentences]
+        """Terms of several sentences (their words are tokenized together, which is faster)."""
+        return [self.terms_of_words(w) for w in self.tokenizer.to_words_many(sentences)]
 
     def quotations(self, sentence: str) -> tuple[tuple[str, ...], ...]:
         """The terms of each statement the sentence quotes in double quotation marks.
@@ -67,12 +68,11 @@ class TermIndexer:
             content = [w for w in words if w.lower() not in self.stop_words]
             capitalised = sum(w[0].isupper() for w in content)
             if len(words) >= MIN_QUOTED_WORDS and 2 * capitalised < len(content):
-                quoted.append(self._terms_of(words))
+                quoted.append(self.terms_of_words(words))
         return tuple(quoted)
 
-    def stop_word_share(self, text: str) -> float:
-        """Share of words that are stop words; English prose sits well above 0.25."""
-        words = [w.lower() for w in self.tokenizer.to_words(text)]
+    def stop_word_share(self, words: Sequence[str]) -> float:
+        """Share of the words that are stop words; English prose sits well above 0.25."""
         if not words:
             return 0.0
-        return sum(w in self.stop_words for w in words) / len(words)
+        return sum(w.lower() in self.stop_words for w in words) / len(words)

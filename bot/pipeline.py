@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from bot.load import (
     parse_date,
     read_manifest,
 )
-from bot.models import CleanArticle, Paragraph, RawArticle
+from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.store import AddResult, Store
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
@@ -63,40 +63,40 @@ class IngestReport:
     stopped: bool = False  # asked to stop before every file was read; run it again to finish
 
 
-def prepare(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
-    """Stages 2-3: clean and split a loaded article; raise RejectedArticle if nothing is left."""
+def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
+    """Stages 2-3 and the terms: clean, split, index; raise RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
     if cleaned.title is None and not cleaned.lines and not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
-    if not _looks_english(" ".join((cleaned.title or "", *cleaned.lines)), indexer):
-        raise RejectedArticle(
-            f"{raw.origin}: does not look like English text; briefbot summarizes English articles"
-        )
+    sample = " ".join((cleaned.title or "", *cleaned.lines))[:_LANGUAGE_SAMPLE_CHARS]
     paragraphs = []
     for line in cleaned.lines:
         sentences = tuple(s for s in indexer.tokenizer.to_sentences(line) if keep_sentence(s))
         if sentences:
             paragraphs.append(Paragraph(sentences))
+    count = sum(len(p.sentences) for p in paragraphs)
+    if not paragraphs or count > MAX_ARTICLE_SENTENCES:
+        # Rejected either way; when it is not English, that is the reason to give.
+        _require_english(raw.origin, sample, indexer.tokenizer.to_words(sample), indexer)
     if not paragraphs:
         raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
-    count = sum(len(p.sentences) for p in paragraphs)
     if count > MAX_ARTICLE_SENTENCES:
         raise RejectedArticle(
             f"{raw.origin}: {count:,} sentences is not one article (the limit is "
             f"{MAX_ARTICLE_SENTENCES:,}); split it into its articles"
         )
-    date = raw.date
-    if date.value is None and cleaned.date_line:
-        date = parse_date(cleaned.date_line)
-    return CleanArticle(
+    article = CleanArticle(
         origin=raw.origin,
         title=raw.title or cleaned.title,
         source=raw.source or _source_label(raw),
         url=raw.url,
-        date=date,
+        date=_article_date(raw, cleaned.date_line),
         paragraphs=tuple(paragraphs),
         author=raw.author,
     )
+    words = indexer.tokenizer.to_words_many(article.sentences)
+    _require_english(raw.origin, sample, _leading_words(article.sentences, words), indexer)
+    return PreparedArticle(article, tuple(indexer.terms_of_words(w) for w in words))
 
 
 async def store_article(
@@ -107,15 +107,8 @@ async def store_article(
     Cleaning, splitting and term indexing are CPU-bound: they run off the event loop, in one
     hop (each hop costs about a tenth of a millisecond, a twentieth of the whole article).
     """
-    article, terms = await asyncio.to_thread(_prepare_with_terms, raw, indexer)
-    return await store.add_article(article, now, terms)
-
-
-def _prepare_with_terms(
-    raw: RawArticle, indexer: TermIndexer
-) -> tuple[CleanArticle, list[tuple[str, ...]]]:
-    article = prepare(raw, indexer)
-    return article, indexer.terms_many(article.sentences)
+    prepared = await asyncio.to_thread(prepare, raw, indexer)
+    return await store.add_article(prepared.article, now, prepared.terms)
 
 
 async def ingest_paths(
@@ -153,21 +146,39 @@ async def ingest_paths(
     return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
 
 
-def _looks_english(text: str, indexer: TermIndexer) -> bool:
-    # A few hundred words tell the language; tokenizing whole bodies here cost a third of ingest.
-    text = text[:_LANGUAGE_SAMPLE_CHARS]
-    if text.isascii():  # every letter is Latin; counting them one by one was a tenth of ingest
-        if not letter_counts(text)[0]:
+def _require_english(origin: str, sample: str, words: Sequence[str], indexer: TermIndexer) -> None:
+    if not _looks_english(sample, words, indexer):
+        raise RejectedArticle(
+            f"{origin}: does not look like English text; briefbot summarizes English articles"
+        )
+
+
+def _looks_english(sample: str, words: Sequence[str], indexer: TermIndexer) -> bool:
+    # A few hundred words tell the language: ``sample`` is the text's start, ``words`` its words.
+    if sample.isascii():  # every letter is Latin; counting them one by one was a tenth of ingest
+        if not letter_counts(sample)[0]:
             return True  # nothing to judge; emptiness is reported on its own
     else:
-        letters = list(filter(str.isalpha, text))
+        letters = list(filter(str.isalpha, sample))
         if not letters:
             return True
         if sum(map(str.isascii, letters)) / len(letters) < _MIN_LATIN_SHARE:
             return False
-    if len(text.split()) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
+    if len(words) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
         return True
-    return indexer.stop_word_share(text) >= _MIN_STOP_WORD_SHARE
+    return indexer.stop_word_share(words) >= _MIN_STOP_WORD_SHARE
+
+
+def _leading_words(sentences: Sequence[str], words: Sequence[Sequence[str]]) -> list[str]:
+    """The words of the leading sentences that make up about a language sample."""
+    leading: list[str] = []
+    length = 0
+    for sentence, sentence_words in zip(sentences, words, strict=True):
+        if length >= _LANGUAGE_SAMPLE_CHARS:
+            break
+        leading.extend(sentence_words)
+        length += len(sentence) + 1
+    return leading
 
 
 def _source_label(raw: RawArticle) -> str:
@@ -175,3 +186,9 @@ def _source_label(raw: RawArticle) -> str:
         host = urlsplit(raw.url).hostname or raw.url
         return host.removeprefix("www.")
     return Path(raw.origin).name
+
+
+def _article_date(raw: RawArticle, date_line: str | None) -> ArticleDate:
+    if raw.date.value is None and date_line:
+        return parse_date(date_line)
+    return raw.date

@@ -127,7 +127,8 @@ async def extract_source(web: WebIngester, source: str, max_file_bytes: int) -> 
     page = await asyncio.to_thread(
         extract_article, html, origin, url, web.settings.min_article_words
     )
-    return await asyncio.to_thread(prepare, page.article, web.indexer)
+    prepared = await asyncio.to_thread(prepare, page.article, web.indexer)
+    return prepared.article
 
 
 def _tick(on_progress: Progress | None, item: str) -> None:

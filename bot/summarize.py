@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.brief import build_brief
 from bot.index import TermIndexer
-from bot.models import Article, Brief, CleanArticle, RawArticle, SentenceRecord
+from bot.models import Article, Brief, PreparedArticle, RawArticle, SentenceRecord
 from bot.pipeline import RejectedArticle, prepare
 from bot.select import SelectionLimits
 
@@ -27,7 +27,7 @@ class Corpus:
 
 def build_corpus(raws: Sequence[RawArticle], indexer: TermIndexer) -> Corpus:
     """Clean and split every article; articles with nothing left are listed as rejected."""
-    cleaned: list[CleanArticle] = []
+    cleaned: list[PreparedArticle] = []
     rejected: list[str] = []
     for raw in raws:
         try:
@@ -37,11 +37,12 @@ def build_corpus(raws: Sequence[RawArticle], indexer: TermIndexer) -> Corpus:
     return corpus_of(cleaned, tuple(rejected))
 
 
-def corpus_of(cleaned: Sequence[CleanArticle], rejected: tuple[str, ...] = ()) -> Corpus:
+def corpus_of(cleaned: Sequence[PreparedArticle], rejected: tuple[str, ...] = ()) -> Corpus:
     """Number prepared articles and their sentences (ids from 1, positions per article)."""
     articles: list[Article] = []
     records: list[SentenceRecord] = []
-    for article_id, clean in enumerate(cleaned, start=1):
+    for article_id, prepared in enumerate(cleaned, start=1):
+        clean = prepared.article
         articles.append(
             Article(
                 id=article_id,
@@ -52,8 +53,8 @@ def corpus_of(cleaned: Sequence[CleanArticle], rejected: tuple[str, ...] = ()) -
                 origin=clean.origin,
             )
         )
-        for position, text in enumerate(clean.sentences):
-            records.append(SentenceRecord(len(records) + 1, article_id, position, text))
+        for position, (text, terms) in enumerate(zip(clean.sentences, prepared.terms, strict=True)):
+            records.append(SentenceRecord(len(records) + 1, article_id, position, text, terms))
     return Corpus(tuple(articles), tuple(records), rejected)
 
 

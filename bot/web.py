@@ -102,13 +102,12 @@ class WebIngester:
         page = await asyncio.to_thread(
             extract_article, html, origin, url, self.settings.min_article_words
         )
-        clean = await asyncio.to_thread(prepare, page.article, self.indexer)
-        terms = await asyncio.to_thread(self.indexer.terms_many, clean.sentences)
+        prepared = await asyncio.to_thread(prepare, page.article, self.indexer)
         urls = [canonical_url(u) for u in (*aliases, url or "") if u]
         if page.canonical_url and url and _same_host(page.canonical_url, url):
             # Only a same-site canonical link: a page must not claim another site's URL.
             urls.append(canonical_url(page.canonical_url))
-        result = await self.store.add_article(clean, self.clock(), terms)
+        result = await self.store.add_article(prepared.article, self.clock(), prepared.terms)
         await self.ledger.link_urls(result.article_id, urls)
         tags = await self.ledger.tag(result.article_id, self.topics.topics)
         return PageOutcome(result.article_id, result.added, url or origin, tags)

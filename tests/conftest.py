@@ -60,4 +60,4 @@ def seed_sentences(indexer: TermIndexer) -> list[str]:
     """The seed articles' sentences as ingest splits them, each distinct sentence once."""
     manifest = read_manifest(SEEDS)
     articles = [prepare(load_file(p, 2_000_000, manifest), indexer) for p in article_files([SEEDS])]
-    return list(dict.fromkeys(s for a in articles for s in a.sentences))
+    return list(dict.fromkeys(s for a in articles for s in a.article.sentences))

@@ -106,7 +106,7 @@ def assert_every_article_whole(db: Path) -> int:
         hashes = conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0]
     assert hashes == len(rows)
     for origin, stored in rows:
-        expected = len(prepare(load_file(Path(origin), 10_000_000, {}), indexer).sentences)
+        expected = len(prepare(load_file(Path(origin), 10_000_000, {}), indexer).article.sentences)
         assert stored == expected, origin
     return len(rows)
 

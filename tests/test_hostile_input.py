@@ -133,12 +133,13 @@ FILE_TEXT = st.one_of(
 @given(text=FILE_TEXT)
 def test_any_article_text_is_stored_clean_or_refused_with_a_reason(text: str) -> None:
     try:
-        article = prepare(RawArticle("pasted", text), INDEXER)
+        prepared = prepare(RawArticle("pasted", text), INDEXER)
     except RejectedArticle as exc:
         assert str(exc).startswith("pasted: ")
         return
-    assert article.sentences
-    for sentence in article.sentences:
+    assert prepared.article.sentences
+    assert len(prepared.terms) == len(prepared.article.sentences)
+    for sentence in prepared.article.sentences:
         assert sentence.strip() and any(c.isalpha() for c in sentence)
         assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") for c in sentence)
         sentence.encode("utf-8")  # storable in SQLite as it is

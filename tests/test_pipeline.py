@@ -47,7 +47,7 @@ async def test_bad_files_are_reported_and_the_rest_stored(
 
 def test_one_sentence_article_is_kept(indexer: TermIndexer) -> None:
     raw = RawArticle(origin="x", text="Xi and Putin spoke by video on Friday.")
-    assert prepare(raw, indexer).sentences == ("Xi and Putin spoke by video on Friday.",)
+    assert prepare(raw, indexer).article.sentences == ("Xi and Putin spoke by video on Friday.",)
 
 
 def test_only_boilerplate_is_rejected(indexer: TermIndexer) -> None:
@@ -65,5 +65,5 @@ def test_cjk_text_is_rejected_as_not_english(indexer: TermIndexer) -> None:
 def test_source_label_falls_back_to_host_or_file(indexer: TermIndexer) -> None:
     text = "Xi and Putin spoke by video on Friday."
     web = prepare(RawArticle(origin="u", text=text, url="https://www.example.org/a"), indexer)
-    assert web.source == "example.org"
-    assert prepare(RawArticle(origin="/tmp/a.txt", text=text), indexer).source == "a.txt"
+    assert web.article.source == "example.org"
+    assert prepare(RawArticle(origin="/tmp/a.txt", text=text), indexer).article.source == "a.txt"

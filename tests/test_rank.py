@@ -43,7 +43,7 @@ def multiling_sentences(indexer: TermIndexer, cluster: int) -> list[str]:
     lines = (DATA / "eval" / "multiling2011_en.jsonl").read_text(encoding="utf-8").splitlines()
     docs = json.loads(lines[cluster])["docs"]
     raws = [RawArticle(origin=d["docid"], text=d["text"], title=d["title"]) for d in docs]
-    return distinct([s for raw in raws for s in prepare(raw, indexer).sentences])
+    return distinct([s for raw in raws for s in prepare(raw, indexer).article.sentences])
 
 
 def sumy_scores(terms: Sequence[Sequence[str]]) -> np.ndarray:

@@ -9,7 +9,15 @@ import pytest
 
 from bot.index import TermIndexer
 from bot.inputs import cluster_articles, read_inputs
-from bot.models import ArticleDate, Brief, CleanArticle, Paragraph, Point, RawArticle
+from bot.models import (
+    ArticleDate,
+    Brief,
+    CleanArticle,
+    Paragraph,
+    Point,
+    PreparedArticle,
+    RawArticle,
+)
 from bot.select import SelectionLimits
 from bot.split import OfflineTokenizer
 from bot.summarize import ELLIPSIS, build_corpus, corpus_of, fit_words, summarize, word_count
@@ -36,7 +44,7 @@ def test_corpus_numbers_articles_and_sentences_like_the_store() -> None:
         ),
         CleanArticle("b", None, "Src B", None, ArticleDate.unknown(), (Paragraph(("Four.",)),)),
     ]
-    corpus = corpus_of(clean)
+    corpus = corpus_of([PreparedArticle(c, tuple(("t",) for _ in c.sentences)) for c in clean])
     assert [a.id for a in corpus.articles] == [1, 2]
     assert [(r.id, r.article_id, r.position, r.text) for r in corpus.records] == [
         (1, 1, 0, "One."),

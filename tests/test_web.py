@@ -111,7 +111,7 @@ def test_extracts_text_and_metadata_from_real_pages(
     assert (raw.source or "").startswith(site)
     assert author in (raw.author or "")
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
-    clean = prepare(raw, indexer)
+    clean = prepare(raw, indexer).article
     assert len(clean.sentences) >= 10
     assert clean.author == raw.author
 
