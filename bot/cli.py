@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ from bot.index import TermIndexer
 from bot.inputs import read_inputs
 from bot.load import LoadError
 from bot.logs import LOG_FORMATS, configure_logging
+from bot.preparers import ProcessPreparer, default_workers
 from bot.render import render_json, render_markdown, render_text
 from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.select import SelectionLimits
@@ -30,7 +32,7 @@ from bot.split import OfflineTokenizer
 from bot.summarize import build_corpus, summarize, summary_title
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-# Long-running commands get this long after SIGTERM to finish the article in flight.
+# Long-running commands get this long after SIGTERM to finish the work in flight.
 SHUTDOWN_GRACE_SECONDS = 20.0
 log = logging.getLogger("bot.cli")
 _RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
@@ -154,8 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
-    bot = await Briefbot.start(settings)
-    try:
+    workers = default_workers() if args.command == "ingest" else 0
+    async with contextlib.AsyncExitStack() as stack:
+        preparer = None
+        if workers:
+            # Started before the store opens its thread, so the workers can be forked cheaply.
+            preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
+            stack.callback(preparer.close)
+        bot = await Briefbot.start(settings, preparer=preparer)
+        stack.push_async_callback(bot.close)
         if args.command == "brief":
             return await _brief(bot, args)
         if args.command == "ingest":
@@ -173,8 +182,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             title = article.title or "(untitled)"
             print(f"{article.id:>5}  {article.date.label():<13}  {article.source}: {title}")
         return EXIT_OK
-    finally:
-        await bot.close()
 
 
 async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
@@ -288,7 +295,7 @@ async def _ingest(bot: Briefbot, sources: list[str]) -> int:
     )
     if report.stopped:
         name = signal.Signals(shutdown.signum or signal.SIGTERM).name
-        print(f"briefbot: stopped by {name} after finishing the article in flight; {_RERUN}")
+        print(f"briefbot: stopped by {name} after finishing the articles in flight; {_RERUN}")
         return shutdown.exit_code
     return EXIT_FAILED if report.failures and not (report.added or report.duplicates) else EXIT_OK
 

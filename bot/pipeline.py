@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from bot.clean import clean_lines, keep_sentence, letter_counts
@@ -111,39 +114,88 @@ async def store_article(
     return await store.add_article(prepared.article, now, prepared.terms)
 
 
+class Preparer(Protocol):
+    """Runs stages 1-3 (load, clean, split, terms) for batches of article files."""
+
+    @property
+    def batch_files(self) -> int:
+        """Files handed over at once."""
+
+    @property
+    def depth(self) -> int:
+        """Batches worth having in flight at once."""
+
+    async def prepare_files(self, paths: Sequence[Path]) -> list[PreparedArticle | IngestFailure]:
+        """Each file prepared, or why it cannot be, in the order given."""
+
+
+def prepare_files(
+    paths: Iterable[Path], indexer: TermIndexer, max_bytes: int
+) -> list[PreparedArticle | IngestFailure]:
+    """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
+    manifests: dict[Path, dict[str, ManifestEntry]] = {}
+    outcomes: list[PreparedArticle | IngestFailure] = []
+    for path in paths:
+        try:
+            if path.parent not in manifests:
+                manifests[path.parent] = read_manifest(path.parent)
+            outcomes.append(prepare(load_file(path, max_bytes, manifests[path.parent]), indexer))
+        except (LoadError, RejectedArticle) as exc:
+            outcomes.append(IngestFailure(str(path), str(exc)))
+    return outcomes
+
+
 async def ingest_paths(
     paths: Iterable[Path],
     store: Store,
-    indexer: TermIndexer,
-    max_bytes: int,
+    preparer: Preparer,
     clock: Callable[[], dt.datetime],
     on_progress: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Stages 1-4 for files and folders; bad files are reported, never fatal.
 
-    Each article is stored in its own transaction; ``should_stop`` is asked before each file,
-    so a stop request lets the article in flight finish and leaves the rest for a re-run.
+    The preparer works on the next batches while this stores the last one, a batch per
+    transaction with every article whole. ``should_stop`` is asked before each batch is handed
+    over: a stop request lets the batches in flight finish and leaves the rest for a re-run.
     """
     added = duplicates = 0
     failures: list[IngestFailure] = []
-    manifests: dict[Path, dict[str, ManifestEntry]] = {}
-    for path in article_files(paths):
-        if should_stop is not None and should_stop():
-            return IngestReport(added, duplicates, tuple(failures), stopped=True)
-        try:
-            if path.parent not in manifests:
-                manifests[path.parent] = read_manifest(path.parent)
-            raw = await asyncio.to_thread(load_file, path, max_bytes, manifests[path.parent])
-            result = await store_article(raw, store, indexer, clock())
-        except (LoadError, RejectedArticle) as exc:
-            failures.append(IngestFailure(str(path), str(exc)))
-        else:
-            added += result.added
-            duplicates += not result.added
-        if on_progress is not None:
-            on_progress(str(path))
-    return IngestReport(added=added, duplicates=duplicates, failures=tuple(failures))
+    files = iter(article_files(paths))
+    in_flight: deque[asyncio.Future[list[PreparedArticle | IngestFailure]]] = deque()
+    stopped = False
+    try:
+        while True:
+            while len(in_flight) < preparer.depth and not stopped:
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+                batch = list(itertools.islice(files, preparer.batch_files))
+                if not batch:
+                    break
+                in_flight.append(asyncio.ensure_future(preparer.prepare_files(batch)))
+            if not in_flight:
+                break
+            outcomes = await in_flight.popleft()
+            prepared = [o for o in outcomes if isinstance(o, PreparedArticle)]
+            results = iter(await store.add_articles(prepared, clock()) if prepared else [])
+            for outcome in outcomes:
+                if isinstance(outcome, IngestFailure):
+                    failures.append(outcome)
+                elif next(results).added:
+                    added += 1
+                else:
+                    duplicates += 1
+                if on_progress is not None:
+                    on_progress(
+                        outcome.origin
+                        if isinstance(outcome, IngestFailure)
+                        else outcome.article.origin
+                    )
+    finally:
+        for future in in_flight:
+            future.cancel()
+    return IngestReport(added, duplicates, tuple(failures), stopped=stopped)
 
 
 def _require_english(origin: str, sample: str, words: Sequence[str], indexer: TermIndexer) -> None:

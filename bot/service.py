@@ -34,7 +34,8 @@ from bot.fetch import Fetcher, FetchError, new_http_client
 from bot.index import TermIndexer
 from bot.logs import request_context
 from bot.models import Article, Brief, CleanArticle, Conversation
-from bot.pipeline import IngestReport, RejectedArticle, ingest_paths
+from bot.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
+from bot.preparers import InProcessPreparer
 from bot.ratelimit import Monotonic, RateLimiter
 from bot.schedule import next_slot, parse_zone
 from bot.select import SelectionLimits
@@ -78,13 +79,18 @@ class Briefbot:
         clock: Clock = utc_now,
         limiter: RateLimiter | None = None,
         fetcher: Fetcher | None = None,
+        preparer: Preparer | None = None,
     ) -> None:
-        """Without a ``fetcher`` the core answers from the store only (no web links)."""
+        """Without a ``fetcher`` the core answers from the store only (no web links).
+
+        Without a ``preparer`` article files are prepared in this process.
+        """
         self.settings = settings
         self.store = store
         self.topics = topics
         self.indexer = indexer
         self.clock = clock
+        self.preparer = preparer or InProcessPreparer(indexer, settings.max_article_bytes)
         self.subscriptions = Subscriptions(store)
         self.limiter = limiter or RateLimiter(settings.limits, time.monotonic)
         self.briefs = BriefCache()
@@ -106,11 +112,12 @@ class Briefbot:
         clock: Clock = utc_now,
         fetcher: Fetcher | None = None,
         monotonic: Monotonic = time.monotonic,
+        preparer: Preparer | None = None,
     ) -> Briefbot:
         """Open the store, load topics, and ingest the seed corpus into an empty store.
 
         Without a ``fetcher``, one is made on a new HTTP client that ``close()`` closes.
-        ``monotonic`` is the rate limiter's clock.
+        ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
@@ -120,7 +127,7 @@ class Briefbot:
             client = new_http_client(settings.fetch)
             fetcher = Fetcher(client, settings.fetch)
         limiter = RateLimiter(settings.limits, monotonic)
-        bot = cls(settings, store, topics, indexer, clock, limiter, fetcher)
+        bot = cls(settings, store, topics, indexer, clock, limiter, fetcher, preparer)
         if client is not None:
             bot._owned_http.append(client.aclose)
         try:
@@ -153,13 +160,7 @@ class Briefbot:
     ) -> IngestReport:
         """Ingest article files and folders into the store; stop between files when asked."""
         return await ingest_paths(
-            paths,
-            self.store,
-            self.indexer,
-            self.settings.max_article_bytes,
-            self.clock,
-            on_progress,
-            should_stop,
+            paths, self.store, self.preparer, self.clock, on_progress, should_stop
         )
 
     async def ingest_sources(
@@ -171,7 +172,7 @@ class Briefbot:
         """Ingest links (pages or feeds), saved HTML pages and feeds, and article files."""
         if self.web is None:
             return await self.ingest([Path(s) for s in sources], on_progress, should_stop)
-        ingester = SourceIngester(self.web, self.settings.max_article_bytes)
+        ingester = SourceIngester(self.web, self.preparer, self.settings.max_article_bytes)
         return await ingester.ingest(sources, on_progress, should_stop)
 
     async def extract(self, source: str) -> CleanArticle:

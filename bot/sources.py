@@ -11,7 +11,14 @@ from bot.extract import extract_article
 from bot.feeds import FeedError, FeedReader, FeedReport
 from bot.fetch import FetchError
 from bot.models import CleanArticle
-from bot.pipeline import IngestFailure, IngestReport, RejectedArticle, ingest_paths, prepare
+from bot.pipeline import (
+    IngestFailure,
+    IngestReport,
+    Preparer,
+    RejectedArticle,
+    ingest_paths,
+    prepare,
+)
 from bot.web import WebIngester, canonical_url
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -27,8 +34,9 @@ def is_link(source: str) -> bool:
 class SourceIngester:
     """Ingests each source by what it is; failures are counted and explained, never fatal."""
 
-    def __init__(self, web: WebIngester, max_file_bytes: int) -> None:
+    def __init__(self, web: WebIngester, preparer: Preparer, max_file_bytes: int) -> None:
         self.web = web
+        self.preparer = preparer
         self.reader = FeedReader(web)
         self.max_file_bytes = max_file_bytes
 
@@ -67,13 +75,7 @@ class SourceIngester:
                 _tick(on_progress, source)
         if text_paths:
             files = await ingest_paths(
-                text_paths,
-                self.web.store,
-                self.web.indexer,
-                self.max_file_bytes,
-                self.web.clock,
-                on_progress,
-                should_stop,
+                text_paths, self.web.store, self.preparer, self.web.clock, on_progress, should_stop
             )
             report += FeedReport(
                 added=files.added, duplicates=files.duplicates, failures=files.failures

@@ -17,7 +17,14 @@ import aiosqlite
 
 from bot.load import parse_date
 from bot.migrations import MIGRATIONS
-from bot.models import Article, ArticleDate, CleanArticle, DatePrecision, SentenceRecord
+from bot.models import (
+    Article,
+    ArticleDate,
+    CleanArticle,
+    DatePrecision,
+    PreparedArticle,
+    SentenceRecord,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
@@ -171,6 +178,12 @@ class Store:
                 rows,
             )
         return AddResult(article_id, added=True)
+
+    async def add_articles(
+        self, items: Sequence[PreparedArticle], now: dt.datetime
+    ) -> list[AddResult]:
+        """Store prepared articles in order (placeholder until the batched version lands)."""
+        return [await self.add_article(i.article, now, i.terms) for i in items]
 
     async def search(
         self, fts_query: str, limit: int, ingested_after: dt.datetime | None = None

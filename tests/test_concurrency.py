@@ -17,6 +17,7 @@ import pytest
 from bot.commands import BriefReply, Notice
 from bot.models import Conversation
 from bot.pipeline import ingest_paths
+from bot.preparers import InProcessPreparer
 from bot.ratelimit import BucketLimit, RateLimits
 from bot.service import Briefbot
 from bot.settings import Settings
@@ -86,8 +87,7 @@ async def test_burst_of_commands_with_concurrent_ingests(
                 ingest_paths(
                     [tmp_path / "other_connection"],
                     other,
-                    bot.indexer,
-                    settings.max_article_bytes,
+                    InProcessPreparer(bot.indexer, settings.max_article_bytes),
                     fixed_clock,
                 ),
                 return_exceptions=True,

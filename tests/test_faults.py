@@ -3,6 +3,8 @@ taken while another process writes. Nothing committed is lost, nothing half-writ
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
 import signal
 import sqlite3
@@ -22,7 +24,7 @@ from bot.split import OfflineTokenizer
 from bot.store import Store
 
 SEEDS = sorted((PROJECT_DIR / "seeds").glob("*.txt"))
-FILES = 16
+FILES = 100  # several batches of files more than worker processes have in flight at once
 KILL_AFTER = 4  # articles reported stored before the signal is sent
 
 
@@ -94,6 +96,24 @@ def wait_for_progress(process: subprocess.Popen[str], count: int) -> list[str]:
     return seen
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def exits_within(pid: int, seconds: float) -> bool:
+    """Whether a process that is not our child exits within ``seconds`` (waits on a pidfd)."""
+    try:
+        descriptor = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True  # already gone
+    try:
+        return bool(select.select([descriptor], [], [], seconds)[0])
+    finally:
+        os.close(descriptor)
+
+
 def assert_every_article_whole(db: Path) -> int:
     """Integrity ok, and each stored article has exactly the sentences its file yields."""
     indexer = TermIndexer(OfflineTokenizer())
@@ -116,9 +136,13 @@ def test_sigkill_mid_ingest_loses_nothing_committed_and_a_rerun_finishes(tmp_pat
     command = ingest_command(tmp_path, db, folder)
     with ingesting(command) as process:
         wait_for_progress(process, KILL_AFTER)
+        workers = child_pids(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL
+    assert workers, "the ingest ran without worker processes"
+    for pid in workers:  # orphaned workers notice and exit
+        assert exits_within(pid, 30), f"worker {pid} outlived the killed ingest"
     stored = assert_every_article_whole(db)
     assert KILL_AFTER <= stored < FILES
 
@@ -130,7 +154,7 @@ def test_sigkill_mid_ingest_loses_nothing_committed_and_a_rerun_finishes(tmp_pat
     assert assert_every_article_whole(db) == FILES
 
 
-async def test_sigterm_finishes_the_article_and_closes_cleanly_while_a_backup_runs(
+async def test_sigterm_finishes_the_articles_in_flight_and_closes_cleanly_while_a_backup_runs(
     tmp_path: Path,
 ) -> None:
     folder, db = corpus(tmp_path / "articles"), tmp_path / "store.sqlite3"
@@ -140,11 +164,15 @@ async def test_sigterm_finishes_the_article_and_closes_cleanly_while_a_backup_ru
         # Another process is writing right now: the copy must still be consistent.
         report = await backup_store(db, backup)
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=120)
+        assert process.stdout is not None and process.stderr is not None
+        # Through the same file object: communicate() would skip what its buffer read ahead.
+        stderr = process.stderr.read()
+        stdout = process.stdout.read()
+        process.wait(timeout=120)
     progress += [line for line in stderr.splitlines() if "ingested " in line]
 
     assert process.returncode == 128 + signal.SIGTERM, stderr
-    assert "stopped by SIGTERM after finishing the article in flight" in stdout
+    assert "stopped by SIGTERM after finishing the articles in flight" in stdout
     assert "run the same ingest again" in stdout
     assert "Traceback" not in stderr
     # A clean close checkpoints and removes the write-ahead log; a killed process leaves it.

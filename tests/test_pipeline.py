@@ -9,6 +9,7 @@ import pytest
 from bot.index import TermIndexer
 from bot.models import RawArticle
 from bot.pipeline import RejectedArticle, ingest_paths, prepare
+from bot.preparers import InProcessPreparer
 from bot.split import OfflineTokenizer
 from bot.store import Store
 from tests.conftest import SEEDS, fixed_clock
@@ -19,10 +20,15 @@ def indexer() -> TermIndexer:
     return TermIndexer(OfflineTokenizer())
 
 
+def in_process(indexer: TermIndexer, max_bytes: int) -> InProcessPreparer:
+    return InProcessPreparer(indexer, max_bytes)
+
+
 async def test_seed_folder_ingests_once(tmp_path: Path, indexer: TermIndexer) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
-        first = await ingest_paths([SEEDS], store, indexer, 1_000_000, fixed_clock)
-        second = await ingest_paths([SEEDS], store, indexer, 1_000_000, fixed_clock)
+        preparer = in_process(indexer, 1_000_000)
+        first = await ingest_paths([SEEDS], store, preparer, fixed_clock)
+        second = await ingest_paths([SEEDS], store, preparer, fixed_clock)
         assert (first.added, first.duplicates, first.failures) == (5, 0, ())
         assert (second.added, second.duplicates) == (0, 5)
 
@@ -37,7 +43,7 @@ async def test_bad_files_are_reported_and_the_rest_stored(
     )
     (tmp_path / "big.txt").write_text("Trade grew. " * 200)
     async with await Store.open(tmp_path / "s.sqlite3") as store:
-        report = await ingest_paths([tmp_path], store, indexer, 1000, fixed_clock)
+        report = await ingest_paths([tmp_path], store, in_process(indexer, 1000), fixed_clock)
     reasons = {Path(f.origin).name: f.reason for f in report.failures}
     assert report.added == 1
     assert "no article text" in reasons["empty.txt"]

@@ -1,0 +1,86 @@
+"""Worker processes prepare article files exactly as this process does, and lose none."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.index import TermIndexer
+from bot.load import article_files
+from bot.pipeline import IngestFailure, ingest_paths
+from bot.preparers import InProcessPreparer, ProcessPreparer
+from bot.split import OfflineTokenizer
+from bot.store import Store
+from tests.conftest import SEEDS, fixed_clock
+
+MAX_BYTES = 1_000_000
+
+
+@pytest.fixture
+def workers() -> Iterator[ProcessPreparer]:
+    preparer = ProcessPreparer.start("english", MAX_BYTES, workers=2)
+    yield preparer
+    preparer.close()
+
+
+def article_folder(folder: Path) -> Path:
+    """The seeds plus one of each kind of bad file."""
+    folder.mkdir()
+    for seed in SEEDS.iterdir():
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\x00\x01" * 50)
+    (folder / "page.txt").write_text("<html><body>" + "<p>x</p>" * 20 + "</body></html>")
+    (folder / "russian.txt").write_text(
+        "Россия и Китай подписали новое энергетическое соглашение во вторник в Москве.\n"
+    )
+    return folder
+
+
+async def test_workers_prepare_exactly_what_this_process_does(
+    tmp_path: Path, workers: ProcessPreparer
+) -> None:
+    folder = article_folder(tmp_path / "articles")
+    paths = list(article_files([folder]))
+    here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
+    expected = await here.prepare_files(paths)
+    assert await workers.prepare_files(paths) == expected
+    failures = [o for o in expected if isinstance(o, IngestFailure)]
+    assert len(failures) == 4 and len(expected) - len(failures) == 5
+
+
+def stored_rows(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT a.origin, a.title, a.source, a.published, s.position, s.text, s.terms"
+            " FROM articles a JOIN sentences s ON s.article_id = a.id ORDER BY a.id, s.position"
+        ).fetchall()
+
+
+async def test_an_ingest_through_workers_stores_what_one_in_process_stores(
+    tmp_path: Path, workers: ProcessPreparer
+) -> None:
+    folder = article_folder(tmp_path / "articles")
+    here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
+    reports = []
+    for name, preparer in (("here", here), ("workers", workers)):
+        async with await Store.open(tmp_path / f"{name}.sqlite3") as store:
+            reports.append(await ingest_paths([folder, folder], store, preparer, fixed_clock))
+    assert reports[0] == reports[1]
+    assert (reports[1].added, reports[1].duplicates, len(reports[1].failures)) == (5, 5, 8)
+    assert stored_rows(tmp_path / "here.sqlite3") == stored_rows(tmp_path / "workers.sqlite3")
+
+
+async def test_a_killed_worker_loses_no_file(tmp_path: Path, workers: ProcessPreparer) -> None:
+    folder = article_folder(tmp_path / "articles")
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        report = await ingest_paths([folder], store, workers, fixed_clock)
+        assert (report.added, len(report.failures)) == (5, 4)
+        assert await store.count_articles() == 5
