@@ -177,6 +177,9 @@ async def ingest_paths(
             if not in_flight:
                 break
             outcomes = await in_flight.popleft()
+            while in_flight and in_flight[0].done():
+                # Batches that finished while the last one was stored share its transaction.
+                outcomes += in_flight.popleft().result()
             prepared = [o for o in outcomes if isinstance(o, PreparedArticle)]
             results = iter(await store.add_articles(prepared, clock()) if prepared else [])
             for outcome in outcomes:
