@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -40,7 +39,8 @@ class AddResult:
 
 def content_hash(article: CleanArticle) -> str:
     """Hash of an article's cleaned prose; the same story scraped twice hashes the same."""
-    folded = re.sub(r"\s+", " ", article.body.casefold()).strip()
+    # split() folds the same whitespace as the regex \s+ did, at a third of the cost.
+    folded = " ".join(article.body.casefold().split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
@@ -122,62 +122,54 @@ class Store:
             yield self._db
 
     async def add_article(
-        self,
-        article: CleanArticle,
-        now: dt.datetime,
-        terms: Sequence[Sequence[str]] | None = None,
+        self, article: CleanArticle, now: dt.datetime, terms: Sequence[Sequence[str]]
     ) -> AddResult:
-        """Store an article and its sentences once; a known content hash is not stored again.
+        """Store one article and its sentences' terms; see ``add_articles``."""
+        prepared = PreparedArticle(article, tuple(tuple(t) for t in terms))
+        return (await self.add_articles([prepared], now))[0]
 
-        ``terms`` are the sentences' LexRank terms, in sentence order, stored beside them.
+    async def add_articles(
+        self, items: Sequence[PreparedArticle], now: dt.datetime
+    ) -> list[AddResult]:
+        """Store articles and their sentences in one transaction, each once by content hash.
+
+        A hash already stored, or met earlier in the batch, is not stored again: its result
+        names the stored article. Either the whole batch is stored or none of it.
         """
-        sentences = article.sentences
-        if terms is not None and len(terms) != len(sentences):
-            raise ValueError(f"{len(terms)} term lists for {len(sentences)} sentences")
-        digest = content_hash(article)
+        for item in items:
+            if len(item.terms) != len(item.article.sentences):
+                raise ValueError(
+                    f"{item.article.origin}: {len(item.terms)} term lists for"
+                    f" {len(item.article.sentences)} sentences"
+                )
+        digests = [content_hash(item.article) for item in items]
+        ingested_at = now.isoformat()
         async with self.write() as db:
-            # One round trip to the database thread instead of execute + fetchone.
-            known = list(
-                await db.execute_fetchall(
-                    "SELECT id FROM articles WHERE content_hash = ?", (digest,)
+            ids = await _stored_ids(db, digests)
+            fresh = {d: item for d, item in zip(digests, items, strict=True) if d not in ids}
+            new = list(fresh.items())
+            rows_per_insert = _SQL_VARIABLES // _ARTICLE_FIELDS
+            for start in range(0, len(new), rows_per_insert):
+                chunk = new[start : start + rows_per_insert]
+                # One multi-row INSERT, not executemany: the FTS trigger's index writes are
+                # flushed once per statement (FTS5 flushes at each statement savepoint).
+                returned = await db.execute_fetchall(
+                    _INSERT_ARTICLES
+                    + ", ".join([_ARTICLE_VALUES] * len(chunk))
+                    + " RETURNING id, content_hash",
+                    [v for digest, item in chunk for v in _article_row(digest, item, ingested_at)],
                 )
-            )
-            if known:
-                return AddResult(int(known[0][0]), added=False)
-            cursor = await db.execute(
-                "INSERT INTO articles (content_hash, origin, url, source, title, published,"
-                " date_precision, body, ingested_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    digest,
-                    article.origin,
-                    article.url,
-                    article.source,
-                    article.title,
-                    article.date.iso(),
-                    article.date.precision.value,
-                    article.body,
-                    now.isoformat(),
-                    article.author,
-                ),
-            )
-            article_id = int(cursor.lastrowid or 0)
-            paragraph_numbers = [n for n, p in enumerate(article.paragraphs) for _ in p.sentences]
-            rows = [
-                (
-                    article_id,
-                    position,
-                    paragraph_numbers[position],
-                    sentence,
-                    None if terms is None else " ".join(terms[position]),
-                )
-                for position, sentence in enumerate(sentences)
-            ]
+                ids.update((str(row[1]), int(row[0])) for row in returned)
             await db.executemany(
                 "INSERT INTO sentences (article_id, position, paragraph, text, terms)"
                 " VALUES (?, ?, ?, ?, ?)",
-                rows,
+                [row for digest, item in new for row in _sentence_rows(ids[digest], item)],
             )
-        return AddResult(article_id, added=True)
+        results = []
+        for digest in digests:
+            # Only a hash's first article in the batch was added; a repeat names it.
+            results.append(AddResult(ids[digest], added=fresh.pop(digest, None) is not None))
+        return results
 
     async def add_articles(
         self, items: Sequence[PreparedArticle], now: dt.datetime
@@ -305,6 +297,55 @@ class Store:
         async with self.read() as db:
             row = await (await db.execute("PRAGMA journal_mode")).fetchone()
         return str(row[0]) if row else ""
+
+
+_INSERT_ARTICLES = (
+    "INSERT INTO articles (content_hash, origin, url, source, title, published, date_precision,"
+    " body, ingested_at, author) VALUES "
+)
+_ARTICLE_FIELDS = 10
+_ARTICLE_VALUES = "(" + ", ".join("?" * _ARTICLE_FIELDS) + ")"
+
+
+async def _stored_ids(db: aiosqlite.Connection, digests: Sequence[str]) -> dict[str, int]:
+    """Ids of the stored articles among these content hashes."""
+    unique = list(dict.fromkeys(digests))
+    ids: dict[str, int] = {}
+    for start in range(0, len(unique), _SQL_VARIABLES):
+        chunk = unique[start : start + _SQL_VARIABLES]
+        rows = await db.execute_fetchall(
+            "SELECT content_hash, id FROM articles"
+            f" WHERE content_hash IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        ids.update((str(row[0]), int(row[1])) for row in rows)
+    return ids
+
+
+def _article_row(digest: str, item: PreparedArticle, ingested_at: str) -> tuple[object, ...]:
+    article = item.article
+    return (
+        digest,
+        article.origin,
+        article.url,
+        article.source,
+        article.title,
+        article.date.iso(),
+        article.date.precision.value,
+        article.body,
+        ingested_at,
+        article.author,
+    )
+
+
+def _sentence_rows(article_id: int, item: PreparedArticle) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for paragraph_number, paragraph in enumerate(item.article.paragraphs):
+        for sentence in paragraph.sentences:
+            position = len(rows)
+            terms = " ".join(item.terms[position])
+            rows.append((article_id, position, paragraph_number, sentence, terms))
+    return rows
 
 
 _ARTICLE_COLUMNS = "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin"

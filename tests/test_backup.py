@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.service import Briefbot
 from bot.store import Store
 from tests.conftest import FIXED_NOW
-from tests.test_store import article
+from tests.test_store import prepared
 
 
 def stored_counts(path: Path) -> tuple[int, int, str]:
@@ -67,7 +67,7 @@ async def test_backup_during_writes_holds_only_whole_articles(tmp_path: Path) ->
                 body = (
                     f"China and Russia met for round {i}. Trade grew by {i} percent. Talks ended."
                 )
-                await writer.add_article(article(body), FIXED_NOW)
+                await writer.add_articles([prepared(body)], FIXED_NOW)
 
         writing = asyncio.ensure_future(write_many())
         await asyncio.sleep(0)

@@ -23,7 +23,7 @@ from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store import Store
 from tests.conftest import fixed_clock
-from tests.test_store import article
+from tests.test_store import prepared
 
 ROOMY = RateLimits(BucketLimit(1000, 1000), BucketLimit(1000, 1000))
 TEXTS = [
@@ -139,8 +139,8 @@ async def test_concurrent_writes_on_one_connection_each_commit_whole(tmp_path: P
             return seen
 
         *results, seen = await asyncio.gather(
-            *(store.add_article(article(body), fixed_clock()) for body in bodies), reader()
+            *(store.add_articles([prepared(body)], fixed_clock()) for body in bodies), reader()
         )
-        assert all(r.added for r in results)
+        assert all(added.added for [added] in results)
         assert await store.count_articles() == 20
         assert set(seen) <= {3}

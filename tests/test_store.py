@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from bot.index import TermIndexer
+from bot.load import article_files, load_file, read_manifest
 from bot.migrations import MIGRATIONS
-from bot.models import ArticleDate, CleanArticle, Paragraph
-from bot.store import Store
-from tests.conftest import FIXED_NOW
+from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle
+from bot.pipeline import prepare
+from bot.split import OfflineTokenizer
+from bot.store import Store, content_hash
+from tests.conftest import FIXED_NOW, SEEDS
 
 
 def article(body: str, source: str = "Wire") -> CleanArticle:
@@ -24,6 +29,26 @@ def article(body: str, source: str = "Wire") -> CleanArticle:
         date=ArticleDate.unknown(),
         paragraphs=(Paragraph(tuple(s.strip() + "." for s in body.split(".") if s.strip())),),
     )
+
+
+@functools.cache
+def indexer() -> TermIndexer:
+    return TermIndexer(OfflineTokenizer())
+
+
+def prepared(body: str, source: str = "Wire") -> PreparedArticle:
+    """A one-paragraph article with its sentences' real terms, as ingest stores it."""
+    clean = article(body, source)
+    return PreparedArticle(clean, tuple(indexer().terms_many(clean.sentences)))
+
+
+def seed_articles() -> list[PreparedArticle]:
+    """The project's real seed articles, cleaned, split and indexed as ingest does."""
+    manifest = read_manifest(SEEDS)
+    cleaned = [
+        prepare(load_file(p, 2_000_000, manifest), indexer()) for p in article_files([SEEDS])
+    ]
+    return [PreparedArticle(a, tuple(indexer().terms_many(a.sentences))) for a in cleaned]
 
 
 async def test_open_migrates_and_uses_wal(tmp_path: Path) -> None:
@@ -41,9 +66,10 @@ async def test_open_migrates_and_uses_wal(tmp_path: Path) -> None:
 
 async def test_same_content_is_stored_once(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
-        first = await store.add_article(article("China and Russia met. Trade grew."), FIXED_NOW)
-        again = await store.add_article(
-            article("China  and Russia met.   Trade grew.", source="Other"), FIXED_NOW
+        one = prepared("China and Russia met. Trade grew.")
+        first = await store.add_article(one.article, FIXED_NOW, one.terms)
+        [again] = await store.add_articles(
+            [prepared("China  and Russia met.   Trade grew.", source="Other")], FIXED_NOW
         )
         assert first.added and not again.added
         assert again.article_id == first.article_id
@@ -52,7 +78,9 @@ async def test_same_content_is_stored_once(tmp_path: Path) -> None:
 
 async def test_sentences_come_back_in_order(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
-        result = await store.add_article(article("One thing. Two things. Three things."), FIXED_NOW)
+        [result] = await store.add_articles(
+            [prepared("One thing. Two things. Three things.")], FIXED_NOW
+        )
         records = await store.sentences([result.article_id])
         assert [r.text for r in records] == ["One thing.", "Two things.", "Three things."]
         assert [r.position for r in records] == [0, 1, 2]
@@ -60,8 +88,10 @@ async def test_sentences_come_back_in_order(tmp_path: Path) -> None:
 
 async def test_full_text_search_is_stemmed(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
-        await store.add_article(article("Sanctions were imposed on exporters."), FIXED_NOW)
-        await store.add_article(article("The weather was fine."), FIXED_NOW)
+        await store.add_articles(
+            [prepared("Sanctions were imposed on exporters."), prepared("The weather was fine.")],
+            FIXED_NOW,
+        )
         hits = await store.search('"sanction" AND "export"', 10)
         assert len(hits) == 1
 
@@ -99,7 +129,12 @@ async def test_sentence_terms_round_trip(tmp_path: Path) -> None:
             FIXED_NOW,
             [("china", "russia", "met"), (), ("trade", "grew")],
         )
-        without = await store.add_article(article("The weather was fine."), FIXED_NOW)
+        [without] = await store.add_articles([prepared("The weather was fine.")], FIXED_NOW)
+        async with store.write() as db:
+            # As a store written before sentences had terms holds it.
+            await db.execute(
+                "UPDATE sentences SET terms = NULL WHERE article_id = ?", (without.article_id,)
+            )
         records = await store.sentences([with_terms.article_id, without.article_id])
         assert [r.terms for r in records] == [
             ("china", "russia", "met"),
@@ -114,3 +149,114 @@ async def test_terms_must_match_the_sentences(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="1 term lists for 2 sentences"):
             await store.add_article(article("One thing. Two things."), FIXED_NOW, [("one",)])
         assert await store.count_articles() == 0
+
+
+async def stored_rows(store: Store) -> tuple[list[tuple[object, ...]], ...]:
+    """Every row of the article tables, and what full-text queries find, in a fixed order."""
+    articles = await store.fetch_all("SELECT * FROM articles ORDER BY id")
+    sentences = await store.fetch_all("SELECT * FROM sentences ORDER BY id")
+    found = [
+        await store.fetch_all(
+            "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank, rowid",
+            (query,),
+        )
+        for query in ('"china"', '"putin" AND "xi"', '"sanction"', 'title:"russia"', '"no limit"')
+    ]
+    return tuple([tuple(row) for row in rows] for rows in (articles, sentences, *found))
+
+
+async def fts_consistent(store: Store) -> bool:
+    """FTS5's own check that the index matches the articles it was built from."""
+    try:
+        async with store.write() as db:
+            await db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
+async def test_a_batch_stores_exactly_what_one_by_one_stores(tmp_path: Path) -> None:
+    items = seed_articles()
+    async with (
+        await Store.open(tmp_path / "one.sqlite3") as one,
+        await Store.open(tmp_path / "batch.sqlite3") as batch,
+    ):
+        singles = [await one.add_article(i.article, FIXED_NOW, i.terms) for i in items]
+        together = await batch.add_articles(items, FIXED_NOW)
+        assert together == singles
+        assert [r.added for r in together] == [True] * len(items)
+        rows = await stored_rows(batch)
+        assert rows == await stored_rows(one)
+        assert all(rows[2:])  # every query finds something, so the comparison means something
+        assert await fts_consistent(batch)
+
+
+async def test_duplicates_within_and_across_batches_are_stored_once(tmp_path: Path) -> None:
+    talks, trade, weather = (
+        prepared("China and Russia met. Trade grew."),
+        prepared("Exports rose. Imports fell."),
+        prepared("The weather was fine."),
+    )
+    # The same prose, spaced and capitalized differently, from another source.
+    talks_again = prepared("CHINA and Russia  met.\tTrade grew.", source="Other")
+    assert content_hash(talks_again.article) == content_hash(talks.article)
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        first = await store.add_articles([talks, trade, talks_again, talks], FIXED_NOW)
+        assert [r.added for r in first] == [True, True, False, False]
+        assert first[2].article_id == first[3].article_id == first[0].article_id
+        second = await store.add_articles([trade, weather, weather], FIXED_NOW)
+        assert [(r.article_id, r.added) for r in second[:1]] == [(first[1].article_id, False)]
+        assert [r.added for r in second[1:]] == [True, False]
+        assert second[2].article_id == second[1].article_id
+        assert await store.count_articles() == 3
+        records = await store.sentences([first[0].article_id])
+        assert [r.text for r in records] == ["China and Russia met.", "Trade grew."]
+        assert await store.add_articles([], FIXED_NOW) == []
+
+
+async def test_a_failed_batch_leaves_no_part_of_any_article(tmp_path: Path) -> None:
+    items = seed_articles()
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        await store.add_articles([prepared("Exports rose. Imports fell.")], FIXED_NOW)
+        before = await stored_rows(store)
+        # Terms that do not fit the sentences: refused before anything is written.
+        unfit = PreparedArticle(items[-1].article, items[-1].terms[1:])
+        with pytest.raises(ValueError, match="term lists for"):
+            await store.add_articles([*items[:-1], unfit], FIXED_NOW)
+        # SQLite itself fails in the middle of the batch: the articles before the failing
+        # sentence are already inserted (with their FTS entries) when it fails.
+        last = items[-1].article.sentences[-1]
+        async with store.write() as db:
+            # A trigger takes no bound parameters: the sentence is quoted as an SQL literal.
+            literal = "'" + last.replace("'", "''") + "'"
+            await db.execute(
+                f"CREATE TEMP TRIGGER fail BEFORE INSERT ON sentences WHEN new.text = {literal}"
+                " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
+            await store.add_articles(items, FIXED_NOW)
+        assert await stored_rows(store) == before
+        assert await store.integrity_ok() and await fts_consistent(store)
+        async with store.write() as db:
+            await db.execute("DROP TRIGGER temp.fail")
+        # The store is usable afterwards, and the batch is stored whole.
+        stored = await store.add_articles(items, FIXED_NOW)
+        assert [r.added for r in stored] == [True] * len(items)
+        assert await store.count_articles() == 1 + len(items)
+
+
+async def test_concurrent_batch_writers_wait_for_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    bodies = [f"Round {i} of talks began. Trade grew by {i} percent." for i in range(60)]
+    async with await Store.open(path) as first, await Store.open(path) as second:
+        # Two connections (as two processes would have) and several writers on each, with
+        # overlapping batches: every batch waits its turn, none fails with "database is locked".
+        writes = [
+            store.add_articles([prepared(b) for b in bodies[start : start + 20]], FIXED_NOW)
+            for start in range(0, 50, 10)
+            for store in (first, second)
+        ]
+        results = await asyncio.gather(*writes)
+        assert sum(r.added for batch in results for r in batch) == 60
+        assert await first.count_articles() == 60
+        assert await second.integrity_ok() and await fts_consistent(second)
