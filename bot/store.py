@@ -171,12 +171,6 @@ class Store:
             results.append(AddResult(ids[digest], added=fresh.pop(digest, None) is not None))
         return results
 
-    async def add_articles(
-        self, items: Sequence[PreparedArticle], now: dt.datetime
-    ) -> list[AddResult]:
-        """Store prepared articles in order (placeholder until the batched version lands)."""
-        return [await self.add_article(i.article, now, i.terms) for i in items]
-
     async def search(
         self, fts_query: str, limit: int, ingested_after: dt.datetime | None = None
     ) -> list[Article]:
