@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # A line matching one of these ends the article: what follows is the site, not the story.
@@ -28,28 +29,57 @@ _PROMO_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
-# Phrases that only occur in site furniture, never in reporting prose. Written in lower case:
-# on ASCII text, searching the lower-cased text without IGNORECASE finds exactly the same and
-# is 3x faster (Python's re cannot skip ahead through a case-blind alternation).
-_BOILERPLATE_SOURCE = (
-    r"(like us on facebook|follow us on (twitter|facebook|instagram|x\b)|sign up (for|with|today)|"
-    r"\bsign up\b.*\b(newsletter|inbox|account)|subscribe (to|now|today)|\bnewsletter\b.*\binbox\b|"
-    r"check your inbox|recaptcha|privacy policy|terms of (service|use)|reset your password|"
-    r"don'?t have an account|click here|post a comment|all rights reserved|"
-    r"^\s*(photo|image|video|file photo)\s*:|\bphoto (by|contributed|supplied|courtesy)\b|"
-    r"\bgetty images\b|\(ap photo|/ ?reuters\)|share this (article|story)|"
-    r"cookies? (policy|settings)|enable javascript|"
-    r"^\s*advertisement\s*$)"
+# Phrases that only occur in site furniture, never in reporting prose, each with a clue: a
+# piece of text every match holds once case-folded (see ``_fold``). Python's re cannot skip
+# ahead through an alternation, so searching a line for all phrases costs ~100 us; looking
+# for the clues first (a C substring search each) leaves a phrase search to the few lines that
+# hold one. Written in lower case so a search of folded text finds what a case-blind one does.
+_BOILERPLATE_PHRASES = (
+    ("like us on facebook", r"like us on facebook"),
+    ("follow us on ", r"follow us on (twitter|facebook|instagram|x\b)"),
+    ("sign up ", r"sign up (for|with|today)"),
+    ("sign up", r"\bsign up\b.*\b(newsletter|inbox|account)"),
+    ("subscribe ", r"subscribe (to|now|today)"),
+    ("newsletter", r"\bnewsletter\b.*\binbox\b"),
+    ("check your inbox", r"check your inbox"),
+    ("recaptcha", r"recaptcha"),
+    ("privacy policy", r"privacy policy"),
+    ("terms of ", r"terms of (service|use)"),
+    ("reset your password", r"reset your password"),
+    ("t have an account", r"don'?t have an account"),
+    ("click here", r"click here"),
+    ("post a comment", r"post a comment"),
+    ("all rights reserved", r"all rights reserved"),
+    ("photo", r"^\s*(photo|file photo)\s*:"),
+    ("image", r"^\s*image\s*:"),
+    ("video", r"^\s*video\s*:"),
+    ("photo ", r"\bphoto (by|contributed|supplied|courtesy)\b"),
+    ("getty images", r"\bgetty images\b"),
+    ("(ap photo", r"\(ap photo"),
+    ("reuters)", r"/ ?reuters\)"),
+    ("share this ", r"share this (article|story)"),
+    ("cookie", r"cookies? (policy|settings)"),
+    ("enable javascript", r"enable javascript"),
+    ("advertisement", r"^\s*advertisement\s*$"),
 )
+_BOILERPLATE_CLUES = tuple((clue, re.compile(phrase)) for clue, phrase in _BOILERPLATE_PHRASES)
+# The plain rule, all phrases in one case-blind search: what the clues must decide exactly as.
+_BOILERPLATE_SOURCE = f"({'|'.join(phrase for _, phrase in _BOILERPLATE_PHRASES)})"
 _BOILERPLATE = re.compile(_BOILERPLATE_SOURCE, re.IGNORECASE)
-_BOILERPLATE_LOWER = re.compile(_BOILERPLATE_SOURCE)
+# The characters outside ASCII that a case-blind search takes for ASCII letters (besides
+# U+212A KELVIN SIGN, which ``str.lower`` already turns into "k").
+_FOLD_TO_ASCII = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"))
 
 # Markup left behind by the scraper: stray emphasis stars.
 _STRAY_MARKUP = re.compile(r"\*+")
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# In a printable line (no controls, format marks or separators but the space) the only spaces.
+_PRINTABLE_SPACES = re.compile(r" {2,}")
 # Everything but printable ASCII and the newline: the only characters ``normalize`` looks at.
 _NOT_PLAIN = re.compile(r"[^\x20-\x7e\n]+")
+# Bytes that are not lower-case ASCII letters (nor any byte of a longer UTF-8 sequence).
+_NOT_ASCII_LOWER = bytes(b for b in range(256) if not 0x61 <= b <= 0x7A)
 # ASCII bytes that are not letters, and not upper-case letters, to count letters in C.
 _ASCII_NOT_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _ASCII_NOT_UPPER = bytes(b for b in range(128) if not chr(b).isupper())
@@ -72,10 +102,21 @@ def normalize(text: str) -> str:
     Newlines are kept. A lone surrogate (possible in text decoded from JSON) cannot even be
     encoded as UTF-8, so it would fail at SQLite or at the chat platform.
     """
+    return "\n".join(_normal_lines(text))
+
+
+def _normal_lines(text: str) -> Iterator[str]:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    # Printable ASCII is always kept, so only the other runs are looked at character by character.
-    text = _NOT_PLAIN.sub(_keep_visible, text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    for line in text.split("\n"):
+        # A printable line holds nothing to drop and no space but the space (str.isprintable
+        # is false for every control, format mark, separator and unassigned character), so
+        # most lines are not looked at character by character.
+        if not line.isprintable():
+            # Printable ASCII is always kept, so only the other runs are looked at.
+            line = _SPACES.sub(" ", _NOT_PLAIN.sub(_keep_visible, line))
+        elif "  " in line:
+            line = _PRINTABLE_SPACES.sub(" ", line)
+        yield line.strip()
 
 
 def _keep_visible(run: re.Match[str]) -> str:
@@ -103,11 +144,31 @@ def is_boilerplate(text: str) -> bool:
     """True for a line or sentence that belongs to the site, not the story."""
     if _PROMO_PREFIX.match(text):
         return True
-    if _BOILERPLATE_LOWER.search(text.lower()) if text.isascii() else _BOILERPLATE.search(text):
+    folded = _fold(text)
+    if any(clue in folded and phrase.search(folded) for clue, phrase in _BOILERPLATE_CLUES):
         return True
+    # A fifth of the text in lower-case ASCII letters leaves at most 80% of letters upper case.
+    if 5 * len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LOWER)) >= len(
+        text
+    ):
+        return False
     letters, upper = letter_counts(text)
     # Inserted promo headlines are set in capitals: "RUSSIANS SET UP METHOD TO ...".
     return letters >= 12 and upper / letters > 0.8
+
+
+def _fold(text: str) -> str:
+    """Lower-case ``text`` so a case-sensitive search of lower-case ASCII phrases finds what a
+    case-blind search of ``text`` finds.
+
+    Every character maps to one character with the same word, space and newline standing, and
+    to an ASCII letter exactly when a case-blind search takes it for that letter.
+    """
+    if text.isascii():
+        return text.lower()
+    for other, letter in _FOLD_TO_ASCII:
+        text = text.replace(other, letter)
+    return text.lower()
 
 
 def ends_like_prose(sentence: str) -> bool:
@@ -120,8 +181,9 @@ def clean_lines(text: str) -> CleanText:
     title: str | None = None
     date_line: str | None = None
     lines: list[str] = []
-    for raw in normalize(text).split("\n"):
-        line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", raw)).strip()
+    for line in _normal_lines(text):
+        if "*" in line:
+            line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", line)).strip()
         if not line:
             continue
         match = _DATE_LINE.match(line)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import string
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,15 +14,26 @@ from hypothesis import strategies as st
 
 from bot.clean import (
     _BOILERPLATE,
+    _BOILERPLATE_PHRASES,
     _BOILERPLATE_SOURCE,
+    _DATE_LINE,
+    _MAX_TITLE_WORDS,
     _PROMO_PREFIX,
     _SPACES,
+    _STRAY_MARKUP,
+    _TAIL_MARKERS,
+    CleanText,
+    _fold,
     clean_lines,
+    ends_like_prose,
     is_boilerplate,
     keep_sentence,
     letter_counts,
     normalize,
 )
+from bot.extract import extract_article
+from bot.load import article_files, load_file
+from bot.split import OfflineTokenizer
 from tests.conftest import SEEDS
 
 
@@ -153,3 +167,114 @@ def test_fast_paths_decide_as_the_plain_rules_on_the_seeds() -> None:
 def test_boilerplate_phrases_are_written_in_lower_case() -> None:
     # Searching lower-cased text finds what the case-blind search finds only for such a pattern.
     assert _BOILERPLATE_SOURCE.lower() == _BOILERPLATE_SOURCE
+
+
+# Cleaning looks at most lines only through C string methods (a printable line has nothing to
+# drop, a line without "*" no stars to strip, a line without a phrase's clue no phrase); it must
+# keep and drop exactly what the plain line-by-line rules keep and drop.
+
+
+def plain_clean_lines(text: str) -> CleanText:
+    title: str | None = None
+    date_line: str | None = None
+    lines: list[str] = []
+    for raw in plain_normalize(text).split("\n"):
+        line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", raw)).strip()
+        if not line:
+            continue
+        match = _DATE_LINE.match(line)
+        if match and not lines and title is None:
+            date_line = match.group(1)
+            line = match.group(2).strip()
+            if not line:
+                continue
+        if _TAIL_MARKERS.match(line):
+            break
+        if plain_is_boilerplate(line):
+            continue
+        if not lines and title is None and not ends_like_prose(line):
+            if len(line.split()) <= _MAX_TITLE_WORDS:
+                title = line
+            continue
+        lines.append(line)
+    return CleanText(title=title, lines=tuple(lines), date_line=date_line)
+
+
+def plain_keep_sentence(sentence: str) -> bool:
+    return (
+        ends_like_prose(sentence)
+        and not plain_is_boilerplate(sentence)
+        and any(c.isalpha() for c in sentence)
+    )
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def real_bodies() -> list[str]:
+    """Every real article text at hand: the seeds, MultiLing 2011, the saved web pages."""
+    bodies = [load_file(p, 2_000_000, {}).text for p in article_files([SEEDS])]
+    for line in (DATA / "eval" / "multiling2011_en.jsonl").read_text("utf-8").splitlines():
+        bodies.extend(doc["text"] for doc in json.loads(line)["docs"])
+    for page in sorted((DATA / "web").glob("*.html")):
+        bodies.append(extract_article(page.read_bytes(), page.name).article.text)
+    return bodies
+
+
+def test_cleaning_decides_as_the_plain_rules_on_all_real_text() -> None:
+    tokenizer = OfflineTokenizer()
+    bodies = real_bodies()
+    assert len(bodies) > 100
+    for body in bodies:
+        cleaned = clean_lines(body)
+        assert cleaned == plain_clean_lines(body)
+        for line in normalize(body).split("\n"):
+            assert is_boilerplate(line) == plain_is_boilerplate(line), line
+        for line in cleaned.lines:
+            for sentence in tokenizer.to_sentences(line):
+                assert keep_sentence(sentence) == plain_keep_sentence(sentence), sentence
+
+
+_DOCUMENT = st.lists(
+    st.one_of(
+        _TEXT,
+        st.sampled_from(("\n", "\r\n", "\r", "*", "**", " ", "  ", "\t", "\u00a0", "\u200b")),
+        st.sampled_from(("Date 2022-09-15 ", "Related stories", "Advertisement", "ALERT: ")),
+        st.sampled_from(("He said. ", "Photo by AP", "SIGN UP TODAY", "Terms of use", "İmage:")),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_DOCUMENT)
+@settings(max_examples=400, deadline=None)
+def test_cleaning_decides_as_the_plain_rules_on_generated_text(text: str) -> None:
+    assert clean_lines(text) == plain_clean_lines(text)
+    assert keep_sentence(text) == plain_keep_sentence(text)
+
+
+def test_folding_keeps_what_a_case_blind_search_sees() -> None:
+    every = "".join(map(chr, range(0x110000)))
+    folded = _fold(every)
+    assert len(folded) == len(every)
+    # One character for one, and word boundaries, spaces and line ends stay where they were.
+    for pattern in (r"\w", r"\s", r"\n"):
+        assert [m.start() for m in re.finditer(pattern, folded)] == [
+            m.start() for m in re.finditer(pattern, every)
+        ]
+    # What a case-blind search takes for printable ASCII is exactly what folds into it.
+    ascii_like = [m.start() for m in re.finditer(r"[\x20-\x7e]", every, re.IGNORECASE)]
+    assert ascii_like == [m.start() for m in re.finditer(r"[\x20-\x7e]", folded)]
+    for index in ascii_like:
+        assert re.fullmatch(re.escape(folded[index]), every[index], re.IGNORECASE)
+        assert not folded[index].isupper()
+
+
+@pytest.mark.parametrize(("clue", "phrase"), _BOILERPLATE_PHRASES)
+@given(data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_every_boilerplate_match_holds_its_clue(
+    clue: str, phrase: str, data: st.DataObject
+) -> None:
+    text = data.draw(st.from_regex(re.compile(phrase, re.IGNORECASE)))
+    assert clue in _fold(text)

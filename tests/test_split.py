@@ -111,3 +111,52 @@ def test_fast_words_equal_nltk_words_on_generated_text(text: str) -> None:
 
 
 TOKENIZER = OfflineTokenizer()  # one memo across examples, as in a running bot
+
+
+# The fast sentence path (Punkt's steps in place, its annotation passes on each candidate's
+# context) must give exactly what Punkt's own tokenize gives.
+
+
+def test_fast_sentences_equal_punkt_sentences_on_all_real_text(real_texts: list[str]) -> None:
+    tokenizer = OfflineTokenizer()
+    for text in real_texts:
+        assert tokenizer.to_sentences(text) == tokenizer.reference_sentences(text), text
+
+
+# Pieces that exercise Punkt's decisions and spans: abbreviations, initials, numbers, known
+# collocations and sentence starters, ellipses, runs of "!?", closing quotes and brackets to
+# realign, and words in either case.
+_SENTENCE_PIECES = (
+    *("Putin", "said", "the", "The", "However", "he", "He", "Mr.", "U.S.", "e.g.", "al."),
+    *("Dr.", "Co.", "Jan.", "J.", "b.", "3.", "1990.", "5", "No.", "Notable", "Stewart", "x"),
+    *(".", "..", "...", ". . .", "!", "?", "?!", "!!!", ",", ";", ":", "-", "--", "…"),
+    *('"', "'", ")", "(", "]", "}", "”", "’", "“", "«", "»", '."', ".)", ".”", '.")', "?'"),
+    *("Zoë", "Москва", "北京", "_x", "é."),
+)
+
+
+def _paragraphs(pieces: tuple[str, ...], gaps: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(pieces), min_size=1, max_size=3).map("".join),
+            st.sampled_from(gaps),
+        ),
+        max_size=14,
+    ).map(lambda pairs: "".join(piece + gap for piece, gap in pairs))
+
+
+_GAPS = (*(" ",) * 8, "", "  ", "\u00a0", "\u2028")
+
+
+@given(_paragraphs(_SENTENCE_PIECES, (*_GAPS, "\n", "\t")))
+@hsettings(max_examples=300, deadline=None)
+def test_fast_sentences_equal_punkt_sentences_on_generated_text(text: str) -> None:
+    assert TOKENIZER.to_sentences(text) == TOKENIZER.reference_sentences(text)
+
+
+# Most text takes the fast path only without ellipses and line breaks: generated that way too.
+@given(_paragraphs(tuple(p for p in _SENTENCE_PIECES if ". ." not in p and ".." not in p), _GAPS))
+@hsettings(max_examples=500, deadline=None)
+def test_fast_sentences_equal_punkt_sentences_on_generated_prose(text: str) -> None:
+    assert TOKENIZER.to_sentences(text) == TOKENIZER.reference_sentences(text)
+    assert TOKENIZER.to_sentences(" " + text) == TOKENIZER.reference_sentences(" " + text)
