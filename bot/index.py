@@ -22,11 +22,17 @@ MIN_QUOTED_WORDS = 5
 class TermIndexer:
     """Turns sentences into sumy's LexRank terms: lower-cased, stop words dropped, stemmed."""
 
-    def __init__(self, tokenizer: OfflineTokenizer, language: str = "english") -> None:
+    def __init__(
+        self, tokenizer: OfflineTokenizer, language: str = "english", memo_size: int = 200_000
+    ) -> None:
+        """``memo_size`` bounds the words whose terms are remembered (~200 bytes each)."""
         self.tokenizer = tokenizer
         self.stemmer = Stemmer(language)
         self.stop_words = frozenset(w.lower() for w in get_stop_words(language))
-        self._stems: dict[str, str] = {}
+        # Each word as written -> its term, None for a stop word: NLTK's Snowball stemmer
+        # costs ~20 us a word, and a new article brings few new words.
+        self._terms: dict[str, str | None] = {}
+        self._memo_size = memo_size
 
     def terms(self, sentence: str) -> tuple[str, ...]:
         """The sentence's terms in order, repeats kept (term frequency matters to LexRank)."""
@@ -34,16 +40,28 @@ class TermIndexer:
 
     def terms_of_words(self, words: Sequence[str]) -> tuple[str, ...]:
         """The terms of a sentence already split into words (``OfflineTokenizer.to_words``)."""
+        memo = self._terms
         out: list[str] = []
         for word in words:
-            lowered = word.lower()
-            if lowered in self.stop_words:
-                continue
-            stem = self._stems.get(lowered)
-            if stem is None:
-                stem = self._stems.setdefault(lowered, str(self.stemmer(lowered)))
-            out.append(stem)
+            term = memo.get(word)
+            if term is None and word not in memo:
+                term = self._learn(word)
+            if term is not None:
+                out.append(term)
         return tuple(out)
+
+    def _learn(self, word: str) -> str | None:
+        if len(self._terms) >= self._memo_size:
+            self._terms.clear()  # bounded; a cold start costs only speed
+        lowered = word.lower()
+        if lowered in self.stop_words:
+            term = None
+        elif lowered != word and lowered in self._terms:
+            term = self._terms[lowered]
+        else:
+            term = str(self.stemmer(lowered))
+        self._terms[word] = term
+        return term
 
     def terms_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
         """Terms of several sentences (their words are tokenized together, which is faster)."""
