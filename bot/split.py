@@ -145,9 +145,12 @@ class OfflineTokenizer:
     def _planned_words(self, part: str, keys: list[tuple[str, int]] | None) -> tuple[str, ...]:
         if keys is None:
             return _only_words(self._words.tokenize(part))
+        memo = self._chunk_words
         words: list[str] = []
-        for text, position in keys:
-            chunk_words = self._memo(text, position)
+        for key in keys:
+            chunk_words = memo.get(key, _UNSEEN)
+            if chunk_words is _UNSEEN:
+                chunk_words = self._memo(*key)
             if chunk_words is None:
                 return _only_words(self._words.tokenize(part))
             words.extend(chunk_words)
@@ -206,6 +209,8 @@ _Plan = tuple[str, list[tuple[str, int]] | None]
 # A final chunk of ASCII letters and a period: no rule touches the letters but the contractions
 # ("cannot."), which apply as they do to an inner chunk.
 _PLAIN_WORD_AND_PERIOD = re.compile(r"[A-Za-z]+\.")
+# Not in the memo (a value there can be None: that chunk takes the plain path).
+_UNSEEN: tuple[str, ...] = ("",)
 # Where a chunk sits in its text, which decides the rules that apply to it.
 _FIRST, _INNER, _LAST, _WHOLE = range(4)
 # A neighbour in batches of new chunks: a letter, like the "a" pad, that no NLTK rule touches.
