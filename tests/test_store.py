@@ -6,7 +6,9 @@ import asyncio
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import itertools
+import re
 import signal
 import sqlite3
 import sys
@@ -155,6 +157,17 @@ async def test_terms_must_match_the_sentences(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="1 term lists for 2 sentences"):
             await store.add_article(article("One thing. Two things."), FIXED_NOW, [("one",)])
         assert await store.count_articles() == 0
+
+
+def test_content_hash_is_the_one_stores_already_hold() -> None:
+    # Stores written before hashed with re.sub(r"\s+", " ", ...).strip(): a story stored then
+    # must still be recognised, whatever Unicode spaces its text holds.
+    odd = ("Straße\u00a0und  Platz.", "\u2003Trade\x1cgrew\r\nagain.\u3000", "\tFIN ")
+    body = "\n".join(" ".join(p) for p in (odd[:2], odd[2:]))
+    before = hashlib.sha256(re.sub(r"\s+", " ", body.casefold()).strip().encode()).hexdigest()
+    clean = dataclasses.replace(article("x."), paragraphs=(Paragraph(odd[:2]), Paragraph(odd[2:])))
+    assert clean.body == body
+    assert content_hash(clean) == before
 
 
 async def stored_rows(store: Store) -> tuple[list[tuple[object, ...]], ...]:
