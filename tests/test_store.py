@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import itertools
+import re
+import signal
 import sqlite3
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +25,7 @@ from bot.pipeline import prepare
 from bot.split import OfflineTokenizer
 from bot.store import Store, content_hash
 from tests.conftest import FIXED_NOW, SEEDS
+from tests.test_faults import ingesting
 
 
 def article(body: str, source: str = "Wire") -> CleanArticle:
@@ -151,6 +159,17 @@ async def test_terms_must_match_the_sentences(tmp_path: Path) -> None:
         assert await store.count_articles() == 0
 
 
+def test_content_hash_is_the_one_stores_already_hold() -> None:
+    # Stores written before hashed with re.sub(r"\s+", " ", ...).strip(): a story stored then
+    # must still be recognised, whatever Unicode spaces its text holds.
+    odd = ("Straße\u00a0und  Platz.", "\u2003Trade\x1cgrew\r\nagain.\u3000", "\tFIN ")
+    body = "\n".join(" ".join(p) for p in (odd[:2], odd[2:]))
+    before = hashlib.sha256(re.sub(r"\s+", " ", body.casefold()).strip().encode()).hexdigest()
+    clean = dataclasses.replace(article("x."), paragraphs=(Paragraph(odd[:2]), Paragraph(odd[2:])))
+    assert clean.body == body
+    assert content_hash(clean) == before
+
+
 async def stored_rows(store: Store) -> tuple[list[tuple[object, ...]], ...]:
     """Every row of the article tables, and what full-text queries find, in a fixed order."""
     articles = await store.fetch_all("SELECT * FROM articles ORDER BY id")
@@ -260,3 +279,74 @@ async def test_concurrent_batch_writers_wait_for_each_other(tmp_path: Path) -> N
         assert sum(r.added for batch in results for r in batch) == 60
         assert await first.count_articles() == 60
         assert await second.integrity_ok() and await fts_consistent(second)
+
+
+BATCH = 16
+
+
+def numbered(item: PreparedArticle, number: int) -> PreparedArticle:
+    """The article with an opening paragraph of its own, so each copy has its own content."""
+    opening = f"Dispatch {number} of the newsroom."
+    article = dataclasses.replace(
+        item.article, paragraphs=(Paragraph((opening,)), *item.article.paragraphs)
+    )
+    return PreparedArticle(article, (indexer().terms(opening), *item.terms))
+
+
+def batch_of_seeds(batch: int) -> list[PreparedArticle]:
+    items = itertools.islice(itertools.cycle(seed_articles()), BATCH)
+    return [numbered(item, batch * BATCH + n) for n, item in enumerate(items)]
+
+
+async def store_two_batches_and_stop_inside_the_third(path: Path) -> None:
+    """Run in a child process: commit two batches, then stop mid-way through the third's
+    sentences, with that open transaction's pages already spilled into the WAL file."""
+
+    def stop(_: object) -> None:
+        print("inside batch 2", flush=True)
+        threading.Event().wait()  # until killed, holding the transaction open
+
+    async with await Store.open(path) as store:
+        async with store.write() as db:
+            await db.execute("PRAGMA cache_size = 8")  # pages of an open write go to the WAL
+            await db.create_function("stop", 1, stop)
+            await db.execute(
+                "CREATE TEMP TRIGGER stop AFTER INSERT ON sentences"
+                f" WHEN new.article_id = {2 * BATCH + BATCH // 2} AND new.position = 0"
+                " BEGIN SELECT stop(new.id); END"
+            )
+        for batch in range(3):
+            await store.add_articles(batch_of_seeds(batch), FIXED_NOW)
+            print(f"stored batch {batch}", flush=True)
+
+
+async def test_sigkill_inside_a_batch_keeps_no_part_of_it(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    child = (
+        "import asyncio, pathlib\n"
+        "from tests.test_store import store_two_batches_and_stop_inside_the_third as run\n"
+        f"asyncio.run(run(pathlib.Path({str(db)!r})))"
+    )
+    with ingesting([sys.executable, "-c", child]) as process:
+        assert process.stdout is not None and process.stderr is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert lines == ["stored batch 0\n", "stored batch 1\n", "inside batch 2\n"], (
+            process.stderr.read()
+        )
+
+    expected = {item.article.origin: len(item.article.sentences) + 1 for item in seed_articles()}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = conn.execute(
+            "SELECT a.origin, count(s.id) FROM articles a"
+            " LEFT JOIN sentences s ON s.article_id = a.id GROUP BY a.id"
+        ).fetchall()
+    assert len(counts) == 2 * BATCH
+    assert all(stored == expected[origin] for origin, stored in counts)
+    async with await Store.open(db) as store:
+        assert await fts_consistent(store)
+        assert await store.search('"dispatch"', 100) == await store.articles(100)
+        again = await store.add_articles(batch_of_seeds(2), FIXED_NOW)
+        assert [r.added for r in again] == [True] * BATCH
