@@ -53,10 +53,7 @@ def prepared(body: str, source: str = "Wire") -> PreparedArticle:
 def seed_articles() -> list[PreparedArticle]:
     """The project's real seed articles, cleaned, split and indexed as ingest does."""
     manifest = read_manifest(SEEDS)
-    cleaned = [
-        prepare(load_file(p, 2_000_000, manifest), indexer()) for p in article_files([SEEDS])
-    ]
-    return [PreparedArticle(a, tuple(indexer().terms_many(a.sentences))) for a in cleaned]
+    return [prepare(load_file(p, 2_000_000, manifest), indexer()) for p in article_files([SEEDS])]
 
 
 async def test_open_migrates_and_uses_wal(tmp_path: Path) -> None:
