@@ -24,11 +24,10 @@ from bot.clean import clean_lines, keep_sentence, letter_counts
 from bot.index import TermIndexer
 from bot.load import (
     LoadError,
-    ManifestEntry,
+    Manifests,
     article_files,
     load_file,
     parse_date,
-    read_manifest,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.store import AddResult, Store
@@ -130,16 +129,14 @@ class Preparer(Protocol):
 
 
 def prepare_files(
-    paths: Iterable[Path], indexer: TermIndexer, max_bytes: int
+    paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
 ) -> list[PreparedArticle | IngestFailure]:
     """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
-    manifests: dict[Path, dict[str, ManifestEntry]] = {}
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
-            if path.parent not in manifests:
-                manifests[path.parent] = read_manifest(path.parent)
-            outcomes.append(prepare(load_file(path, max_bytes, manifests[path.parent]), indexer))
+            manifest = manifests.for_folder(path.parent)
+            outcomes.append(prepare(load_file(path, max_bytes, manifest), indexer))
         except (LoadError, RejectedArticle) as exc:
             outcomes.append(IngestFailure(str(path), str(exc)))
     return outcomes

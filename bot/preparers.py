@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from bot.index import TermIndexer
+from bot.load import Manifests
 from bot.models import PreparedArticle
 from bot.pipeline import IngestFailure, prepare_files
 from bot.split import OfflineTokenizer
@@ -37,10 +38,13 @@ class InProcessPreparer:
     def __init__(self, indexer: TermIndexer, max_bytes: int) -> None:
         self.indexer = indexer
         self.max_bytes = max_bytes
+        self.manifests = Manifests()
 
     async def prepare_files(self, paths: Sequence[Path]) -> list[PreparedArticle | IngestFailure]:
         """Each file prepared, or why it cannot be, in the order given."""
-        return await asyncio.to_thread(prepare_files, paths, self.indexer, self.max_bytes)
+        return await asyncio.to_thread(
+            prepare_files, paths, self.indexer, self.max_bytes, self.manifests
+        )
 
 
 class ProcessPreparer:
@@ -124,4 +128,4 @@ def _exit_with(parent_sentinel: int) -> None:
 def _prepare_in_worker(paths: list[Path]) -> list[PreparedArticle | IngestFailure]:
     if _worker is None:
         raise RuntimeError("the worker was not started by ProcessPreparer")
-    return prepare_files(paths, _worker.indexer, _worker.max_bytes)
+    return prepare_files(paths, _worker.indexer, _worker.max_bytes, _worker.manifests)
