@@ -63,6 +63,14 @@ _BOILERPLATE_PHRASES = (
     ("advertisement", r"^\s*advertisement\s*$"),
 )
 _BOILERPLATE_CLUES = tuple((clue, re.compile(phrase)) for clue, phrase in _BOILERPLATE_PHRASES)
+# The clues no other clue is part of, in order: one of them is in any text that holds a clue.
+_SHORTEST_CLUES = tuple(
+    dict.fromkeys(
+        clue
+        for clue, _ in _BOILERPLATE_PHRASES
+        if not any(other != clue and other in clue for other, _ in _BOILERPLATE_PHRASES)
+    )
+)
 # The plain rule, all phrases in one case-blind search: what the clues must decide exactly as.
 _BOILERPLATE_SOURCE = f"({'|'.join(phrase for _, phrase in _BOILERPLATE_PHRASES)})"
 _BOILERPLATE = re.compile(_BOILERPLATE_SOURCE, re.IGNORECASE)
@@ -145,20 +153,25 @@ def is_boilerplate(text: str) -> bool:
     if _PROMO_PREFIX.match(text):
         return True
     folded = _fold(text)
-    if any(clue in folded and phrase.search(folded) for clue, phrase in _BOILERPLATE_CLUES):
-        return True
-    # A fifth of the text in lower-case ASCII letters leaves at most 80% of letters upper case.
-    if 5 * len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LOWER)) >= len(
-        text
+    if any(map(folded.__contains__, _SHORTEST_CLUES)) and any(
+        clue in folded and phrase.search(folded) for clue, phrase in _BOILERPLATE_CLUES
     ):
+        return True
+    # A fifth of the text in lower-case ASCII letters leaves at most 80% of its letters upper
+    # case, so prose needs no counting (which is slow outside ASCII).
+    if 5 * _ascii_lower_count(text) >= len(text):
         return False
     letters, upper = letter_counts(text)
     # Inserted promo headlines are set in capitals: "RUSSIANS SET UP METHOD TO ...".
     return letters >= 12 and upper / letters > 0.8
 
 
+def _ascii_lower_count(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LOWER))
+
+
 def _fold(text: str) -> str:
-    """Lower-case ``text`` so a case-sensitive search of lower-case ASCII phrases finds what a
+    """Lower-case ``text`` so that searching it for lower-case ASCII phrases finds what a
     case-blind search of ``text`` finds.
 
     Every character maps to one character with the same word, space and newline standing, and

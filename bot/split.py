@@ -305,7 +305,7 @@ class _PunktShortcut:
 
     def tokenize(self, text: str) -> list[str]:
         """The sentences of ``text``, exactly as ``model.tokenize`` gives them."""
-        if not self._exact or _OUTSIDE_SHORTCUT.search(text):
+        if not self._exact or _ELLIPSIS.search(text) or _has_layout(text):
             return self._model.tokenize(text)
         return [text[start:end] for start, end in self._realign(text, self._spans(text))]
 
@@ -383,7 +383,13 @@ class _PunktShortcut:
 
 # Text the shortcut leaves to Punkt: an ellipsis, spaced or not, which Punkt reads as one
 # token, and whitespace other than the space at which Punkt's words may start.
-_OUTSIDE_SHORTCUT = re.compile(r"\.\s*\.|[\t\n\r\x0b\x0c]")
+_ELLIPSIS = re.compile(r"\.\s*\.")
+_LAYOUT = re.compile(r"[\t\n\r\x0b\x0c]")
+
+
+def _has_layout(text: str) -> bool:
+    # Printable text holds none (str.isprintable is the faster scan), so most text is not searched.
+    return not text.isprintable() and _LAYOUT.search(text) is not None
 
 
 def split_paragraph(tokenizer: OfflineTokenizer, line: str) -> tuple[str, ...]:

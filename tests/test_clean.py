@@ -278,3 +278,13 @@ def test_every_boilerplate_match_holds_its_clue(
 ) -> None:
     text = data.draw(st.from_regex(re.compile(phrase, re.IGNORECASE)))
     assert clue in _fold(text)
+
+
+def test_capitals_rule_decides_as_the_plain_rule_around_its_threshold() -> None:
+    # Lines in capitals are dropped without counting letters only where the lower case rules
+    # them out; around 80% capitals, the fast path must still decide as the plain rule.
+    for upper in range(40):
+        for lower in range(12):
+            for filler in ("", " ", "1 ", "É", "é"):
+                text = "A" * upper + filler * 3 + "b" * lower
+                assert is_boilerplate(text) == plain_is_boilerplate(text), text
