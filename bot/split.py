@@ -113,7 +113,7 @@ class OfflineTokenizer:
         if self._boundaries is not None and next(self._boundaries.match(text), None) is None:
             stripped = text.rstrip()
             return [stripped] if stripped else []
-        return self._sentences.tokenize(text)
+        return self._sentence_shortcut.tokenize(text)
 
     def _plan(self, part: str) -> _Plan:
         # The guard: chunks separated by single spaces and no other whitespace (printable
