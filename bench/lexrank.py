@@ -45,7 +45,6 @@ from bot.pipeline import (
     RejectedArticle,
     ingest_paths,
     prepare,
-    store_article,
 )
 from bot.preparers import InProcessPreparer, ProcessPreparer, default_workers
 from bot.select import SelectionLimits
@@ -142,7 +141,8 @@ async def html_ingest(indexer: TermIndexer, rounds: int = 5) -> tuple[int, float
                 started = time.perf_counter()
                 for page in pages:
                     raw = extract_article(page.read_bytes(), str(page)).article
-                    await store_article(raw, store, indexer, NOW)
+                    prepared = prepare(raw, indexer)
+                    await store.add_article(prepared.article, NOW, prepared.terms)
                 rates.append(len(pages) / (time.perf_counter() - started))
             finally:
                 await store.close()

@@ -3,9 +3,12 @@
 1. load   (bot.load)   read a file and the metadata that can honestly be derived for it
 2. clean  (bot.clean)  drop site furniture line by line; find a standalone title or date line
 3. split  (bot.split)  split each line (a paragraph) into sentences, offline; drop fragments
-4. store  (bot.store)  store the article once (content hash) with its sentences, FTS-indexed
+4. index  (bot.index)  each sentence's LexRank terms (sumy's words, stop words, stemmer)
+5. store  (bot.store)  store the article once (content hash) with its sentences and terms
 
-Briefs then run index -> rank -> select (bot.brief) and render (bot.render).
+Stages 1-4 are ``prepare_files``, run for batches of files by a ``Preparer`` (in this process or
+in worker processes, bot.preparers); ``ingest_paths`` stores each batch in one transaction.
+Briefs then run rank -> select (bot.brief) and render (bot.render).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from bot.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
-from bot.store import AddResult, Store
+from bot.store import Store
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
 _MIN_STOP_WORD_SHARE = 0.12
@@ -66,7 +69,7 @@ class IngestReport:
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
-    """Stages 2-3 and the terms: clean, split, index; raise RejectedArticle if nothing is left."""
+    """Stages 2-4: clean, split, index; raise RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
     if cleaned.title is None and not cleaned.lines and not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
@@ -101,20 +104,8 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
     return PreparedArticle(article, tuple(indexer.terms_of_words(w) for w in words))
 
 
-async def store_article(
-    raw: RawArticle, store: Store, indexer: TermIndexer, now: dt.datetime
-) -> AddResult:
-    """Stages 2-4 for one loaded article: clean, split, index its terms, store.
-
-    Cleaning, splitting and term indexing are CPU-bound: they run off the event loop, in one
-    hop (each hop costs about a tenth of a millisecond, a twentieth of the whole article).
-    """
-    prepared = await asyncio.to_thread(prepare, raw, indexer)
-    return await store.add_article(prepared.article, now, prepared.terms)
-
-
 class Preparer(Protocol):
-    """Runs stages 1-3 (load, clean, split, terms) for batches of article files."""
+    """Runs stages 1-4 (load, clean, split, index) for batches of article files."""
 
     @property
     def batch_files(self) -> int:
@@ -131,7 +122,7 @@ class Preparer(Protocol):
 def prepare_files(
     paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
 ) -> list[PreparedArticle | IngestFailure]:
-    """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
+    """Stages 1-4 for article files, one by one; a bad file is a failure, never an exception."""
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
@@ -150,7 +141,7 @@ async def ingest_paths(
     on_progress: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
-    """Stages 1-4 for files and folders; bad files are reported, never fatal.
+    """Stages 1-5 for files and folders; bad files are reported, never fatal.
 
     The preparer works on the next batches while this stores the last one, a batch per
     transaction with every article whole. ``should_stop`` is asked before each batch is handed

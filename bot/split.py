@@ -49,8 +49,11 @@ class OfflineTokenizer:
     end of the text, so a chunk tokenizes the same between any neighbours once its position
     (first, inner, or in the closing tail) is kept; ``reference_words`` is the plain NLTK path
     the tests compare against, and text outside the guard (other whitespace, doubled spaces)
-    takes it too. The memo holds at most ``memo_size`` chunks, about 300 bytes each (the 1,000
-    articles of the benchmark corpus fill 65,000).
+    takes it too. A first chunk that starts with a letter or digit, and a closing "word." of
+    ASCII letters, tokenize as inner chunks do (only a leading quote meets the start-anchored
+    rule; the final period splits off a letter). New inner chunks of all the sentences given
+    to ``to_words_many`` are learned in one NLTK call. The memo holds at most ``memo_size``
+    chunks, about 300 bytes each (the 1,000 articles of the benchmark corpus fill 65,000).
     """
 
     def __init__(self, language: str = "english", memo_size: int = 100_000) -> None:
