@@ -46,7 +46,12 @@ from bot.pipeline import (
     ingest_paths,
     prepare,
 )
-from bot.preparers import InProcessPreparer, ProcessPreparer, default_workers
+from bot.preparers import (
+    MIN_FILES_FOR_WORKERS,
+    InProcessPreparer,
+    ProcessPreparer,
+    workers_for,
+)
 from bot.select import SelectionLimits
 from bot.split import OfflineTokenizer
 from bot.store import Store
@@ -68,8 +73,9 @@ class Row:
     label: str
     articles: int
     sentences: int
-    ingest_per_second: float  # with worker processes, as ``briefbot ingest`` runs
-    ingest_one_process: float
+    ingest_per_second: float  # as ``briefbot ingest`` runs: with workers for many files
+    ingest_workers: int
+    ingest_one_process: float | None  # the same without workers, when it used some
     brief_seconds: float
     brief_cpu_seconds: float
     brief_peak_mb: float
@@ -201,8 +207,11 @@ def measure(
     with tempfile.TemporaryDirectory() as temporary:
         folder, db = Path(temporary) / "articles", Path(temporary) / "bench.sqlite3"
         write_articles(folder, articles)
-        one_process = ingest_rate(folder, Path(temporary) / "in-process.sqlite3", workers=0)
-        rate = ingest_rate(folder, db, default_workers())
+        workers = workers_for(len(articles))  # as ``briefbot ingest FOLDER`` decides
+        one_process = None
+        if workers:
+            one_process = ingest_rate(folder, Path(temporary) / "in-process.sqlite3", workers=0)
+        rate = ingest_rate(folder, db, workers)
         timings, cpu_timings, peak, records = asyncio.run(brief_timings(db, indexer, runs))
     sentences = list(dict.fromkeys(r.text for r in records))  # sumy keys ratings by text
     sumy, note = None, f"not started (over {sumy_limit:,} sentences)"
@@ -216,6 +225,7 @@ def measure(
         articles=len({r.article_id for r in records}),
         sentences=len(records),
         ingest_per_second=rate,
+        ingest_workers=workers,
         ingest_one_process=one_process,
         brief_seconds=statistics.median(timings),
         brief_cpu_seconds=statistics.median(cpu_timings),
@@ -258,6 +268,15 @@ def _top_agrees(sentences: Sequence[str], summary: Sequence[str], indexer: TermI
     return {sentences[i] for i in best} == set(summary)
 
 
+def _ingest(row: Row) -> str:
+    if row.ingest_one_process is None:
+        return f"{row.ingest_per_second:,.0f}/s (1 process)"
+    return (
+        f"{row.ingest_per_second:,.0f}/s ({row.ingest_workers} workers;"
+        f" 1 process: {row.ingest_one_process:,.0f}/s)"
+    )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -275,7 +294,7 @@ def table(rows: Sequence[Row], cap: float) -> str:
     lines = [
         "| topic | articles | sentences | brief from store (wall) | brief (CPU) | peak traced"
         " memory | sumy LexRankSummarizer (wall / CPU) | speed-up (wall / CPU) | same top 5"
-        f" | plain-text ingest, {default_workers()} workers (1 process) |",
+        " | plain-text ingest |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
@@ -291,7 +310,7 @@ def table(rows: Sequence[Row], cap: float) -> str:
         lines.append(
             f"| {r.label} | {r.articles:,} | {r.sentences:,} | {r.brief_seconds * 1000:,.0f} ms"
             f" | {r.brief_cpu_seconds * 1000:,.0f} ms | {r.brief_peak_mb:,.0f} MB | {sumy}"
-            f" | {ratio} | {same} | {r.ingest_per_second:,.0f}/s ({r.ingest_one_process:,.0f}/s) |"
+            f" | {ratio} | {same} | {_ingest(r)} |"
         )
     return "\n".join(lines)
 
@@ -355,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         all_units=len(all_units),
         wiki_pieces=ARTICLE_UNITS - len(news),
         runs=args.runs,
+        min_files=MIN_FILES_FOR_WORKERS,
         cap=args.sumy_cap,
     )
     previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
@@ -389,10 +409,10 @@ Measured {date} on: {machine}. Load average when the run started: {load:.1f}.
   **same top 5**: the project's LexRank picks the same 5 sentences as sumy on those sentences.
 - **plain-text ingest**: files per second through `ingest_paths`, as `briefbot ingest FOLDER`
   runs it: the topic's articles written as `.txt` files with a `manifest.toml`, read, cleaned,
-  split and term-indexed by worker processes (one per core; `bot/preparers.py`) while the main
-  process stores each returned batch in one transaction; timed from starting the workers to the
-  closed store, into a fresh store, with fresh tokenizer memos. In brackets: the same with no
-  workers (a fresh tokenizer in the one process).
+  split and term-indexed, then stored a batch per transaction; into a fresh store, with fresh
+  tokenizer memos, timed from start-up to the closed store. From {min_files} files on, worker
+  processes (one per core; `bot/preparers.py`) prepare the files while the main process stores;
+  for those topics the brackets give the same ingest without workers.
 - **ingest (saved HTML)**: {html_rate:,.0f} pages/s for the {pages} saved real news pages of
   `tests/data/web`: extraction with trafilatura (`bot/extract.py`), then the same path; median
   of 5 rounds, each into a fresh store.

@@ -22,12 +22,13 @@ from bot.index import TermIndexer
 from bot.inputs import read_inputs
 from bot.load import LoadError
 from bot.logs import LOG_FORMATS, configure_logging
-from bot.preparers import ProcessPreparer, default_workers
+from bot.preparers import ProcessPreparer, workers_for
 from bot.render import render_json, render_markdown, render_text
 from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.select import SelectionLimits
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
+from bot.sources import text_file_count
 from bot.split import OfflineTokenizer
 from bot.summarize import build_corpus, summarize, summary_title
 
@@ -156,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
-    workers = default_workers() if args.command == "ingest" else 0
+    workers = workers_for(text_file_count(args.sources)) if args.command == "ingest" else 0
     async with contextlib.AsyncExitStack() as stack:
         preparer = None
         if workers:

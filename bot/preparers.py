@@ -27,6 +27,7 @@ from bot.pipeline import IngestFailure, prepare_files
 from bot.split import OfflineTokenizer
 
 log = logging.getLogger(__name__)
+MIN_FILES_FOR_WORKERS = 40
 
 
 class InProcessPreparer:
@@ -99,8 +100,14 @@ class ProcessPreparer:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def default_workers() -> int:
-    """Worker processes for a bulk ingest: one per core, none on a single core."""
+def workers_for(files: int) -> int:
+    """Worker processes for an ingest of ``files`` text files: one per core, or none.
+
+    None on a single core, and none for a few files: starting workers costs ~50 ms, and they
+    save ~1.3 ms a file on 2 cores.
+    """
+    if files < MIN_FILES_FOR_WORKERS:
+        return 0
     if hasattr(os, "sched_getaffinity"):  # the cores this process may run on
         cores = len(os.sched_getaffinity(0))
     else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.extract import extract_article
 from bot.feeds import FeedError, FeedReader, FeedReport
 from bot.fetch import FetchError
+from bot.load import article_files
 from bot.models import CleanArticle
 from bot.pipeline import (
     IngestFailure,
@@ -99,6 +100,13 @@ class SourceIngester:
     async def _html_file(self, path: Path) -> FeedReport:
         outcome = await self.web.add_html(read_file(path, self.max_file_bytes), str(path), None)
         return FeedReport(added=int(outcome.added), duplicates=int(not outcome.added))
+
+
+def text_file_count(sources: Iterable[str]) -> int:
+    """How many plain-text article files ``SourceIngester.ingest`` would read (folders expanded)."""
+    paths = [Path(s) for s in sources if not is_link(s)]
+    kept = [p for p in paths if p.suffix.lower() not in HTML_SUFFIXES | FEED_SUFFIXES]
+    return sum(1 for _ in article_files(kept))
 
 
 def read_file(path: Path, max_bytes: int) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from bot.index import TermIndexer
 from bot.load import article_files
 from bot.pipeline import IngestFailure, ingest_paths
-from bot.preparers import InProcessPreparer, ProcessPreparer
+from bot.preparers import MIN_FILES_FOR_WORKERS, InProcessPreparer, ProcessPreparer, workers_for
 from bot.split import OfflineTokenizer
 from bot.store import Store
 from tests.conftest import SEEDS, fixed_clock
@@ -84,3 +84,9 @@ async def test_a_killed_worker_loses_no_file(tmp_path: Path, workers: ProcessPre
         report = await ingest_paths([folder], store, workers, fixed_clock)
         assert (report.added, len(report.failures)) == (5, 4)
         assert await store.count_articles() == 5
+
+
+def test_workers_only_for_many_files() -> None:
+    assert workers_for(MIN_FILES_FOR_WORKERS - 1) == 0
+    many = workers_for(10_000)
+    assert many == 0 or many >= 2  # none on one core, else one per core
