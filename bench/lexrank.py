@@ -268,7 +268,7 @@ def _top_agrees(sentences: Sequence[str], summary: Sequence[str], indexer: TermI
     return {sentences[i] for i in best} == set(summary)
 
 
-def _ingest(row: Row) -> str:
+def _ingest_cell(row: Row) -> str:
     if row.ingest_one_process is None:
         return f"{row.ingest_per_second:,.0f}/s (1 process)"
     return (
@@ -310,7 +310,7 @@ def table(rows: Sequence[Row], cap: float) -> str:
         lines.append(
             f"| {r.label} | {r.articles:,} | {r.sentences:,} | {r.brief_seconds * 1000:,.0f} ms"
             f" | {r.brief_cpu_seconds * 1000:,.0f} ms | {r.brief_peak_mb:,.0f} MB | {sumy}"
-            f" | {ratio} | {same} | {_ingest(r)} |"
+            f" | {ratio} | {same} | {_ingest_cell(r)} |"
         )
     return "\n".join(lines)
 
