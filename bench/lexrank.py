@@ -172,13 +172,20 @@ def sumy_summary(
     summarizer.stop_words = get_stop_words("english")
     started, cpu = time.perf_counter(), time.process_time()
     summary = summarizer(document, count)
-    elapsed = (time.perf_counter() - started, time.process_time() - cpu)
-    queue.put((elapsed, [str(s) for s in summary]))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    queue.put(SumyRun(wall, cpu, tuple(str(s) for s in summary)))
 
 
-def run_sumy(
-    sentences: Sequence[str], count: int, cap: float
-) -> tuple[tuple[float, float], list[str]] | None:
+@dataclass(frozen=True)
+class SumyRun:
+    """What sumy's LexRankSummarizer picked, and how long it took."""
+
+    wall: float
+    cpu: float
+    summary: tuple[str, ...]
+
+
+def run_sumy(sentences: Sequence[str], count: int, cap: float) -> SumyRun | None:
     """sumy in a child process, stopped after ``cap`` seconds."""
     queue: multiprocessing.Queue[object] = multiprocessing.Queue()
     child = multiprocessing.Process(target=sumy_summary, args=(list(sentences), count, queue))
@@ -189,10 +196,9 @@ def run_sumy(
         result = None
     child.terminate()
     child.join()
-    if result is None:
+    if not isinstance(result, SumyRun):
         return None
-    (wall, cpu), summary = result  # type: ignore[misc]
-    return ((wall, cpu), summary) if wall <= cap else None
+    return result if result.wall <= cap else None
 
 
 def measure(
@@ -219,7 +225,7 @@ def measure(
         sumy, note = run_sumy(sentences, LIMITS.points, cap), f"stopped at {cap:g} s"
     same = None
     if sumy is not None:
-        same = _top_agrees(sentences, sumy[1], indexer)
+        same = _top_agrees(sentences, sumy.summary, indexer)
     row = Row(
         label=label,
         articles=len({r.article_id for r in records}),
@@ -230,8 +236,8 @@ def measure(
         brief_seconds=statistics.median(timings),
         brief_cpu_seconds=statistics.median(cpu_timings),
         brief_peak_mb=peak,
-        sumy_seconds=None if sumy is None else sumy[0][0],
-        sumy_cpu_seconds=None if sumy is None else sumy[0][1],
+        sumy_seconds=None if sumy is None else sumy.wall,
+        sumy_cpu_seconds=None if sumy is None else sumy.cpu,
         sumy_note=note,
         same_top=same,
     )
