@@ -148,7 +148,7 @@ async def html_ingest(indexer: TermIndexer, rounds: int = 5) -> tuple[int, float
                 for page in pages:
                     raw = extract_article(page.read_bytes(), str(page)).article
                     prepared = prepare(raw, indexer)
-                    await store.add_article(prepared.article, NOW, prepared.terms)
+                    await store.add_article(prepared, NOW)
                 rates.append(len(pages) / (time.perf_counter() - started))
             finally:
                 await store.close()

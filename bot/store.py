@@ -121,11 +121,8 @@ class Store:
         async with self._lock:
             yield self._db
 
-    async def add_article(
-        self, article: CleanArticle, now: dt.datetime, terms: Sequence[Sequence[str]]
-    ) -> AddResult:
+    async def add_article(self, prepared: PreparedArticle, now: dt.datetime) -> AddResult:
         """Store one article and its sentences' terms; see ``add_articles``."""
-        prepared = PreparedArticle(article, tuple(tuple(t) for t in terms))
         return (await self.add_articles([prepared], now))[0]
 
     async def add_articles(

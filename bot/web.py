@@ -107,7 +107,7 @@ class WebIngester:
         if page.canonical_url and url and _same_host(page.canonical_url, url):
             # Only a same-site canonical link: a page must not claim another site's URL.
             urls.append(canonical_url(page.canonical_url))
-        result = await self.store.add_article(prepared.article, self.clock(), prepared.terms)
+        result = await self.store.add_article(prepared, self.clock())
         await self.ledger.link_urls(result.article_id, urls)
         tags = await self.ledger.tag(result.article_id, self.topics.topics)
         return PageOutcome(result.article_id, result.added, url or origin, tags)

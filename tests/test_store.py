@@ -72,7 +72,7 @@ async def test_open_migrates_and_uses_wal(tmp_path: Path) -> None:
 async def test_same_content_is_stored_once(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
         one = prepared("China and Russia met. Trade grew.")
-        first = await store.add_article(one.article, FIXED_NOW, one.terms)
+        first = await store.add_article(one, FIXED_NOW)
         [again] = await store.add_articles(
             [prepared("China  and Russia met.   Trade grew.", source="Other")], FIXED_NOW
         )
@@ -130,9 +130,11 @@ async def test_concurrent_claims_do_not_interleave_transactions(tmp_path: Path) 
 async def test_sentence_terms_round_trip(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
         with_terms = await store.add_article(
-            article("China and Russia met. Oh. Trade grew."),
+            PreparedArticle(
+                article("China and Russia met. Oh. Trade grew."),
+                (("china", "russia", "met"), (), ("trade", "grew")),
+            ),
             FIXED_NOW,
-            [("china", "russia", "met"), (), ("trade", "grew")],
         )
         [without] = await store.add_articles([prepared("The weather was fine.")], FIXED_NOW)
         async with store.write() as db:
@@ -152,7 +154,9 @@ async def test_sentence_terms_round_trip(tmp_path: Path) -> None:
 async def test_terms_must_match_the_sentences(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.sqlite3") as store:
         with pytest.raises(ValueError, match="1 term lists for 2 sentences"):
-            await store.add_article(article("One thing. Two things."), FIXED_NOW, [("one",)])
+            await store.add_article(
+                PreparedArticle(article("One thing. Two things."), (("one",),)), FIXED_NOW
+            )
         assert await store.count_articles() == 0
 
 
@@ -197,7 +201,7 @@ async def test_a_batch_stores_exactly_what_one_by_one_stores(tmp_path: Path) -> 
         await Store.open(tmp_path / "one.sqlite3") as one,
         await Store.open(tmp_path / "batch.sqlite3") as batch,
     ):
-        singles = [await one.add_article(i.article, FIXED_NOW, i.terms) for i in items]
+        singles = [await one.add_article(i, FIXED_NOW) for i in items]
         together = await batch.add_articles(items, FIXED_NOW)
         assert together == singles
         assert [r.added for r in together] == [True] * len(items)
