@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from bot.digest import ChannelPoster
+from bot.digests.scheduler import ChannelPoster
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ async def posters_from_env(env: Mapping[str, str]) -> AsyncIterator[dict[str, Ch
     posters: dict[str, ChannelPoster] = {}
     async with AsyncExitStack() as stack:
         if env.get("SLACK_BOT_TOKEN"):
-            from adapters.slack_digest import SLACK_API_URL, SlackDigestPoster, digest_client
+            from adapters.slack.digest import SLACK_API_URL, SlackDigestPoster, digest_client
 
             slack = SlackDigestPoster(
                 digest_client(env["SLACK_BOT_TOKEN"], env.get("SLACK_API_URL") or SLACK_API_URL)
@@ -27,7 +27,7 @@ async def posters_from_env(env: Mapping[str, str]) -> AsyncIterator[dict[str, Ch
             log.info("Slack digests as %s", await slack.check())
             posters["slack"] = slack
         if env.get("DISCORD_TOKEN"):
-            from adapters.discord_digest import DiscordDigestPoster
+            from adapters.discord.digest import DiscordDigestPoster
 
             discord = await DiscordDigestPoster.connect(env["DISCORD_TOKEN"])
             stack.push_async_callback(discord.close)

@@ -20,7 +20,7 @@ from pydoc_data.topics import topics as pydoc_topics
 import gensim
 from gensim.corpora.wikicorpus import extract_pages, filter_wiki
 
-from bot.load import article_files, load_file, read_manifest
+from bot.ingest.load import article_files, load_file, read_manifest
 from bot.models import RawArticle
 
 REPO = Path(__file__).resolve().parents[1]

@@ -35,26 +35,26 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.brief import build_brief
-from bot.extract import extract_article
-from bot.index import TermIndexer
-from bot.models import Brief, RawArticle, SentenceRecord
-from bot.pipeline import (
+from bot.brief.build import build_brief
+from bot.brief.select import SelectionLimits
+from bot.ingest.extract import extract_article
+from bot.ingest.pipeline import (
     IngestReport,
     Preparer,
     RejectedArticle,
     ingest_paths,
     prepare,
 )
-from bot.preparers import (
+from bot.ingest.workers import (
     MIN_FILES_FOR_WORKERS,
     InProcessPreparer,
     ProcessPreparer,
     workers_for,
 )
-from bot.select import SelectionLimits
-from bot.split import OfflineTokenizer
-from bot.store import Store
+from bot.models import Brief, RawArticle, SentenceRecord
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 MAX_BYTES = 2_000_000  # ingest.max_article_bytes by default
@@ -267,7 +267,7 @@ async def brief_timings(
 
 def _top_agrees(sentences: Sequence[str], summary: Sequence[str], indexer: TermIndexer) -> bool:
     """Whether the project's LexRank picks sumy's top sentences on the same distinct sentences."""
-    from bot.rank import lexrank_scores
+    from bot.brief.rank import lexrank_scores
 
     scores = lexrank_scores(indexer.terms_many(sentences))
     best = sorted(range(len(sentences)), key=lambda i: -scores[i])[: len(summary)]
@@ -405,8 +405,9 @@ Measured {date} on: {machine}. Load average when the run started: {load:.1f}.
 {table}
 
 - **brief from store**: what the bot does for one brief, timed from the open store: read the
-  topic's articles and their stored sentences and terms, LexRank (`bot/rank.py`), then select and
-  collapse near-duplicates (`bot/select.py`, `bot/dedupe.py`); median of {runs} runs.
+  topic's articles and their stored sentences and terms, LexRank (`bot/brief/rank.py`), then
+  select and collapse near-duplicates (`bot/brief/select.py`, `bot/brief/dedupe.py`); median
+  of {runs} runs.
 - **peak traced memory**: `tracemalloc` peak during one more brief (Python and NumPy/SciPy
   buffers).
 - **sumy LexRankSummarizer**: stock sumy 0.13 (English stemmer and stop words) on the same
@@ -417,11 +418,11 @@ Measured {date} on: {machine}. Load average when the run started: {load:.1f}.
   runs it: the topic's articles written as `.txt` files with a `manifest.toml`, read, cleaned,
   split and term-indexed, then stored a batch per transaction; into a fresh store, with fresh
   tokenizer memos, timed from start-up to the closed store. From {min_files} files on, worker
-  processes (one per core; `bot/preparers.py`) prepare the files while the main process stores;
-  for those topics the brackets give the same ingest without workers.
+  processes (one per core; `bot/ingest/workers.py`) prepare the files while the main process
+  stores; for those topics the brackets give the same ingest without workers.
 - **ingest (saved HTML)**: {html_rate:,.0f} pages/s for the {pages} saved real news pages of
-  `tests/data/web`: extraction with trafilatura (`bot/extract.py`), then the same path; median
-  of 5 rounds, each into a fresh store.
+  `tests/data/web`: extraction with trafilatura (`bot/ingest/extract.py`), then the same path;
+  median of 5 rounds, each into a fresh store.
 
 Corpus (real text only, no repeated copies; `bench/corpora.py`): {news} news articles (the 5
 seeds, the 100 MultiLing 2011 WikiNews articles from `../shared/eval`, gensim's Lee corpora of

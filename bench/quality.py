@@ -36,11 +36,11 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.index import TermIndexer
-from bot.inputs import cluster_articles
-from bot.select import SelectionLimits, Strategy
-from bot.split import OfflineTokenizer
-from bot.summarize import Corpus, build_corpus, summarize
+from bot.brief.select import SelectionLimits, Strategy
+from bot.brief.summarize import Corpus, build_corpus, summarize
+from bot.ingest.inputs import cluster_articles
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT / "tests" / "data" / "eval" / "multiling2011_en.jsonl"

@@ -14,23 +14,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.backup import BackupError, backup_store
-from bot.commands import UserError
-from bot.digest import PostNotSent, PostRejected, Scheduler
-from bot.doctor import Status, diagnose
-from bot.index import TermIndexer
-from bot.inputs import read_inputs
-from bot.load import LoadError
-from bot.logs import LOG_FORMATS, configure_logging
-from bot.preparers import ProcessPreparer, workers_for
-from bot.render import render_json, render_markdown, render_text
-from bot.runtime import Shutdown, ShutdownTimeout, run_until_signalled
-from bot.select import SelectionLimits
+from bot.brief.render import render_json, render_markdown, render_text
+from bot.brief.select import SelectionLimits
+from bot.brief.summarize import build_corpus, summarize, summary_title
+from bot.chat.commands import UserError
+from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
+from bot.ingest.inputs import read_inputs
+from bot.ingest.load import LoadError
+from bot.ingest.sources import text_file_count
+from bot.ingest.workers import ProcessPreparer, workers_for
+from bot.ops.backup import BackupError, backup_store
+from bot.ops.doctor import Status, diagnose
+from bot.ops.logs import LOG_FORMATS, configure_logging
+from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
-from bot.sources import text_file_count
-from bot.split import OfflineTokenizer
-from bot.summarize import build_corpus, summarize, summary_title
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Long-running commands get this long after SIGTERM to finish the work in flight.

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
-from bot.brief import build_brief
-from bot.briefcache import BriefCache, BriefKey
-from bot.commands import (
+from bot.brief.build import build_brief
+from bot.brief.cache import BriefCache, BriefKey
+from bot.brief.select import SelectionLimits
+from bot.brief.topics import TopicCatalog, free_text_query, load_topics, query_words
+from bot.chat.commands import (
     BriefCommand,
     BriefReply,
     Command,
@@ -29,23 +31,21 @@ from bot.commands import (
     help_notice,
     parse_command,
 )
-from bot.feeds import FeedPoller, FeedReader, Sleep, load_feeds
-from bot.fetch import Fetcher, FetchError, new_http_client
-from bot.index import TermIndexer
-from bot.logs import request_context
+from bot.chat.ratelimit import Monotonic, RateLimiter
+from bot.digests.schedule import next_slot, parse_zone
+from bot.digests.subscriptions import Subscription, Subscriptions
+from bot.ingest.feeds import FeedPoller, FeedReader, Sleep, load_feeds
+from bot.ingest.fetch import Fetcher, FetchError, new_http_client
+from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
+from bot.ingest.sources import SourceIngester, extract_source
+from bot.ingest.web import WebIngester
+from bot.ingest.workers import InProcessPreparer
 from bot.models import Article, Brief, CleanArticle, Conversation
-from bot.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
-from bot.preparers import InProcessPreparer
-from bot.ratelimit import Monotonic, RateLimiter
-from bot.schedule import next_slot, parse_zone
-from bot.select import SelectionLimits
+from bot.ops.logs import request_context
 from bot.settings import Settings
-from bot.sources import SourceIngester, extract_source
-from bot.split import OfflineTokenizer
-from bot.store import Store
-from bot.subscriptions import Subscription, Subscriptions
-from bot.topics import TopicCatalog, free_text_query, load_topics, query_words
-from bot.web import WebIngester
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 Clock = Callable[[], dt.datetime]
 SEEDED_KEY = "seeded_at"

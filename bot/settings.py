@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.ratelimit import BucketLimit, RateLimits
-from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
+from bot.chat.ratelimit import BucketLimit, RateLimits
+from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LIMITS = RateLimits(
@@ -37,7 +37,7 @@ class DigestSettings:
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """Limits of the web fetcher (see bot.fetch) and of feed polling."""
+    """Limits of the web fetcher (see bot.ingest.fetch) and of feed polling."""
 
     max_bytes: int = 5_000_000
     deadline_seconds: float = 10.0

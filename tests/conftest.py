@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import TermIndexer
-from bot.load import article_files, load_file, read_manifest
-from bot.pipeline import prepare
+from bot.ingest.load import article_files, load_file, read_manifest
+from bot.ingest.pipeline import prepare
 from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, Settings, load_settings
+from bot.text.terms import TermIndexer
 
 SEEDS = PROJECT_DIR / "seeds"
 FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)

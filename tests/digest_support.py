@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.ratelimit import BucketLimit, RateLimits
+from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.settings import Settings
 
 _PLENTY = BucketLimit(burst=10_000, per_minute=10_000)

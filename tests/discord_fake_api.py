@@ -22,7 +22,7 @@ import yarl
 from aiohttp import web
 
 from adapters.discord.client import BriefbotClient
-from bot.runtime import InFlight
+from bot.ops.runtime import InFlight
 from bot.service import Briefbot
 
 API_PREFIX = "/api/v10"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_store
 from bot.cli import main
+from bot.ops.backup import BackupError, backup_store
 from bot.service import Briefbot
-from bot.store import Store
+from bot.store.sqlite.store import Store
 from tests.conftest import FIXED_NOW
 from tests.test_store import prepared
 

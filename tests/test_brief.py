@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from bot.brief import build_brief
-from bot.dedupe import REDUNDANT, OverlapIndex
+from bot.brief.build import build_brief
+from bot.brief.dedupe import REDUNDANT, OverlapIndex
+from bot.brief.select import SelectionLimits
 from bot.models import Brief, Point
-from bot.select import SelectionLimits
 from bot.service import Briefbot
 
 # Every piece of noise the seed articles carry, as scraped.

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.briefcache import BriefCache, BriefKey
+from bot.brief.cache import BriefCache, BriefKey
 from bot.models import Brief
 
 

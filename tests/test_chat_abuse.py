@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from adapters.discord.client import BriefbotClient
-from bot.ratelimit import BucketLimit, RateLimits
+from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.service import Briefbot
 from bot.settings import Settings
 from tests.conftest import fixed_clock

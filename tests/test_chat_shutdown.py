@@ -20,7 +20,7 @@ import pytest
 
 from adapters.discord.run import serve as serve_discord
 from adapters.slack.app import EVENTS_PATH, WORKING
-from bot.runtime import run_chat
+from bot.ops.runtime import run_chat
 from bot.settings import Settings
 from tests.bot_process import briefbot_process, free_port
 from tests.discord_fake_api import BOT_ID, fake_discord, payload
@@ -97,7 +97,7 @@ async def test_sigterm_lets_a_discord_reply_in_flight_arrive(
     command = payload("interaction_create_summary")
     followup = f"/webhooks/{BOT_ID}/{command['token']}"
     draining = LogEvent("waiting for 1 command(s) in flight")
-    logging.getLogger("bot.runtime").addHandler(draining)
+    logging.getLogger("bot.ops.runtime").addHandler(draining)
     try:
         async with asyncio.timeout(GUARD_SECONDS), fake_discord(monkeypatch) as api:
             api.gateway_events = [("INTERACTION_CREATE", command)]
@@ -112,7 +112,7 @@ async def test_sigterm_lets_a_discord_reply_in_flight_arrive(
             api.release.set()
             assert await running == 0
     finally:
-        logging.getLogger("bot.runtime").removeHandler(draining)
+        logging.getLogger("bot.ops.runtime").removeHandler(draining)
     assert api.answered == [followup]
     [reply] = api.sent("POST", followup)
     assert reply.body["embeds"][0]["title"] == "China–Russia relations"

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.clean import (
+from bot.ingest.extract import extract_article
+from bot.ingest.load import article_files, load_file
+from bot.text.clean import (
     _BOILERPLATE,
     _BOILERPLATE_PHRASES,
     _BOILERPLATE_SOURCE,
@@ -31,9 +33,7 @@ from bot.clean import (
     letter_counts,
     normalize,
 )
-from bot.extract import extract_article
-from bot.load import article_files, load_file
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
 from tests.conftest import SEEDS
 
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import BriefReply, Notice
+from bot.chat.commands import BriefReply, Notice
+from bot.chat.ratelimit import BucketLimit, RateLimits
+from bot.ingest.pipeline import ingest_paths
+from bot.ingest.workers import InProcessPreparer
 from bot.models import Conversation
-from bot.pipeline import ingest_paths
-from bot.preparers import InProcessPreparer
-from bot.ratelimit import BucketLimit, RateLimits
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.store import Store
+from bot.store.sqlite.store import Store
 from tests.conftest import fixed_clock
 from tests.test_store import prepared
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from bot.dedupe import LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
-from bot.index import TermIndexer
-from bot.inputs import read_inputs
-from bot.split import OfflineTokenizer
-from bot.summarize import Corpus, build_corpus
+from bot.brief.dedupe import LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
+from bot.brief.summarize import Corpus, build_corpus
+from bot.ingest.inputs import read_inputs
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import SEEDS, seed_sentences
 
 # Real sentence pairs from the seed articles.

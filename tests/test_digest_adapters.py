@@ -13,12 +13,12 @@ import aiohttp
 import pytest
 
 from adapters.discord.client import BriefbotClient
-from adapters.discord_digest import DiscordDigestPoster
-from adapters.slack_digest import SlackDigestPoster, digest_client
-from bot.digest import Scheduler
+from adapters.discord.digest import DiscordDigestPoster
+from adapters.slack.digest import SlackDigestPoster, digest_client
+from bot.digests.scheduler import Scheduler
+from bot.digests.subscriptions import DigestStatus
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.subscriptions import DigestStatus
 from tests.digest_support import unthrottled
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
 from tests.slack_fakes import (

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.commands import (
+from bot.chat.commands import (
     Notice,
     SubscribeCommand,
     SubscriptionsCommand,

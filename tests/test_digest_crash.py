@@ -24,11 +24,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.digests.subscriptions import DigestStatus, Subscriptions
 from bot.models import Conversation
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.store import Store
-from bot.subscriptions import DigestStatus, Subscriptions
+from bot.store.sqlite.store import Store
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 

@@ -14,12 +14,12 @@ import pytest
 from aiohttp import web
 
 from adapters.digest_posters import posters_from_env
+from adapters.discord.digest import DiscordDigestPoster
 from adapters.discord.embeds import render_reply
-from adapters.discord_digest import DiscordDigestPoster
 from adapters.slack.blocks import reply_message
-from adapters.slack_digest import SlackDigestPoster, digest_client
-from bot.commands import BriefReply, Notice
-from bot.digest import PostNotSent, PostRejected
+from adapters.slack.digest import SlackDigestPoster, digest_client
+from bot.chat.commands import BriefReply, Notice
+from bot.digests.scheduler import PostNotSent, PostRejected
 from bot.service import Briefbot
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from adapters.discord.embeds import LIMITS, DiscordMessage, brief_messages, notice_messages
-from bot.commands import Notice
+from bot.chat.commands import Notice
 from bot.models import ArticleDate, Brief, DateRange, Point, SourceRef
 
 WORDS = [

@@ -14,7 +14,7 @@ import pytest
 from adapters.discord.client import INVITE_PERMISSIONS, invite_url
 from adapters.discord.run import DiscordSetupError, serve
 from bot import cli
-from bot.runtime import Shutdown
+from bot.ops.runtime import Shutdown
 from bot.service import Briefbot
 from bot.settings import PROJECT_DIR
 from tests.discord_fake_api import (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.doctor import Check, Status, check_tokens, diagnose
+from bot.ops.doctor import Check, Status, check_tokens, diagnose
 from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, load_settings
 

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.backup import backup_store
-from bot.index import TermIndexer
-from bot.load import load_file
-from bot.pipeline import prepare
-from bot.preparers import workers_for
+from bot.ingest.load import load_file
+from bot.ingest.pipeline import prepare
+from bot.ingest.workers import workers_for
+from bot.ops.backup import backup_store
 from bot.settings import PROJECT_DIR
-from bot.split import OfflineTokenizer
-from bot.store import Store
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 SEEDS = sorted((PROJECT_DIR / "seeds").glob("*.txt"))
 FILES = 400  # several times what worker processes have in flight, and ~1 s of ingest

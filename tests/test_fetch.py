@@ -13,7 +13,7 @@ import httpx
 import pytest
 import trustme
 
-from bot.fetch import (
+from bot.ingest.fetch import (
     Fetcher,
     FetchError,
     FetchErrorKind,

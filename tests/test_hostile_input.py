@@ -15,15 +15,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.commands import BriefReply, Notice, Reply
-from bot.index import TermIndexer
+from bot.brief.render import render_markdown
+from bot.chat.commands import BriefReply, Notice, Reply
+from bot.chat.ratelimit import BucketLimit, RateLimits
+from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Conversation, RawArticle
-from bot.pipeline import RejectedArticle, prepare
-from bot.ratelimit import BucketLimit, RateLimits
-from bot.render import render_markdown
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import fixed_clock
 
 HERE = Conversation(platform="slack", channel_id="C1", user_id="U1")

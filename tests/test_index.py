@@ -8,8 +8,8 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.index import TermIndexer
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import seed_sentences
 
 TOKENIZER = OfflineTokenizer()

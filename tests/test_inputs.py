@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.inputs import cluster_articles, cluster_date, read_inputs
-from bot.load import LoadError
+from bot.ingest.inputs import cluster_articles, cluster_date, read_inputs
+from bot.ingest.load import LoadError
 from bot.models import DatePrecision
 
 WEB = Path(__file__).parent / "data" / "web"

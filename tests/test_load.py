@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.load import LoadError, Manifests
+from bot.ingest.load import LoadError, Manifests
 
 
 def test_a_manifest_is_read_again_only_when_it_changes(tmp_path: Path) -> None:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import Notice
-from bot.doctor import diagnose
-from bot.logs import REDACTED, Redactor, configure_logging, request_context
+from bot.chat.commands import Notice
 from bot.models import Article, Conversation
+from bot.ops.doctor import diagnose
+from bot.ops.logs import REDACTED, Redactor, configure_logging, request_context
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.store import Store
+from bot.store.sqlite.store import Store
 from tests.conftest import fixed_clock
 
 # Fake secrets shaped like the real ones (they authenticate nothing).

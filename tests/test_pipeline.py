@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import TermIndexer
+from bot.ingest.pipeline import RejectedArticle, ingest_paths, prepare
+from bot.ingest.workers import InProcessPreparer
 from bot.models import RawArticle
-from bot.pipeline import RejectedArticle, ingest_paths, prepare
-from bot.preparers import InProcessPreparer
-from bot.split import OfflineTokenizer
-from bot.store import Store
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import SEEDS, fixed_clock
 
 

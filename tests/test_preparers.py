@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import TermIndexer
-from bot.load import article_files
-from bot.pipeline import IngestFailure, ingest_paths
-from bot.preparers import MIN_FILES_FOR_WORKERS, InProcessPreparer, ProcessPreparer, workers_for
-from bot.split import OfflineTokenizer
-from bot.store import Store
+from bot.ingest.load import article_files
+from bot.ingest.pipeline import IngestFailure, ingest_paths
+from bot.ingest.workers import (
+    MIN_FILES_FOR_WORKERS,
+    InProcessPreparer,
+    ProcessPreparer,
+    workers_for,
+)
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import SEEDS, fixed_clock
 
 MAX_BYTES = 1_000_000

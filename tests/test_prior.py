@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from bot.brief.prior import combine, position_prior, query_prior
 from bot.models import SentenceRecord
-from bot.prior import combine, position_prior, query_prior
 
 
 def test_position_prior_is_one_at_each_lead_and_fades() -> None:

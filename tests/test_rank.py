@@ -16,12 +16,12 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot import rank
-from bot.index import TermIndexer
+from bot.brief import rank
+from bot.brief.rank import lexrank_scores
+from bot.ingest.pipeline import prepare
 from bot.models import RawArticle
-from bot.pipeline import prepare
-from bot.rank import lexrank_scores
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import seed_sentences
 
 DATA = Path(__file__).parent / "data"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import BriefReply, Notice
+from bot.chat.commands import BriefReply, Notice
+from bot.chat.ratelimit import BucketLimit, RateLimiter, RateLimits
 from bot.models import Conversation
-from bot.ratelimit import BucketLimit, RateLimiter, RateLimits
 from bot.service import Briefbot
 from bot.settings import Settings, SettingsError, load_settings
 from tests.conftest import fixed_clock

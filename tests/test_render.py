@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from bot.brief.render import render_json, render_markdown, render_text
 from bot.models import ArticleDate, Brief, DatePrecision, DateRange, Point, SourceRef
-from bot.render import render_json, render_markdown, render_text
 
 SEP = ArticleDate(dt.date(2022, 9, 13))
 DEC = ArticleDate(dt.date(2022, 12, 1), DatePrecision.MONTH)

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from bot.runtime import InFlight, Shutdown, ShutdownTimeout, run_until_signalled, wait_for_stop
+from bot.ops.runtime import InFlight, Shutdown, ShutdownTimeout, run_until_signalled, wait_for_stop
 
 
 async def test_sigterm_lets_the_work_finish_its_unit() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.index import TermIndexer
+from bot.brief.select import SelectionLimits, Strategy, select_points
 from bot.models import Article, ArticleDate, SentenceRecord
-from bot.select import SelectionLimits, Strategy, select_points
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 INDEXER = TermIndexer(OfflineTokenizer())
 ARTICLES = {

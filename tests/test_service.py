@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.commands import BriefReply, Notice
+from bot.chat.commands import BriefReply, Notice
 from bot.models import Conversation
 from bot.service import SEEDED_KEY, Briefbot
 from bot.settings import Settings

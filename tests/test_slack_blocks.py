@@ -14,7 +14,7 @@ from adapters.slack.blocks import (
     notice_message,
     source_link,
 )
-from bot.commands import Notice
+from bot.chat.commands import Notice
 from bot.models import ArticleDate, Brief, DateRange, Point, SourceRef
 
 DAY = ArticleDate(dt.date(2022, 9, 13))

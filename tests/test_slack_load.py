@@ -20,7 +20,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.slack.app import EVENTS_PATH, WORKING, build_app, http_app, slack_web_client
-from bot.ratelimit import BucketLimit, RateLimits
+from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.service import Briefbot
 from bot.settings import Settings
 from tests.conftest import fixed_clock

@@ -10,7 +10,7 @@ from typing import Any
 from adapters.slack.app import WORKING
 from adapters.slack.run import serve
 from adapters.slack.settings import SlackSettings
-from bot.runtime import Shutdown
+from bot.ops.runtime import Shutdown
 from bot.service import Briefbot
 from tests.slack_fakes import APP_TOKEN, BOT_TOKEN, DATA, FakeSlack
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sources import text_file_count
+from bot.ingest.sources import text_file_count
 
 
 def test_text_files_are_counted_as_ingest_reads_them(tmp_path: Path) -> None:

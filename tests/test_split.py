@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.clean import clean_lines
-from bot.extract import extract_article
-from bot.load import article_files, load_file
-from bot.split import OfflineTokenizer
+from bot.ingest.extract import extract_article
+from bot.ingest.load import article_files, load_file
+from bot.text.clean import clean_lines
+from bot.text.split import OfflineTokenizer
 
 
 def test_abbreviations_do_not_end_sentences() -> None:

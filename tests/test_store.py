@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import TermIndexer
-from bot.load import article_files, load_file, read_manifest
-from bot.migrations import MIGRATIONS
+from bot.ingest.load import article_files, load_file, read_manifest
+from bot.ingest.pipeline import prepare
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle
-from bot.pipeline import prepare
-from bot.split import OfflineTokenizer
-from bot.store import Store, content_hash
+from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.store import Store, content_hash
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import FIXED_NOW, SEEDS
 from tests.test_faults import ingesting
 

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.store import Store
-from bot.subscriptions import Claim, DigestStatus, Subscriptions
+from bot.digests.subscriptions import Claim, DigestStatus, Subscriptions
+from bot.store.sqlite.store import Store
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import TermIndexer
-from bot.inputs import cluster_articles, read_inputs
+from bot.brief.select import SelectionLimits
+from bot.brief.summarize import ELLIPSIS, build_corpus, corpus_of, fit_words, summarize, word_count
+from bot.ingest.inputs import cluster_articles, read_inputs
 from bot.models import (
     ArticleDate,
     Brief,
@@ -18,9 +19,8 @@ from bot.models import (
     PreparedArticle,
     RawArticle,
 )
-from bot.select import SelectionLimits
-from bot.split import OfflineTokenizer
-from bot.summarize import ELLIPSIS, build_corpus, corpus_of, fit_words, summarize, word_count
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.test_brief import YANG_OUTLETS, yang_points
 
 EVAL = Path(__file__).parent / "data" / "eval" / "multiling2011_en.jsonl"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.termcodes import TermCodes
+from bot.text.termcodes import TermCodes
 
 
 def test_codes_spell_the_terms_back() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.topics import free_text_query, load_topics
 from bot.settings import PROJECT_DIR, SettingsError
-from bot.topics import free_text_query, load_topics
 
 
 def test_configured_topics() -> None:

@@ -9,19 +9,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.commands import BriefReply, Notice
-from bot.extract import ExtractError, extract_article
-from bot.feeds import FeedPoller, FeedReader, FeedSource, load_feeds, parse_feed
-from bot.fetch import Fetcher
-from bot.index import TermIndexer
+from bot.brief.topics import Topic, TopicCatalog
+from bot.chat.commands import BriefReply, Notice
+from bot.ingest.extract import ExtractError, extract_article
+from bot.ingest.feeds import FeedPoller, FeedReader, FeedSource, load_feeds, parse_feed
+from bot.ingest.fetch import Fetcher
+from bot.ingest.pipeline import prepare
+from bot.ingest.web import canonical_url
 from bot.models import Conversation
-from bot.pipeline import prepare
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.split import OfflineTokenizer
-from bot.store import Store
-from bot.topics import Topic, TopicCatalog
-from bot.web import canonical_url
+from bot.store.sqlite.store import Store
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 from tests.conftest import fixed_clock
 from tests.loopback import DATA, LoopbackServer, PortForward, Route, page, serve
 

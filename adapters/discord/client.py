@@ -15,7 +15,7 @@ from discord import app_commands
 
 from adapters.discord.embeds import DiscordMessage, render_reply
 from bot.models import Conversation
-from bot.runtime import InFlight
+from bot.ops.runtime import InFlight
 from bot.service import Briefbot
 
 PLATFORM = "discord"

@@ -12,9 +12,9 @@ from typing import assert_never
 import discord
 from discord.utils import escape_markdown
 
-from bot.commands import BriefReply, Notice, Reply
+from bot.brief.render import source_label, summary_line
+from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
-from bot.render import source_label, summary_line
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.client import BriefbotClient
-from bot.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
+from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
 from bot.settings import Settings
 

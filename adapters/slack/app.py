@@ -31,9 +31,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
 from adapters.slack.settings import SlackSettings
-from bot.commands import BriefCommand, BriefReply, UserError, parse_command
+from bot.chat.commands import BriefCommand, BriefReply, UserError, parse_command
 from bot.models import Conversation
-from bot.runtime import InFlight
+from bot.ops.runtime import InFlight
 from bot.service import Briefbot
 
 PLATFORM = "slack"

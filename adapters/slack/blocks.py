@@ -22,9 +22,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.commands import BriefReply, Notice, Reply
+from bot.brief.render import summary_line
+from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
-from bot.render import summary_line
 
 MAX_BLOCKS = 50
 MAX_TEXT_CHARS = 3000  # section and context text objects

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from bot.termcodes import IntArray, TermCodes
+from bot.text.termcodes import IntArray, TermCodes
 
 # sumy's LexRankSummarizer.threshold and .epsilon.
 THRESHOLD = 0.1

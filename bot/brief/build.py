@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from bot.index import TermIndexer
+from bot.brief.prior import combine, position_prior, query_prior
+from bot.brief.rank import lexrank_scores
+from bot.brief.select import SelectionLimits, select_points
 from bot.models import Article, Brief, DateRange, SentenceRecord
-from bot.prior import combine, position_prior, query_prior
-from bot.rank import lexrank_scores
-from bot.select import SelectionLimits, select_points
-from bot.termcodes import TermCodes
+from bot.text.termcodes import TermCodes
+from bot.text.terms import TermIndexer
 
 
 def build_brief(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from bot.fetch import Validators
-from bot.store import Store
-from bot.topics import Topic
+from bot.brief.topics import Topic
+from bot.ingest.fetch import Validators
+from bot.store.sqlite.store import Store
 
 
 class WebLedger:

@@ -17,8 +17,8 @@ from discord.http import HTTPClient, handle_message_parameters
 from discord.utils import MISSING
 
 from adapters.discord.embeds import DiscordMessage, render_reply
-from bot.commands import Reply
-from bot.digest import PostNotSent, PostRejected
+from bot.chat.commands import Reply
+from bot.digests.scheduler import PostNotSent, PostRejected
 
 NO_PINGS = discord.AllowedMentions.none()
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
 
 # A passage in double quotation marks, curly or straight. A straight mark opens a quotation only
 # after a space or an opening bracket or dash, and closes one only before a space or punctuation:

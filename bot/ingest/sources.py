@@ -1,5 +1,5 @@
 """Bulk ingest of mixed inputs: web links (pages or feeds), saved HTML pages and feed files, and
-the plain-text article files and folders of bot.pipeline."""
+the plain-text article files and folders of bot.ingest.pipeline."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.extract import extract_article
-from bot.feeds import FeedError, FeedReader, FeedReport
-from bot.fetch import FetchError
-from bot.load import article_files
-from bot.models import CleanArticle
-from bot.pipeline import (
+from bot.ingest.extract import extract_article
+from bot.ingest.feeds import FeedError, FeedReader, FeedReport
+from bot.ingest.fetch import FetchError
+from bot.ingest.load import article_files
+from bot.ingest.pipeline import (
     IngestFailure,
     IngestReport,
     Preparer,
@@ -20,7 +19,8 @@ from bot.pipeline import (
     ingest_paths,
     prepare,
 )
-from bot.web import WebIngester, canonical_url
+from bot.ingest.web import WebIngester, canonical_url
+from bot.models import CleanArticle
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})

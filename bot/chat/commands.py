@@ -13,9 +13,9 @@ import shlex
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
-from bot.clean import normalize
+from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
 from bot.models import Brief
-from bot.schedule import ScheduleError, parse_time_of_day, parse_zone
+from bot.text.clean import normalize
 
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"

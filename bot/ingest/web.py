@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.extract import extract_article
-from bot.fetch import Fetcher, FetchError, FetchErrorKind, FetchResult
-from bot.index import TermIndexer
-from bot.ledger import WebLedger
-from bot.pipeline import prepare
+from bot.brief.topics import TopicCatalog
+from bot.ingest.extract import extract_article
+from bot.ingest.fetch import Fetcher, FetchError, FetchErrorKind, FetchResult
+from bot.ingest.pipeline import prepare
 from bot.settings import FetchSettings
-from bot.store import Store
-from bot.topics import TopicCatalog
+from bot.store.sqlite.ledger import WebLedger
+from bot.store.sqlite.store import Store
+from bot.text.terms import TermIndexer
 
 # Query parameters that only track the click; they never select a different article.
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")

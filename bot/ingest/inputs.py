@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.extract import ExtractError, extract_article
-from bot.load import TEXT_SUFFIXES, LoadError, decode_text, load_file, parse_date
+from bot.ingest.extract import ExtractError, extract_article
+from bot.ingest.load import TEXT_SUFFIXES, LoadError, decode_text, load_file, parse_date
 from bot.models import ArticleDate, RawArticle
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -95,7 +95,7 @@ def cluster_date(value: str | None) -> ArticleDate:
 
 
 def _html_article(path: Path, max_bytes: int) -> RawArticle:
-    """The article of a saved page, read as ingest reads pages (trafilatura, bot.extract)."""
+    """The article of a saved page, read as ingest reads pages (trafilatura, bot.ingest.extract)."""
     markup = _read(path, max_bytes)
     try:
         return extract_article(markup, str(path)).article

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.store import Store
+from bot.store.sqlite.store import Store
 
 
 class DigestStatus(StrEnum):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.load import TEXT_SUFFIXES
-from bot.migrations import MIGRATIONS
+from bot.brief.topics import TopicCatalog, load_topics
+from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import Store
-from bot.topics import TopicCatalog, load_topics
+from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.store import Store
 
 
 class Status(StrEnum):

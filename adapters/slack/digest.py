@@ -10,8 +10,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import reply_message
-from bot.commands import Reply
-from bot.digest import PostNotSent, PostRejected
+from bot.chat.commands import Reply
+from bot.digests.scheduler import PostNotSent, PostRejected
 
 SLACK_API_URL = "https://slack.com/api/"
 

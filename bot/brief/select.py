@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.dedupe import LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
+from bot.brief.dedupe import LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
 from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 
 # Scores below this share of the best one count as "never reached by the walk".

@@ -25,7 +25,7 @@ from itertools import pairwise
 import numpy as np
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
-from bot.termcodes import TermCodes
+from bot.text.termcodes import TermCodes
 
 # Sentences at or above this overlap are the same statement: one point, every source credited.
 SAME_STATEMENT = 0.6

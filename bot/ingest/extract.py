@@ -1,7 +1,7 @@
 """Stage 1 for web pages: the article text and metadata of an HTML page, with trafilatura.
 
 The result is an ordinary RawArticle, so web pages go through the same clean -> split -> store
-stages as article files (bot.pipeline).
+stages as article files (bot.ingest.pipeline).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from bot.load import parse_date
+from bot.ingest.load import parse_date
+from bot.ingest.pipeline import RejectedArticle
 from bot.models import ArticleDate, RawArticle
-from bot.pipeline import RejectedArticle
 
 # Pages past this many bytes are not parsed; the fetcher's own cap is normally lower.
 _MAX_HTML_BYTES = 10_000_000

@@ -20,11 +20,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from bot.index import TermIndexer
-from bot.load import Manifests
+from bot.ingest.load import Manifests
+from bot.ingest.pipeline import IngestFailure, prepare_files
 from bot.models import PreparedArticle
-from bot.pipeline import IngestFailure, prepare_files
-from bot.split import OfflineTokenizer
+from bot.text.split import OfflineTokenizer
+from bot.text.terms import TermIndexer
 
 log = logging.getLogger(__name__)
 MIN_FILES_FOR_WORKERS = 40
@@ -74,7 +74,7 @@ class ProcessPreparer:
         fork = sys.platform == "linux" and threading.active_count() == 1
         context = multiprocessing.get_context("fork" if fork else "forkserver")
         if not fork:
-            context.set_forkserver_preload(["bot.preparers"])
+            context.set_forkserver_preload(["bot.ingest.workers"])
         pool = ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start_worker, initargs=(language, max_bytes)
         )

@@ -1,14 +1,14 @@
-"""The ingest pipeline, stage by stage:
+"""The ingest pipeline, stage by stage (the numbering used everywhere, README included):
 
-1. load   (bot.load)   read a file and the metadata that can honestly be derived for it
-2. clean  (bot.clean)  drop site furniture line by line; find a standalone title or date line
-3. split  (bot.split)  split each line (a paragraph) into sentences, offline; drop fragments
-4. index  (bot.index)  each sentence's LexRank terms (sumy's words, stop words, stemmer)
-5. store  (bot.store)  store the article once (content hash) with its sentences and terms
+1. load    (bot.ingest.load)   read a file and the metadata that can honestly be derived for it
+2. clean   (bot.text.clean)    drop site furniture line by line; find a title or date line
+3. split   (bot.text.split, bot.text.terms)  sentences (offline; fragments dropped) and the
+           LexRank terms of each (sumy's words, stop words, stemmer)
+4. store   (bot.store)         store the article once (content hash) with its sentences and terms
 
-Stages 1-4 are ``prepare_files``, run for batches of files by a ``Preparer`` (in this process or
-in worker processes, bot.preparers); ``ingest_paths`` stores each batch in one transaction.
-Briefs then run rank -> select (bot.brief) and render (bot.render).
+Stages 1-3 are ``prepare_files``, run for batches of files by a ``Preparer`` (in this process or
+in worker processes, bot.ingest.workers); ``ingest_paths`` stores each batch in one transaction.
+Briefs then run 5 rank, 6 select (bot.brief.build) and 7 render (bot.brief.render).
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from bot.clean import clean_lines, keep_sentence, letter_counts
-from bot.index import TermIndexer
-from bot.load import (
+from bot.ingest.load import (
     LoadError,
     Manifests,
     article_files,
@@ -33,7 +31,9 @@ from bot.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
-from bot.store import Store
+from bot.store.sqlite.store import Store
+from bot.text.clean import clean_lines, keep_sentence, letter_counts
+from bot.text.terms import TermIndexer
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
 _MIN_STOP_WORD_SHARE = 0.12

@@ -14,8 +14,7 @@ from types import TracebackType
 
 import aiosqlite
 
-from bot.load import parse_date
-from bot.migrations import MIGRATIONS
+from bot.ingest.load import parse_date
 from bot.models import (
     Article,
     ArticleDate,
@@ -24,6 +23,7 @@ from bot.models import (
     PreparedArticle,
     SentenceRecord,
 )
+from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit

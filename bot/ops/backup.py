@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store import BUSY_TIMEOUT_MS
+from bot.store.sqlite.store import BUSY_TIMEOUT_MS
 
 
 class BackupError(Exception):

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from bot.fetch import FetchError
-from bot.pipeline import IngestFailure, RejectedArticle
+from bot.ingest.fetch import FetchError
+from bot.ingest.pipeline import IngestFailure, RejectedArticle
+from bot.ingest.web import WebIngester
 from bot.settings import SettingsError
-from bot.web import WebIngester
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]

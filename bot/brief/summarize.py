@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.brief import build_brief
-from bot.index import TermIndexer
+from bot.brief.build import build_brief
+from bot.brief.select import SelectionLimits
+from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Article, Brief, PreparedArticle, RawArticle, SentenceRecord
-from bot.pipeline import RejectedArticle, prepare
-from bot.select import SelectionLimits
+from bot.text.terms import TermIndexer
 
 ELLIPSIS = "…"
 

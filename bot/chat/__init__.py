@@ -1,0 +1,1 @@
+"""The chat command language every platform shares, its replies, and rate limits."""

@@ -1,0 +1,1 @@
+"""Daily digests: schedules, subscriptions and the scheduler that posts each one once."""

@@ -1,0 +1,1 @@
+"""Operations: logging, process lifecycle, health checks, backups."""

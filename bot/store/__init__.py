@@ -1,0 +1,1 @@
+"""Storage behind protocols; one package per engine (stage 4)."""

@@ -1,0 +1,1 @@
+"""The SQLite store: the zero-config default, one file in WAL mode."""

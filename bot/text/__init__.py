@@ -1,0 +1,1 @@
+"""Article text: cleaning site furniture, sentences and words, LexRank terms (stages 2-3)."""
