@@ -85,6 +85,7 @@ class CleanArticle:
     date: ArticleDate
     paragraphs: tuple[Paragraph, ...]
     author: str | None = None
+    language: str = "en"  # ISO 639-1 code, as identified at ingest (bot.text.language)
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -115,6 +116,7 @@ class Article:
     url: str | None
     date: ArticleDate
     origin: str
+    language: str = "en"  # ISO 639-1 code
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class Point:
     text: str
     sources: tuple[SourceRef, ...]
     score: float
+    language: str = "en"  # ISO 639-1 code of the text, which is never translated
 
     @property
     def dates(self) -> tuple[ArticleDate, ...]:
@@ -178,6 +181,19 @@ class Brief:
     article_count: int
     source_count: int
     date_range: DateRange | None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the points, in order of first appearance."""
+        return tuple(dict.fromkeys(p.language for p in self.points))
+
+    @property
+    def tagged(self) -> bool:
+        """True when points should show their language: any point is not in English.
+
+        An all-English brief renders exactly as it always did.
+        """
+        return any(p.language != "en" for p in self.points)
 
     @property
     def sources(self) -> tuple[SourceRef, ...]:

@@ -1,14 +1,21 @@
-"""Build a ``Brief`` from stored articles: index -> rank -> select (stages 4b to 5b)."""
+"""Build a ``Brief`` from stored articles: index -> rank -> select (stages 4b to 5b).
+
+Coverage in several languages is ranked within each language (a sentence is only ever compared
+with sentences of its own language) and the points of every language are merged into one brief
+in the order their statements first appeared, each in its own language.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
-from bot.models import Article, Brief, DateRange, SentenceRecord
+from bot.models import Article, Brief, DateRange, Point, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
 
@@ -27,8 +34,34 @@ def build_brief(
     The walk is biased toward article leads and, given a free-text ``query``, toward sentences
     sharing its terms.
     """
-    by_id = {a.id: a for a in articles}
+    # Articles in a language the settings no longer include are left out.
+    by_id = {a.id: a for a in articles if a.language in indexer.supported}
     records = [r for r in records if r.article_id in by_id]
+    language_of = {a.id: a.language for a in by_id.values()}
+    sizes = Counter(language_of[r.article_id] for r in records)
+    if len(sizes) <= 1:
+        code = next(iter(sizes), indexer.code)
+        points = _rank_and_select(records, by_id, indexer.for_language(code), limits, query)
+    else:
+        points = _merged(records, by_id, language_of, sizes, indexer, limits, query)
+    return Brief(
+        topic=topic,
+        title=title,
+        points=points,
+        article_count=len(by_id),
+        source_count=len({a.source for a in by_id.values()}),
+        date_range=date_range(by_id.values()),
+    )
+
+
+def _rank_and_select(
+    records: Sequence[SentenceRecord],
+    by_id: Mapping[int, Article],
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    query: str | None,
+) -> tuple[Point, ...]:
+    """Rank the sentences of one language and select its points."""
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
     terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
     strategy = limits.strategy
@@ -41,14 +74,64 @@ def build_brief(
     scores = lexrank_scores(terms, bias, teleport)
     quoted = [indexer.quotations(r.text) for r in records]
     points = select_points(records, terms, scores, by_id, limits, quoted)
-    return Brief(
-        topic=topic,
-        title=title,
-        points=points,
-        article_count=len(by_id),
-        source_count=len({a.source for a in by_id.values()}),
-        date_range=date_range(by_id.values()),
-    )
+    if indexer.code == "en":
+        return points
+    return tuple(dataclasses.replace(p, language=indexer.code) for p in points)
+
+
+def _merged(
+    records: Sequence[SentenceRecord],
+    by_id: Mapping[int, Article],
+    language_of: Mapping[int, str],
+    sizes: Counter[str],
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    query: str | None,
+) -> tuple[Point, ...]:
+    """Each language ranked on its own, its share of the budget, merged in order of first date."""
+    chosen: list[tuple[tuple[dt.date, int, int], Point]] = []
+    for code, share in language_shares(sizes, limits).items():
+        own = [r for r in records if language_of[r.article_id] == code]
+        articles = {r.article_id: by_id[r.article_id] for r in own}
+        points = _rank_and_select(own, articles, indexer.for_language(code), share, query)
+        for order, point in enumerate(points):
+            first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
+            chosen.append(((first, order, len(chosen)), point))
+    chosen.sort(key=lambda kp: kp[0])
+    return tuple(p for _, p in chosen)
+
+
+def language_shares(sizes: Counter[str], limits: SelectionLimits) -> dict[str, SelectionLimits]:
+    """Each language's points (and words) in proportion to its sentences, at least one each.
+
+    Languages with the most sentences come first; when there are more languages than points,
+    the smallest get none. Shares are by largest remainder, so they add up to the whole.
+    """
+    ranked = [code for code, _ in sizes.most_common()]
+    points = _apportion([sizes[c] for c in ranked], limits.points)
+    words = None if limits.words is None else _apportion([sizes[c] for c in ranked], limits.words)
+    return {
+        code: dataclasses.replace(
+            limits, points=points[i], words=None if words is None else words[i]
+        )
+        for i, code in enumerate(ranked)
+        if points[i] > 0
+    }
+
+
+def _apportion(weights: Sequence[int], total: int) -> list[int]:
+    """``total`` split by ``weights``: one each first (while it lasts), the rest by largest
+    remainder."""
+    floor = [1 if i < total else 0 for i in range(len(weights))]
+    left = total - sum(floor)
+    whole = sum(weights) or 1
+    exact = [left * w / whole for w in weights]
+    shares = [f + int(e) for f, e in zip(floor, exact, strict=True)]
+    rest = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (int(exact[i]) - exact[i], i))
+    for i in by_remainder[:rest]:
+        shares[i] += 1
+    return shares
 
 
 def date_range(articles: Iterable[Article]) -> DateRange | None:

@@ -91,7 +91,8 @@ _NOT_ASCII_LOWER = bytes(b for b in range(256) if not 0x61 <= b <= 0x7A)
 # ASCII bytes that are not letters, and not upper-case letters, to count letters in C.
 _ASCII_NOT_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _ASCII_NOT_UPPER = bytes(b for b in range(128) if not chr(b).isupper())
-_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？")
+# The danda and double danda (Devanagari), the Arabic question mark and full stop end prose too.
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？", "।", "॥", "؟", "۔")
 _MAX_TITLE_WORDS = 25
 
 

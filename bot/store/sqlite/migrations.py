@@ -119,4 +119,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX digest_log_status ON digest_log (status);
     """,
+    # lang: each article's language (ISO 639-1), identified at ingest; stored ones were English.
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    CREATE INDEX articles_language ON articles (language);
+    """,
 )
