@@ -29,6 +29,7 @@ from bot.ops.logs import LOG_FORMATS, configure_logging
 from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
+from bot.text.languages import UnsupportedLanguage, parse_languages
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     brief = commands.add_parser("brief", help="brief a topic or a free-text query")
     brief.add_argument("target", nargs="+", help="a topic slug (see 'topics') or keywords")
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
+    brief.add_argument(
+        "--lang",
+        metavar="CODES",
+        help="only articles in these languages, e.g. en,fr (default: [languages] brief)",
+    )
     brief.add_argument("--format", choices=sorted(_RENDERERS), default="text")
 
     ingest = commands.add_parser(
@@ -162,7 +168,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         preparer = None
         if workers:
             # Started before the store opens its thread, so the workers can be forked cheaply.
-            preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
+            preparer = ProcessPreparer.start(
+                settings.language,
+                settings.max_article_bytes,
+                workers,
+                settings.languages.supported,
+            )
             stack.callback(preparer.close)
         bot = await Briefbot.start(settings, preparer=preparer)
         stack.push_async_callback(bot.close)
@@ -191,8 +202,15 @@ async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
     if points is not None and not 1 <= points <= bot.settings.max_points:
         print(f"briefbot: --sentences takes 1 to {bot.settings.max_points}", file=sys.stderr)
         return EXIT_USAGE
+    languages = bot.settings.languages.brief
+    if args.lang is not None:
+        try:
+            languages = parse_languages(args.lang.replace(",", " ").split())
+        except UnsupportedLanguage as exc:
+            print(f"briefbot: --lang: no text pipeline for {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        brief = await bot.brief(target, points)
+        brief = await bot.brief(target, points, languages)
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
@@ -207,7 +225,11 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     if args.words is not None and not 1 <= args.words <= MAX_WORDS:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
-    indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    indexer = TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
     except LoadError as exc:

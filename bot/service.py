@@ -44,6 +44,7 @@ from bot.models import Article, Brief, CleanArticle, Conversation
 from bot.ops.logs import request_context
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
+from bot.text.languages import language_name
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -120,7 +121,11 @@ class Briefbot:
         ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-4 for files.
         """
         topics = load_topics(settings.topics_file)
-        indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+        indexer = TermIndexer(
+            OfflineTokenizer(settings.language),
+            settings.language,
+            supported=settings.languages.supported,
+        )
         store = await Store.open(settings.store_path)
         client = None
         if fetcher is None:
@@ -235,8 +240,11 @@ class Briefbot:
                     return help_notice(self.settings.max_points)
                 case TopicsCommand():
                     return self.topics_notice()
-                case BriefCommand(target=target, points=points):
-                    return BriefReply(await self.brief(target, points))
+                case BriefCommand(target=target, points=points, languages=languages):
+                    chosen = languages or self.settings.languages.for_channel(
+                        conversation.platform, conversation.channel_id
+                    )
+                    return BriefReply(await self.brief(target, points, chosen))
                 case UrlCommand(url=url, points=points):
                     return BriefReply(await self.brief_url(url, points))
                 case SubscribeCommand():
@@ -260,8 +268,13 @@ class Briefbot:
             lines=tuple(f"{t.slug}: {t.title}" for t in self.topics.topics),
         )
 
-    async def brief(self, target: str, points: int | None = None) -> Brief:
-        """Brief a topic slug or free-text query; raise UserError when there is nothing to brief."""
+    async def brief(
+        self, target: str, points: int | None = None, languages: frozenset[str] = frozenset()
+    ) -> Brief:
+        """Brief a topic slug or free-text query; raise UserError when there is nothing to brief.
+
+        ``languages`` limits the brief to articles in those languages (empty: every one).
+        """
         limits = SelectionLimits(points=points or self.settings.points)
         topic = self.topics.get(target)
         if topic is not None:
@@ -271,6 +284,7 @@ class Briefbot:
                     f"No articles are stored for {topic.slug} yet.",
                     ("Add some with: briefbot ingest PATH",),
                 )
+            articles = self._in_languages(articles, languages, topic.slug)
             return await self._build(topic.slug, topic.title, articles, limits)
         query = self.resolve(target)  # refuses a query with no words
         articles = await self.store.search(query.fts_query, self.settings.max_articles)
@@ -286,9 +300,22 @@ class Briefbot:
                 f"No stored article matches '{_shorten(target)}'.",
                 (f"Topics: {names}",),
             )
+        articles = self._in_languages(articles, languages, _shorten(target))
         return await self._build(
             target, f"Brief: {_shorten(target)}", articles, limits, query=target
         )
+
+    def _in_languages(
+        self, articles: list[Article], languages: frozenset[str], what: str
+    ) -> list[Article]:
+        """The articles in the chosen languages; UserError when none is."""
+        if not languages:
+            return articles
+        kept = [a for a in articles if a.language in languages]
+        if not kept:
+            names = " or ".join(sorted(language_name(c) for c in languages))
+            raise UserError(f"No articles in {names} are stored for {what}.")
+        return kept
 
     async def brief_url(self, url: str, points: int | None = None) -> Brief:
         """Fetch, store and brief the one article at ``url``; UserError says why it can't."""
@@ -307,12 +334,19 @@ class Briefbot:
         title = f"Brief: {_shorten(article.title or url)}"
         return await self._build(url, title, [article], limits)
 
-    async def brief_since(self, target: str, since: dt.datetime | None) -> Brief | None:
-        """Brief of the target's articles stored after ``since`` (all when None); None if none."""
+    async def brief_since(
+        self, target: str, since: dt.datetime | None, languages: frozenset[str] = frozenset()
+    ) -> Brief | None:
+        """Brief of the target's articles stored after ``since`` (all when None); None if none.
+
+        ``languages`` limits it to articles in those languages (empty: every one).
+        """
         resolved = self.resolve(target)
         articles = await self.store.search(
             resolved.fts_query, self.settings.max_articles, ingested_after=since
         )
+        if languages:
+            articles = [a for a in articles if a.language in languages]
         if not articles:
             return None
         limits = SelectionLimits(self.settings.points)

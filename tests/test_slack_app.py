@@ -41,9 +41,11 @@ class GatedBriefbot(Briefbot):
 
     gate: asyncio.Event
 
-    async def brief(self, target: str, points: int | None = None) -> Brief:
+    async def brief(
+        self, target: str, points: int | None = None, languages: frozenset[str] = frozenset()
+    ) -> Brief:
         await self.gate.wait()
-        return await super().brief(target, points)
+        return await super().brief(target, points, languages)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import assert_never
 import discord
 from discord.utils import escape_markdown
 
-from bot.brief.render import source_label, summary_line
+from bot.brief.render import language_tag, source_label, summary_line
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
 
@@ -64,7 +64,7 @@ def brief_messages(brief: Brief, limits: DiscordLimits = LIMITS) -> tuple[Discor
     budget = min(
         limits.description, limits.embed_total - limits.title - len(footer) - _PART_RESERVE
     )
-    blocks = [_point_block(n, p) for n, p in enumerate(brief.points, 1)]
+    blocks = [_point_block(n, p, language_tag(brief, p)) for n, p in enumerate(brief.points, 1)]
     descriptions = pack_lines(blocks, budget, separator="\n\n")
     parts = len(descriptions)
     embeds = []
@@ -102,9 +102,9 @@ def pack_lines(blocks: list[str], limit: int, separator: str = "\n") -> list[str
     return chunks
 
 
-def _point_block(number: int, point: Point) -> str:
+def _point_block(number: int, point: Point, tag: str = "") -> str:
     sources = "; ".join(_source_link(ref) for ref in point.sources)
-    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}"
+    return f"**{number}.** {escape_markdown(tag + point.text)}\n— {sources}"
 
 
 def _source_link(ref: SourceRef) -> str:

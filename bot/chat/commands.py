@@ -16,10 +16,12 @@ from zoneinfo import available_timezones
 from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
 from bot.models import Brief
 from bot.text.clean import normalize
+from bot.text.languages import LANGUAGES, UnsupportedLanguage, parse_languages
 
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
+_LANGUAGES_FLAG = re.compile(r"^(?:--lang|--langs|--languages)(?:=(.*))?$")
 # A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
 _LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 _TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
@@ -40,6 +42,8 @@ class BriefCommand:
 
     target: str
     points: int | None = None
+    # ISO 639-1 codes of the languages to include; empty: the channel's or the default set.
+    languages: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,16 +144,20 @@ def parse_command(text: str, max_points: int) -> Command:
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
     points: int | None = None
+    languages: frozenset[str] = frozenset()
     target: list[str] = []
     i = 0
     while i < len(words):
-        match = _POINTS_FLAG.match(words[i])
+        match = _POINTS_FLAG.match(words[i]) or _LANGUAGES_FLAG.match(words[i])
         if match:
             value = match.group(1)
             if value is None:
                 i += 1
                 value = words[i] if i < len(words) else ""
-            points = _points(value, max_points)
+            if match.re is _POINTS_FLAG:
+                points = _points(value, max_points)
+            else:
+                languages = _languages(value)
         else:
             target.append(words[i])
         i += 1
@@ -161,7 +169,7 @@ def parse_command(text: str, max_points: int) -> Command:
     link = _LINK.match(target[0]) if len(target) == 1 else None
     if link is not None:
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(target).strip(), points=points)
+    return BriefCommand(target=" ".join(target).strip(), points=points, languages=languages)
 
 
 def help_notice(max_points: int) -> Notice:
@@ -173,6 +181,7 @@ def help_notice(max_points: int) -> Notice:
             "/summary <keywords>: brief the stored articles matching all the keywords",
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
+            "/summary <topic> --lang en,fr: only points from articles in these languages",
             "/summary topics: list the topic names",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
             " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
@@ -181,6 +190,19 @@ def help_notice(max_points: int) -> Notice:
             "/summary help: this message",
         ),
     )
+
+
+def _languages(value: str) -> frozenset[str]:
+    """'en,fr' or 'English French' as language codes; UserError names one without a pipeline."""
+    try:
+        codes = parse_languages(value.replace(",", " ").split())
+    except UnsupportedLanguage as exc:
+        raise UserError(
+            f"--lang: I don't read {exc}.", (f"Languages: {', '.join(sorted(LANGUAGES))}",)
+        ) from None
+    if not codes:
+        raise UserError("--lang takes language codes, e.g. --lang en,fr")
+    return codes
 
 
 def _digest_command(verb: str, words: list[str]) -> Command:

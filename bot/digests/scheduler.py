@@ -208,7 +208,10 @@ class Scheduler:
     ) -> Reply | None:
         """The digest to post: a brief of what is new, a one-line note, or None to skip."""
         title = self.briefbot.resolve(subscription.topic).title
-        brief = await self.briefbot.brief_since(subscription.topic, since)
+        languages = self.briefbot.settings.languages.for_channel(
+            subscription.platform, subscription.channel_id
+        )
+        brief = await self.briefbot.brief_since(subscription.topic, since, languages)
         when = "" if previous is None else f" since {_since_label(previous, now, subscription)}"
         if brief is None:
             if self.settings.empty_policy == "skip":
