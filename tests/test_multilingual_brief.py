@@ -17,12 +17,12 @@ import pytest
 
 from adapters.discord.embeds import brief_messages
 from adapters.slack.blocks import brief_message
+from bot.app import App
 from bot.brief.render import render_json, render_markdown, render_text
 from bot.chat.commands import BriefCommand, BriefReply, Notice, UserError, parse_command
 from bot.ingest.inputs import cluster_articles
 from bot.ingest.pipeline import prepare
 from bot.models import Brief, Conversation
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, LanguageSettings, Settings, load_settings
 from tests.conftest import FIXED_NOW, fixed_clock
 
@@ -67,8 +67,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Briefbot]:
-    bot = await Briefbot.start(settings, clock=fixed_clock)
+async def bot(settings: Settings) -> AsyncIterator[App]:
+    bot = await App.start(settings, clock=fixed_clock)
     try:
         for language in ("en", "fr"):
             raws = cluster_articles(story_line(language), f"multiling-{language}", STORY)
@@ -80,13 +80,13 @@ async def bot(settings: Settings) -> AsyncIterator[Briefbot]:
         await bot.close()
 
 
-async def brief_for(bot: Briefbot, text: str, conversation: Conversation) -> Brief:
-    reply = await bot.handle(text, conversation)
+async def brief_for(bot: App, text: str, conversation: Conversation) -> Brief:
+    reply = await bot.dispatcher.handle(text, conversation)
     assert isinstance(reply, BriefReply), reply
     return reply.brief
 
 
-async def test_one_brief_holds_points_in_both_languages_each_tagged(bot: Briefbot) -> None:
+async def test_one_brief_holds_points_in_both_languages_each_tagged(bot: App) -> None:
     brief = await brief_for(bot, "london-bombings --sentences 6", ANY_CHANNEL)
     assert brief.article_count == 20
     assert set(brief.languages) == {"en", "fr"}
@@ -121,7 +121,7 @@ async def test_one_brief_holds_points_in_both_languages_each_tagged(bot: Briefbo
         assert tag in discord and first_words.split()[0] in discord
 
 
-async def test_a_channel_limited_to_english_gets_only_english_points(bot: Briefbot) -> None:
+async def test_a_channel_limited_to_english_gets_only_english_points(bot: App) -> None:
     brief = await brief_for(bot, "london-bombings", ENGLISH_CHANNEL)
     assert brief.points and {p.language for p in brief.points} == {"en"}
     assert brief.article_count == 10
@@ -130,7 +130,7 @@ async def test_a_channel_limited_to_english_gets_only_english_points(bot: Briefb
     assert "[en]" not in render_text(brief) and " · in " not in render_text(brief)
 
 
-async def test_lang_flag_chooses_the_languages_of_one_brief(bot: Briefbot) -> None:
+async def test_lang_flag_chooses_the_languages_of_one_brief(bot: App) -> None:
     french = await brief_for(bot, "london-bombings --lang fr --sentences 3", ENGLISH_CHANNEL)
     assert {p.language for p in french.points} == {"fr"}
     assert render_text(french).splitlines()[3].startswith("1. [fr] ")
@@ -138,16 +138,16 @@ async def test_lang_flag_chooses_the_languages_of_one_brief(bot: Briefbot) -> No
     assert set(both.languages) == {"en", "fr"}
 
 
-async def test_free_text_finds_articles_in_either_language(bot: Briefbot) -> None:
+async def test_free_text_finds_articles_in_either_language(bot: App) -> None:
     brief = await brief_for(bot, "Londres attentats", ANY_CHANNEL)
     assert {p.language for p in brief.points} == {"fr"}
 
 
-async def test_language_mistakes_are_explained(bot: Briefbot) -> None:
-    reply = await bot.handle("london-bombings --lang klingon", ANY_CHANNEL)
+async def test_language_mistakes_are_explained(bot: App) -> None:
+    reply = await bot.dispatcher.handle("london-bombings --lang klingon", ANY_CHANNEL)
     assert isinstance(reply, Notice) and reply.is_error
     assert "klingon" in reply.title
-    reply = await bot.handle("london-bombings --lang de", ANY_CHANNEL)
+    reply = await bot.dispatcher.handle("london-bombings --lang de", ANY_CHANNEL)
     assert isinstance(reply, Notice) and "No articles in German" in reply.title
 
 

@@ -62,7 +62,9 @@ def test_only_boilerplate_is_rejected(indexer: TermIndexer) -> None:
 
 
 def test_each_article_is_prepared_in_its_language(indexer: TermIndexer) -> None:
-    chinese = prepare(RawArticle(origin="x", text="中国和俄罗斯周二在莫斯科签署了一项新的能源协议。"), indexer)
+    chinese = prepare(
+        RawArticle(origin="x", text="中国和俄罗斯周二在莫斯科签署了一项新的能源协议。"), indexer
+    )
     assert chinese.article.language == "zh"
     assert chinese.terms[0][:2] == ("zh:中国", "zh:国和")
     english = prepare(RawArticle(origin="y", text="China and Russia signed a deal."), indexer)
