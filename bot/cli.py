@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
         return EXIT_USAGE
     try:
         if args.command == "init":
-            return _init(args.folder, args.force)
+            return _init(args.folder, args.force, platforms.config_files)
         if args.command == "doctor":
             return asyncio.run(_doctor(env, platforms, args.config))
         settings = load_settings(env, args.config)
@@ -358,9 +358,9 @@ async def _poll(app: App, once: bool) -> int:
     return EXIT_OK
 
 
-def _init(folder: Path, force: bool) -> int:
+def _init(folder: Path, force: bool, extra_files: Sequence[str]) -> int:
     try:
-        written = write_default_config(folder, force)
+        written = write_default_config(folder, force, extra_files)
     except InitError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED

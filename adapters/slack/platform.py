@@ -55,4 +55,5 @@ PLATFORM = ChatPlatform(
     digest_poster=digest_poster,
     # Bot, user and app-level tokens.
     secret_shapes=(r"xox[abeoprs]-[A-Za-z0-9-]{6,}", r"xapp-[A-Za-z0-9-]{6,}"),
+    config_files=("slack-manifest.yml",),  # the app's manifest, to paste when creating it
 )

@@ -49,6 +49,7 @@ class ChatPlatform:
     # for a bad setting, PostRejected when the platform refuses the token.
     digest_poster: Callable[[Mapping[str, str]], AbstractAsyncContextManager[ChannelPoster]]
     secret_shapes: tuple[str, ...] = ()  # regexes of the platform's token formats, redacted
+    config_files: tuple[str, ...] = ()  # files in the packaged config folder `init` copies
 
     def configured(self, env: Mapping[str, str]) -> bool:
         """True when the variable that turns the platform on is set."""
@@ -81,6 +82,11 @@ class Platforms:
             names=tuple(v.name for p in self._platforms for v in p.variables if v.secret),
             shapes=tuple(shape for p in self._platforms for shape in p.secret_shapes),
         )
+
+    @property
+    def config_files(self) -> tuple[str, ...]:
+        """Every registered platform's configuration files."""
+        return tuple(name for p in self._platforms for name in p.config_files)
 
     @property
     def switches(self) -> str:
