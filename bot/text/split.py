@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from typing import Any, Protocol
 
 import punkt
-from nltk.tokenize import NLTKWordTokenizer
 from punkt.annotate import first_pass_annotation, second_pass_annotation
+
+from bot.text.nltk_parts import word_tokenizer_class
 
 # sumy's rule for what counts as a word (sumy.nlp.tokenizers.Tokenizer._WORD_PATTERN).
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
@@ -58,18 +59,34 @@ class OfflineTokenizer:
 
     def __init__(self, language: str = "english", memo_size: int = 100_000) -> None:
         self.language = language
-        self._sentences: PunktModel = _punkt_model(language)
-        self._sentence_shortcut = _PunktShortcut(self._sentences)
-        self._words = NLTKWordTokenizer()
-        self._learner = _on_stdlib_re(NLTKWordTokenizer())
-        # With line breaks ignored, Punkt only ever splits at a candidate its detector finds.
-        self._boundaries = (
-            punkt.PunktBoundaryDetector(self._sentences.rules)
-            if self._sentences.line_breaks == "ignore"
-            else None
-        )
         self._memo_size = memo_size
         self._chunk_words: dict[tuple[str, int], tuple[str, ...] | None] = {}
+
+    # The models and tokenizers load on first use: a process that never splits text (listing
+    # topics, a brief from stored terms) never pays for them.
+
+    @cached_property
+    def _sentences(self) -> PunktModel:
+        return _punkt_model(self.language)
+
+    @cached_property
+    def _sentence_shortcut(self) -> _PunktShortcut:
+        return _PunktShortcut(self._sentences)
+
+    @cached_property
+    def _words(self) -> Any:
+        return word_tokenizer_class()()
+
+    @cached_property
+    def _learner(self) -> Any:
+        return _on_stdlib_re(word_tokenizer_class()())
+
+    @cached_property
+    def _boundaries(self) -> punkt.PunktBoundaryDetector | None:
+        # With line breaks ignored, Punkt only ever splits at a candidate its detector finds.
+        if self._sentences.line_breaks == "ignore":
+            return punkt.PunktBoundaryDetector(self._sentences.rules)
+        return None
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
         """Split one paragraph into sentences."""
