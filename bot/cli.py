@@ -18,8 +18,8 @@ from bot.ops.logs import LOG_FORMATS, configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from bot.app import App
     from bot.models import Brief
-    from bot.service import Briefbot
 
 # Each command imports what it uses when it runs, not here: `briefbot topics` must not load
 # the ranking (numpy, scipy), the web (httpx, trafilatura) or a chat library, and the chat
@@ -165,9 +165,9 @@ def _render(format_name: str, brief: Brief) -> str:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
+    from bot.app import App
     from bot.ingest.sources import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
-    from bot.service import Briefbot
 
     workers = workers_for(text_file_count(args.sources)) if args.command == "ingest" else 0
     async with contextlib.AsyncExitStack() as stack:
@@ -176,37 +176,36 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             # Started before the store opens its thread, so the workers can be forked cheaply.
             preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
             stack.callback(preparer.close)
-        bot = await Briefbot.start(settings, preparer=preparer)
-        stack.push_async_callback(bot.close)
+        app = await stack.enter_async_context(await App.start(settings, preparer=preparer))
         if args.command == "brief":
-            return await _brief(bot, args)
+            return await _brief(app, args)
         if args.command == "ingest":
-            return await _ingest(bot, args.sources)
+            return await _ingest(app, args.sources)
         if args.command == "extract":
-            return await _extract(bot, args.source)
+            return await _extract(app, args.source)
         if args.command == "poll":
-            return await _poll(bot, args.once)
+            return await _poll(app, args.once)
         if args.command == "digests":
-            return await _digests(bot, once=args.once)
+            return await _digests(app, once=args.once)
         if args.command == "topics":
-            print(bot.topics_notice().text)
+            print(app.dispatcher.topics_notice().text)
             return EXIT_OK
-        for article in await bot.articles(max(1, args.limit)):
+        for article in await app.store.articles(max(1, args.limit)):
             title = article.title or "(untitled)"
             print(f"{article.id:>5}  {article.date.label():<13}  {article.source}: {title}")
         return EXIT_OK
 
 
-async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
+async def _brief(app: App, args: argparse.Namespace) -> int:
     from bot.chat.commands import UserError
 
     target = " ".join(args.target)
     points = args.sentences
-    if points is not None and not 1 <= points <= bot.settings.max_points:
-        print(f"briefbot: --sentences takes 1 to {bot.settings.max_points}", file=sys.stderr)
+    if points is not None and not 1 <= points <= app.settings.max_points:
+        print(f"briefbot: --sentences takes 1 to {app.settings.max_points}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        brief = await bot.brief(target, points)
+        brief = await app.briefer.brief(target, points)
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
@@ -249,12 +248,12 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _digests(bot: Briefbot, once: bool) -> int:
+async def _digests(app: App, once: bool) -> int:
     # The command line is the composition root: only here does the core meet the platforms.
     from adapters.digest_posters import posters_from_env
+    from bot.clock import utc_now
     from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
     from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
-    from bot.service import utc_now
 
     try:
         async with posters_from_env(os.environ) as posters:
@@ -265,7 +264,7 @@ async def _digests(bot: Briefbot, once: bool) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-            scheduler = Scheduler(bot, posters, bot.settings.digests)
+            scheduler = Scheduler(app.briefer, app.subscriptions, posters, app.settings.digests)
             if once:
                 done = await scheduler.run_once(utc_now())
                 counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
@@ -293,7 +292,7 @@ async def _digests(bot: Briefbot, once: bool) -> int:
         return 128 + exc.signum
 
 
-async def _ingest(bot: Briefbot, sources: list[str]) -> int:
+async def _ingest(app: App, sources: list[str]) -> int:
     from tqdm import tqdm
 
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
@@ -307,7 +306,7 @@ async def _ingest(bot: Briefbot, sources: list[str]) -> int:
 
         try:
             report, shutdown = await run_until_signalled(
-                lambda stop: bot.ingest_sources(
+                lambda stop: app.intake.ingest(
                     sources,
                     on_progress=progress,
                     should_stop=lambda: stop.requested,
@@ -344,11 +343,11 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _extract(bot: Briefbot, source: str) -> int:
+async def _extract(app: App, source: str) -> int:
     from bot.chat.commands import UserError
 
     try:
-        article = await bot.extract(source)
+        article = await app.intake.extract(source)
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_FAILED
@@ -357,16 +356,16 @@ async def _extract(bot: Briefbot, source: str) -> int:
     return EXIT_OK
 
 
-async def _poll(bot: Briefbot, once: bool) -> int:
+async def _poll(app: App, once: bool) -> int:
     from bot.chat.commands import UserError
 
     try:
-        poller = bot.feed_poller()
+        poller = app.intake.feed_poller()
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_USAGE
     if not poller.feeds:
-        print(f"briefbot: no feeds are listed in {bot.settings.feeds_file}", file=sys.stderr)
+        print(f"briefbot: no feeds are listed in {app.settings.feeds_file}", file=sys.stderr)
         return EXIT_USAGE
     if not once:
         await poller.run()
