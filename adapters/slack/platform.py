@@ -6,10 +6,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from bot.chat.platform import ChatPlatform, EnvVariable
-from bot.digests.scheduler import ChannelPoster
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.digests.scheduler import ChannelPoster
 
 log = logging.getLogger(__name__)
 

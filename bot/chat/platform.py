@@ -13,10 +13,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.digests.scheduler import ChannelPoster
 from bot.ops.logs import Secrets
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.digests.scheduler import ChannelPoster
 
 log = logging.getLogger(__name__)
 
