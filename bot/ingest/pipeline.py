@@ -108,11 +108,14 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
 
 def _nothing_left(cleaned: CleanText) -> str:
     """Why a text that had something in it yields no sentence to brief, in the user's words."""
-    if cleaned.lines:
+    worded = [line for line in cleaned.lines if any(c.isalpha() for c in line)]
+    if worded:
         return (
-            f"no complete sentence: none of its {len(cleaned.lines)} line(s) of text is a"
+            f"no complete sentence: none of its {len(worded)} line(s) of text is a"
             " sentence ending in a full stop (a headline, a list or a cut-off text?)"
         )
+    if cleaned.lines:
+        return "no article text: no words, only numbers or punctuation"
     if cleaned.cut_at is not None and not cleaned.furniture:
         return f"no article text before the end-of-article line {cleaned.cut_at!r}"
     if cleaned.furniture:
