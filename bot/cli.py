@@ -25,6 +25,7 @@ from bot.ingest.inputs import read_inputs
 from bot.ingest.load import LoadError
 from bot.ingest.sources import text_file_count
 from bot.ingest.workers import ProcessPreparer, workers_for
+from bot.locations import LOCAL_CONFIG, InitError, write_default_config
 from bot.ops.backup import BackupError, backup_store
 from bot.ops.doctor import Status, diagnose
 from bot.ops.logs import LOG_FORMATS, configure_logging
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("topics", help="list the configured topics")
 
+    init = commands.add_parser(
+        "init", help="write an editable copy of the default configuration (default: ./config)"
+    )
+    init.add_argument("folder", nargs="?", type=Path, default=LOCAL_CONFIG, metavar="DIR")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
     summarize = commands.add_parser(
         "summarize",
         help="brief exactly the given files (text, HTML, JSONL clusters); nothing is stored",
@@ -122,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefbot: BRIEFBOT_LOG_FORMAT: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "init":
+            return _init(args.folder, args.force)
         if args.command == "doctor":
             return asyncio.run(_doctor(env, args.config))
         settings = load_settings(env, args.config)
@@ -344,6 +353,20 @@ async def _poll(app: App, once: bool) -> int:
         f"{report.feeds} feeds, {report.unchanged} unchanged, {report.new_entries} new entries: "
         f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
     )
+    return EXIT_OK
+
+
+def _init(folder: Path, force: bool) -> int:
+    try:
+        written = write_default_config(folder, force)
+    except InitError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(f"wrote {path}" for path in written))
+    if folder != LOCAL_CONFIG:
+        print(f"use it with --config {folder} or BRIEFBOT_CONFIG={folder}")
+    else:
+        print("briefbot uses ./config when run from this directory; `briefbot doctor` shows it")
     return EXIT_OK
 
 
