@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from bot.brief.corroboration import ArticleText, Reports, group_reports
+from bot.brief.figures import DatedSentence, figure_reports, find_conflicts
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
-from bot.models import Article, Brief, DateRange, Point, SentenceRecord
+from bot.models import Article, Brief, DatePrecision, DateRange, Point, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
 
@@ -32,18 +34,33 @@ def build_brief(
     """Rank every sentence of the articles with LexRank and keep the best distinct statements.
 
     The walk is biased toward article leads and, given a free-text ``query``, toward sentences
-    sharing its terms.
+    sharing its terms. Articles in several languages are ranked language by language.
     """
     # Articles in a language the settings no longer include are left out.
     by_id = {a.id: a for a in articles if a.language in indexer.supported}
     records = [r for r in records if r.article_id in by_id]
     language_of = {a.id: a.language for a in by_id.values()}
+    # Terms are stored at ingest; only sentences stored before that are tokenized here.
+    term_lists = [
+        r.terms
+        if r.terms is not None
+        else indexer.for_language(language_of[r.article_id]).terms(r.text)
+        for r in records
+    ]
     sizes = Counter(language_of[r.article_id] for r in records)
     if len(sizes) <= 1:
-        code = next(iter(sizes), indexer.code)
-        points = _rank_and_select(records, by_id, indexer.for_language(code), limits, query)
+        pipeline = indexer.for_language(next(iter(sizes), indexer.code))
+        points = _rank_and_select(records, term_lists, by_id, pipeline, limits, query)
     else:
-        points = _merged(records, by_id, language_of, sizes, indexer, limits, query)
+        points = _merged(records, term_lists, by_id, language_of, sizes, indexer, limits, query)
+    reports = group_reports(article_texts(records, term_lists, by_id))
+    outlets = {a.id: a.source for a in by_id.values()}
+    points = tuple(
+        dataclasses.replace(
+            p, corroboration=reports.corroboration((r.article_id for r in p.sources), outlets)
+        )
+        for p in points
+    )
     return Brief(
         topic=topic,
         title=title,
@@ -51,19 +68,20 @@ def build_brief(
         article_count=len(by_id),
         source_count=len({a.source for a in by_id.values()}),
         date_range=date_range(by_id.values()),
+        figures=find_conflicts(figure_reports(dated_sentences(records, by_id, reports))),
     )
 
 
 def _rank_and_select(
     records: Sequence[SentenceRecord],
+    term_lists: Sequence[Sequence[str]],
     by_id: Mapping[int, Article],
     indexer: TermIndexer,
     limits: SelectionLimits,
     query: str | None,
 ) -> tuple[Point, ...]:
     """Rank the sentences of one language and select its points."""
-    # Terms are stored at ingest; only sentences stored before that are tokenized here.
-    terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
+    terms = TermCodes(term_lists)
     strategy = limits.strategy
     leads = None
     if strategy.position_decay is not None:
@@ -81,6 +99,7 @@ def _rank_and_select(
 
 def _merged(
     records: Sequence[SentenceRecord],
+    term_lists: Sequence[Sequence[str]],
     by_id: Mapping[int, Article],
     language_of: Mapping[int, str],
     sizes: Counter[str],
@@ -91,9 +110,12 @@ def _merged(
     """Each language ranked on its own, its share of the budget, merged in order of first date."""
     chosen: list[tuple[tuple[dt.date, int, int], Point]] = []
     for code, share in language_shares(sizes, limits).items():
-        own = [r for r in records if language_of[r.article_id] == code]
+        mine = [i for i, r in enumerate(records) if language_of[r.article_id] == code]
+        own = [records[i] for i in mine]
         articles = {r.article_id: by_id[r.article_id] for r in own}
-        points = _rank_and_select(own, articles, indexer.for_language(code), share, query)
+        pipeline = indexer.for_language(code)
+        own_terms = [term_lists[i] for i in mine]
+        points = _rank_and_select(own, own_terms, articles, pipeline, share, query)
         for order, point in enumerate(points):
             first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
             chosen.append(((first, order, len(chosen)), point))
@@ -132,6 +154,44 @@ def _apportion(weights: Sequence[int], total: int) -> list[int]:
     for i in by_remainder[:rest]:
         shares[i] += 1
     return shares
+
+
+def article_texts(
+    records: Sequence[SentenceRecord],
+    terms: Sequence[Sequence[str]],
+    articles: Mapping[int, Article],
+) -> list[ArticleText]:
+    """Each article's sentences and their terms in reading order, for copy detection."""
+    rows: dict[int, list[tuple[int, str, tuple[str, ...]]]] = defaultdict(list)
+    for record, record_terms in zip(records, terms, strict=True):
+        rows[record.article_id].append((record.position, record.text, tuple(record_terms)))
+    texts = []
+    for article_id, sentences in rows.items():
+        sentences.sort()
+        texts.append(
+            ArticleText(
+                articles[article_id],
+                tuple(text for _, text, _ in sentences),
+                tuple(t for _, _, t in sentences),
+            )
+        )
+    return texts
+
+
+def dated_sentences(
+    records: Sequence[SentenceRecord], articles: Mapping[int, Article], reports: Reports
+) -> Iterator[DatedSentence]:
+    """Sentences to read figures from, dated to the day their article came out (or None)."""
+    for record in records:
+        article = articles[record.article_id]
+        day = article.date.value if article.date.precision is DatePrecision.DAY else None
+        yield DatedSentence(
+            record.article_id,
+            article.source,
+            day,
+            record.text,
+            reports.report_of.get(record.article_id, -record.article_id),
+        )
 
 
 def date_range(articles: Iterable[Article]) -> DateRange | None:

@@ -32,7 +32,7 @@ from bot.ingest.load import (
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.store.sqlite.store import Store
-from bot.text.clean import clean_lines, keep_sentence
+from bot.text.clean import CleanText, clean_lines, keep_sentence
 from bot.text.language import identify
 from bot.text.languages import LANGUAGES, UnsupportedLanguage, language_name
 from bot.text.terms import TermIndexer
@@ -65,7 +65,7 @@ class IngestReport:
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
-    """Stages 2-3: clean, identify the language, split, index; RejectedArticle if nothing is left.
+    """Stages 2-4: clean, identify the language, split, index; RejectedArticle if nothing is left.
 
     ``indexer`` gives each supported language's pipeline (``TermIndexer.for_language``); an
     article in another language is refused with a message naming its language.
@@ -85,9 +85,11 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
         sentences = tuple(s for s in pipeline.tokenizer.to_sentences(line) if _keep(s, enders))
         if sentences:
             paragraphs.append(Paragraph(sentences))
+        elif any(c.isalpha() for c in line):
+            paragraphs.append(Paragraph((), line=line))
     count = sum(len(p.sentences) for p in paragraphs)
-    if not paragraphs:
-        raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
+    if not count:
+        raise RejectedArticle(f"{raw.origin}: {_nothing_left(cleaned)}")
     if count > MAX_ARTICLE_SENTENCES:
         raise RejectedArticle(
             f"{raw.origin}: {count:,} sentences is not one article (the limit is "
@@ -122,6 +124,28 @@ def _unsupported(origin: str, code: str, indexer: TermIndexer) -> str:
         f"{origin}: written in {language_name(code)} ({code}), which briefbot is not set to "
         f"summarize (languages: {names})"
     )
+
+
+def _nothing_left(cleaned: CleanText) -> str:
+    """Why a text that had something in it yields no sentence to brief, in the user's words."""
+    worded = [line for line in cleaned.lines if any(c.isalpha() for c in line)]
+    if worded:
+        return (
+            f"no complete sentence: none of its {len(worded)} line(s) of text is a"
+            " sentence ending in a full stop (a headline, a list or a cut-off text?)"
+        )
+    if cleaned.lines:
+        return "no article text: no words, only numbers or punctuation"
+    if cleaned.cut_at is not None and not cleaned.furniture:
+        return f"no article text before the end-of-article line {cleaned.cut_at!r}"
+    if cleaned.furniture:
+        return (
+            f"only site furniture ({cleaned.furniture} line(s) of share, sign-up or promo"
+            " text), no article text"
+        )
+    if cleaned.title is not None:
+        return f"only a title line ({cleaned.title!r}), no article text"
+    return "no article text"
 
 
 class Preparer(Protocol):

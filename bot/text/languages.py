@@ -220,10 +220,9 @@ def _word_pattern(words: Literal["spaced", "characters"]) -> Callable[[str], tup
 def stemmer_for(lang: Language) -> Callable[[str], str] | None:
     """The stemmer of a language (lower-case words in, stems out), None when it has none."""
     if lang.stems == "sumy":
-        from sumy.nlp.stemmers import Stemmer
+        from bot.text import nltk_parts  # sumy's stemmers without NLTK's package import
 
-        stem: Callable[[str], str] = Stemmer(lang.name)
-        return stem
+        return nltk_parts.stemmer(lang.name)
     if lang.stems == "snowball":
         import snowballstemmer
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
+from functools import cached_property
 from typing import Protocol
 
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
-
+from bot.text import nltk_parts
 from bot.text.languages import (
     LANGUAGES,
     Language,
@@ -66,17 +65,14 @@ class TermIndexer:
         carries the language's code.
         """
         self.tokenizer = tokenizer
-        self.stemmer: Callable[[str], str] | None
+        self.language = language
+        self.pipeline = pipeline
         if pipeline is None:
             self.code = next((c for c, row in LANGUAGES.items() if row.name == language), language)
-            self.stemmer = Stemmer(language)
-            self.stop_words = frozenset(w.lower() for w in get_stop_words(language))
             self._tag = ""
             self._drop_single_letters = False
         else:
             self.code = pipeline.code
-            self.stemmer = stemmer_for(pipeline)
-            self.stop_words = stop_words_for(pipeline)
             self._tag = f"{pipeline.code}:"
             # After apostrophes split elisions ("l'armée"), a lone letter is a clitic, not a term.
             self._drop_single_letters = pipeline.segmented
@@ -86,6 +82,21 @@ class TermIndexer:
         # costs ~20 us a word, and a new article brings few new words.
         self._terms: dict[str, str | None] = {}
         self._memo_size = memo_size
+
+    @cached_property
+    def stemmer(self) -> nltk_parts.Stemmer | None:
+        """sumy's ``Stemmer(language)`` (or the language row's), loaded when first needed;
+        None for a language without one."""
+        if self.pipeline is None:
+            return nltk_parts.stemmer(self.language)
+        return stemmer_for(self.pipeline)
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        """sumy's stop words (or the language row's), lower-cased as its LexRank compares them."""
+        if self.pipeline is None:
+            return frozenset(w.lower() for w in nltk_parts.stop_words(self.language))
+        return stop_words_for(self.pipeline)
 
     def for_language(self, code: str) -> TermIndexer:
         """The indexer of language ``code``; UnsupportedLanguage names one outside ``supported``."""
