@@ -14,17 +14,20 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.brief.build import build_brief
 from bot.brief.cache import BriefCache, BriefKey
-from bot.brief.select import SelectionLimits
 from bot.brief.topics import TopicCatalog, free_text_query, query_words
 from bot.chat.commands import UserError
 from bot.models import Article, Brief, DatePrecision, SentenceRecord
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.terms import TermIndexer
+
+if TYPE_CHECKING:
+    # Ranking and selection load numpy and scipy: imported when a brief is built, so commands
+    # and chat runners that never brief start without them.
+    from bot.brief.select import SelectionLimits
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class ThreadRanker:
 
     async def rank(self, job: RankJob) -> Brief:
         """Rank ``job`` in a thread once the ranking before it has finished."""
+        from bot.brief.build import build_brief
+
         async with self._one_at_a_time:
             return await asyncio.to_thread(
                 build_brief,
@@ -224,6 +229,8 @@ class Briefer:
         """The brief of these articles for the target, from the cache when it holds it; with
         ``earlier`` articles, only the statements they did not already state (``empty`` is
         raised when that leaves nothing)."""
+        from bot.brief.select import SelectionLimits
+
         limits = SelectionLimits(points=points or self.settings.points)
         ids = tuple(a.id for a in articles)
         if earlier:
