@@ -14,12 +14,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from bot.brief.corroboration import ArticleText, Reports, group_reports
 from bot.brief.figures import DatedSentence, figure_reports, find_conflicts
+from bot.brief.novelty import earlier_points
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
 from bot.models import Article, Brief, DatePrecision, DateRange, Point, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
+
+# A "what's new" brief chooses among this many times its points before leaving out the earlier.
+NEW_ONLY_WIDENING = 3
 
 
 def build_brief(
@@ -30,11 +34,14 @@ def build_brief(
     indexer: TermIndexer,
     limits: SelectionLimits,
     query: str | None = None,
+    earlier: Sequence[SentenceRecord] = (),
 ) -> Brief:
     """Rank every sentence of the articles with LexRank and keep the best distinct statements.
 
     The walk is biased toward article leads and, given a free-text ``query``, toward sentences
-    sharing its terms. Articles in several languages are ranked language by language.
+    sharing its terms. Articles in several languages are ranked language by language. Given
+    ``earlier`` sentences (of articles before a "what's new" window), points stating what one
+    of them already stated are left out (bot/brief/novelty.py).
     """
     # Articles in a language the settings no longer include are left out.
     by_id = {a.id: a for a in articles if a.language in indexer.supported}
@@ -50,9 +57,11 @@ def build_brief(
     sizes = Counter(language_of[r.article_id] for r in records)
     if len(sizes) <= 1:
         pipeline = indexer.for_language(next(iter(sizes), indexer.code))
-        points = _rank_and_select(records, term_lists, by_id, pipeline, limits, query)
+        points = _rank_and_select(records, term_lists, by_id, pipeline, limits, query, earlier)
     else:
-        points = _merged(records, term_lists, by_id, language_of, sizes, indexer, limits, query)
+        points = _merged(
+            records, term_lists, by_id, language_of, sizes, indexer, limits, query, earlier
+        )
     reports = group_reports(article_texts(records, term_lists, by_id))
     outlets = {a.id: a.source for a in by_id.values()}
     points = tuple(
@@ -79,6 +88,7 @@ def _rank_and_select(
     indexer: TermIndexer,
     limits: SelectionLimits,
     query: str | None,
+    earlier: Sequence[SentenceRecord],
 ) -> tuple[Point, ...]:
     """Rank the sentences of one language and select its points."""
     terms = TermCodes(term_lists)
@@ -91,7 +101,14 @@ def _rank_and_select(
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
     quoted = [indexer.quotations(r.text) for r in records]
-    points = select_points(records, terms, scores, by_id, limits, quoted)
+    if earlier:
+        # Choose from more candidates, so that leaving out earlier statements still leaves
+        # the best new ones.
+        wider = dataclasses.replace(limits, points=limits.points * NEW_ONLY_WIDENING)
+        chosen = select_points(records, terms, scores, by_id, wider, quoted)
+        points = only_new(chosen, earlier, indexer, limits.points)
+    else:
+        points = select_points(records, terms, scores, by_id, limits, quoted)
     if indexer.code == "en":
         return points
     return tuple(dataclasses.replace(p, language=indexer.code) for p in points)
@@ -106,6 +123,7 @@ def _merged(
     indexer: TermIndexer,
     limits: SelectionLimits,
     query: str | None,
+    earlier: Sequence[SentenceRecord],
 ) -> tuple[Point, ...]:
     """Each language ranked on its own, its share of the budget, merged in order of first date."""
     chosen: list[tuple[tuple[dt.date, int, int], Point]] = []
@@ -115,7 +133,7 @@ def _merged(
         articles = {r.article_id: by_id[r.article_id] for r in own}
         pipeline = indexer.for_language(code)
         own_terms = [term_lists[i] for i in mine]
-        points = _rank_and_select(own, own_terms, articles, pipeline, share, query)
+        points = _rank_and_select(own, own_terms, articles, pipeline, share, query, earlier)
         for order, point in enumerate(points):
             first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
             chosen.append(((first, order, len(chosen)), point))
@@ -154,6 +172,22 @@ def _apportion(weights: Sequence[int], total: int) -> list[int]:
     for i in by_remainder[:rest]:
         shares[i] += 1
     return shares
+
+
+def only_new(
+    points: Sequence[Point], earlier: Sequence[SentenceRecord], indexer: TermIndexer, keep: int
+) -> tuple[Point, ...]:
+    """The best ``keep`` points (by score) that no earlier sentence stated, in their order."""
+    old = earlier_points(
+        points,
+        [indexer.terms(p.text) for p in points],
+        [indexer.quotations(p.text) for p in points],
+        [r.terms if r.terms is not None else indexer.terms(r.text) for r in earlier],
+        [indexer.quotations(r.text) for r in earlier],
+    )
+    new = [p for p, is_old in zip(points, old, strict=True) if not is_old]
+    best = set(map(id, sorted(new, key=lambda p: -p.score)[:keep]))
+    return tuple(p for p in new if id(p) in best)
 
 
 def article_texts(

@@ -25,6 +25,7 @@ MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
 _LANGUAGES_FLAG = re.compile(r"^(?:--lang|--langs|--languages)(?:=(.*))?$")
+_SINCE_FLAG = re.compile(r"^--since(?:=(.*))?$", re.IGNORECASE)
 # A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
 _LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 _TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
@@ -41,10 +42,12 @@ class UserError(Exception):
 
 @dataclass(frozen=True)
 class BriefCommand:
-    """Brief a topic slug or a free-text query."""
+    """Brief a topic slug or a free-text query; with ``since``, only what is new since then
+    (as typed: ``yesterday``, ``24h``, a date or ``last``; read by bot/brief/since.py)."""
 
     target: str
     points: int | None = None
+    since: str | None = None
     # ISO 639-1 codes of the languages to include; empty: the channel's or the default set.
     languages: frozenset[str] = frozenset()
 
@@ -145,20 +148,36 @@ def parse_command(text: str, max_points: int) -> Command:
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
     points: int | None = None
+    since: str | None = None
     languages: frozenset[str] = frozenset()
     target: list[str] = []
     i = 0
     while i < len(words):
-        match = _POINTS_FLAG.match(words[i]) or _LANGUAGES_FLAG.match(words[i])
-        if match:
+        match = _POINTS_FLAG.match(words[i])
+        since_match = _SINCE_FLAG.match(words[i])
+        languages_match = _LANGUAGES_FLAG.match(words[i])
+        if languages_match:
+            value = languages_match.group(1)
+            if value is None:
+                i += 1
+                value = words[i] if i < len(words) else ""
+            languages = _languages(value)
+        elif since_match:
+            since = since_match.group(1)
+            if since is None:
+                i += 1
+                since = words[i] if i < len(words) else ""
+            if not since.strip():
+                raise UserError(
+                    "--since needs a window: yesterday, 24h, a date (YYYY-MM-DD) or last.",
+                    ("Example: /summary china-russia --since yesterday",),
+                )
+        elif match:
             value = match.group(1)
             if value is None:
                 i += 1
                 value = words[i] if i < len(words) else ""
-            if match.re is _POINTS_FLAG:
-                points = _points(value, max_points)
-            else:
-                languages = _languages(value)
+            points = _points(value, max_points)
         else:
             target.append(words[i])
         i += 1
@@ -169,8 +188,25 @@ def parse_command(text: str, max_points: int) -> Command:
         )
     link = _LINK.match(target[0]) if len(target) == 1 else None
     if link is not None:
+        if since is not None:
+            raise UserError("--since works with a topic or keywords, not a link.")
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(target).strip(), points=points, languages=languages)
+    return BriefCommand(
+        target=" ".join(target).strip(), points=points, since=since, languages=languages
+    )
+
+
+def _languages(value: str) -> frozenset[str]:
+    """'en,fr' or 'English French' as language codes; UserError names one without a pipeline."""
+    try:
+        codes = parse_languages(value.replace(",", " ").split())
+    except UnsupportedLanguage as exc:
+        raise UserError(
+            f"--lang: I don't read {exc}.", (f"Languages: {', '.join(sorted(LANGUAGES))}",)
+        ) from None
+    if not codes:
+        raise UserError("--lang takes language codes, e.g. --lang en,fr")
+    return codes
 
 
 def option_command(topic: str, points: int | None, max_points: int) -> Command:
@@ -212,6 +248,8 @@ def help_notice(max_points: int) -> Notice:
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary <topic> --lang en,fr: only points from articles in these languages",
+            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
+            " (last: since this channel's last brief of the topic)",
             "/summary topics: list the topic names",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
             " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
@@ -220,19 +258,6 @@ def help_notice(max_points: int) -> Notice:
             "/summary help: this message",
         ),
     )
-
-
-def _languages(value: str) -> frozenset[str]:
-    """'en,fr' or 'English French' as language codes; UserError names one without a pipeline."""
-    try:
-        codes = parse_languages(value.replace(",", " ").split())
-    except UnsupportedLanguage as exc:
-        raise UserError(
-            f"--lang: I don't read {exc}.", (f"Languages: {', '.join(sorted(LANGUAGES))}",)
-        ) from None
-    if not codes:
-        raise UserError("--lang takes language codes, e.g. --lang en,fr")
-    return codes
 
 
 def _digest_command(verb: str, words: list[str]) -> Command:
