@@ -153,7 +153,7 @@ async def test_language_mistakes_are_explained(bot: App) -> None:
 
 def test_lang_flag_is_parsed_into_language_codes() -> None:
     command = parse_command("london-bombings --lang English,fr -n 3", 10)
-    assert command == BriefCommand("london-bombings", 3, frozenset({"en", "fr"}))
+    assert command == BriefCommand("london-bombings", 3, languages=frozenset({"en", "fr"}))
     with pytest.raises(UserError, match="--lang"):
         parse_command("london-bombings --lang", 10)
 
