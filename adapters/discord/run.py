@@ -10,8 +10,9 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.client import BriefbotClient
+from bot.app import run_chat
 from bot.chat.dispatcher import Dispatcher
-from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
+from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, wait_for_stop
 from bot.settings import Settings
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"

@@ -6,11 +6,10 @@ named file, wrapped in a stream: given a str or bytes it would open a URL or pat
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import tomllib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +18,13 @@ from urllib.parse import urlsplit
 from bot.ingest.fetch import FetchError
 from bot.ingest.pipeline import IngestFailure, RejectedArticle
 from bot.ingest.web import WebIngester
+from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import SettingsError
 
 if TYPE_CHECKING:
     import feedparser
 
 log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[str], None]
 
 
@@ -178,17 +177,21 @@ class FeedPoller:
         reader: FeedReader,
         feeds: Sequence[FeedSource],
         interval: float,
-        sleep: Sleep = asyncio.sleep,
+        sleep: Pause = pause,
     ) -> None:
         self.reader = reader
         self.feeds = tuple(feeds)
         self.interval = interval
         self._sleep = sleep
 
-    async def poll_once(self) -> FeedReport:
-        """Read every feed once; a failing feed is reported and the others still run."""
+    async def poll_once(self, stop: Shutdown | None = None) -> FeedReport:
+        """Read every feed once; a failing feed is reported and the others still run.
+
+        ``stop`` is checked before each feed: the feed in flight is finished, the rest wait."""
         report = FeedReport()
         for source in self.feeds:
+            if stop is not None and stop.requested:
+                break
             try:
                 report += await self.reader.read_url(source.url)
             except (FetchError, FeedError) as exc:
@@ -197,11 +200,12 @@ class FeedPoller:
                 report += FeedReport(feeds=1, failures=(failure,))
         return report
 
-    async def run(self, rounds: int | None = None) -> None:
-        """Poll forever (or ``rounds`` times), sleeping ``interval`` between rounds."""
+    async def run(self, stop: Shutdown, rounds: int | None = None) -> None:
+        """Poll until a stop is requested (or ``rounds`` times), pausing ``interval`` between
+        rounds."""
         done = 0
-        while rounds is None or done < rounds:
-            report = await self.poll_once()
+        while (rounds is None or done < rounds) and not stop.requested:
+            report = await self.poll_once(stop)
             log.info(
                 "polled %d feeds: %d new entries, %d added, %d duplicate, %d failed",
                 report.feeds,
@@ -214,7 +218,7 @@ class FeedPoller:
                 log.warning("%s: %s", failure.origin, failure.reason)
             done += 1
             if rounds is None or done < rounds:
-                await self._sleep(self.interval)
+                await self._sleep(self.interval, stop)
 
 
 def _entry_link(entry: feedparser.FeedParserDict) -> str | None:

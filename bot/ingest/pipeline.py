@@ -31,6 +31,7 @@ from bot.ingest.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
+from bot.ops.runtime import Shutdown
 from bot.store.sqlite.store import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence, letter_counts
 from bot.text.terms import TermIndexer
@@ -163,12 +164,12 @@ async def ingest_paths(
     preparer: Preparer,
     clock: Callable[[], dt.datetime],
     on_progress: Callable[[str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: Shutdown | None = None,
 ) -> IngestReport:
     """Stages 1-5 for files and folders; bad files are reported, never fatal.
 
     The preparer works on the next batches while this stores the last one, a batch per
-    transaction with every article whole. ``should_stop`` is asked before each batch is handed
+    transaction with every article whole. ``stop`` is checked before each batch is handed
     over: a stop request lets the batches in flight finish and leaves the rest for a re-run.
     """
     added = duplicates = 0
@@ -179,7 +180,7 @@ async def ingest_paths(
     try:
         while True:
             while len(in_flight) < preparer.depth and not stopped:
-                if should_stop is not None and should_stop():
+                if stop is not None and stop.requested:
                     stopped = True
                     break
                 batch = list(itertools.islice(files, preparer.batch_files))

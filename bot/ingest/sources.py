@@ -21,6 +21,7 @@ from bot.ingest.pipeline import (
 )
 from bot.ingest.web import WebIngester, canonical_url
 from bot.models import CleanArticle
+from bot.ops.runtime import Shutdown
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
@@ -45,17 +46,17 @@ class SourceIngester:
         self,
         sources: Iterable[str],
         on_progress: Progress | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        stop: Shutdown | None = None,
     ) -> IngestReport:
         """Ingest every source; ``on_progress`` is called once per article-level item done.
 
-        ``should_stop`` is asked before each source, so a stop request lets the item in flight
+        ``stop`` is checked before each source, so a stop request lets the item in flight
         finish and leaves the rest for a re-run.
         """
         report = FeedReport()
         text_paths: list[Path] = []
         for source in sources:
-            if should_stop is not None and should_stop():
+            if stop is not None and stop.requested:
                 return IngestReport(report.added, report.duplicates, report.failures, stopped=True)
             path = Path(source)
             try:
@@ -76,7 +77,7 @@ class SourceIngester:
                 _tick(on_progress, source)
         if text_paths:
             files = await ingest_paths(
-                text_paths, self.web.store, self.preparer, self.web.clock, on_progress, should_stop
+                text_paths, self.web.store, self.preparer, self.web.clock, on_progress, stop
             )
             report += FeedReport(
                 added=files.added, duplicates=files.duplicates, failures=files.failures
