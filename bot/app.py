@@ -97,7 +97,7 @@ class App:
         """Open the store, load topics, and ingest the seed corpus into an empty store.
 
         Without a ``fetcher``, one is made on a new HTTP client that ``close()`` closes.
-        ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-4 for files.
+        ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)

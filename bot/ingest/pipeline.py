@@ -70,7 +70,7 @@ class IngestReport:
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
-    """Stages 2-4: clean, split, index; raise RejectedArticle if nothing is left."""
+    """Stages 2-3: clean, split into sentences and terms; RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
     if cleaned.title is None and not cleaned.lines and not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
@@ -130,7 +130,7 @@ def _nothing_left(cleaned: CleanText) -> str:
 
 
 class Preparer(Protocol):
-    """Runs stages 1-4 (load, clean, split, index) for batches of article files."""
+    """Runs stages 1-3 (load, clean, split into sentences and terms) for batches of files."""
 
     @property
     def batch_files(self) -> int:
@@ -147,7 +147,7 @@ class Preparer(Protocol):
 def prepare_files(
     paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
 ) -> list[PreparedArticle | IngestFailure]:
-    """Stages 1-4 for article files, one by one; a bad file is a failure, never an exception."""
+    """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
@@ -166,7 +166,7 @@ async def ingest_paths(
     on_progress: Callable[[str], None] | None = None,
     stop: Shutdown | None = None,
 ) -> IngestReport:
-    """Stages 1-5 for files and folders; bad files are reported, never fatal.
+    """Stages 1-4 for files and folders; bad files are reported, never fatal.
 
     The preparer works on the next batches while this stores the last one, a batch per
     transaction with every article whole. ``stop`` is checked before each batch is handed
