@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.ingest.fetch import FetchError
-from bot.ingest.pipeline import IngestFailure, RejectedArticle
+from bot.ingest.pipeline import IngestFailure, IngestReport, RejectedArticle
 from bot.ingest.web import WebIngester
 from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import SettingsError
@@ -47,28 +47,6 @@ class FeedEntry:
     key: str
     link: str
     title: str | None
-
-
-@dataclass(frozen=True)
-class FeedReport:
-    """What reading feeds did: entries new to us, and what became of them."""
-
-    feeds: int = 0
-    unchanged: int = 0
-    new_entries: int = 0
-    added: int = 0
-    duplicates: int = 0
-    failures: tuple[IngestFailure, ...] = ()
-
-    def __add__(self, other: FeedReport) -> FeedReport:
-        return FeedReport(
-            self.feeds + other.feeds,
-            self.unchanged + other.unchanged,
-            self.new_entries + other.new_entries,
-            self.added + other.added,
-            self.duplicates + other.duplicates,
-            self.failures + other.failures,
-        )
 
 
 def load_feeds(path: Path) -> tuple[FeedSource, ...]:
@@ -119,13 +97,13 @@ class FeedReader:
     def __init__(self, web: WebIngester) -> None:
         self.web = web
 
-    async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> FeedReport:
+    async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> IngestReport:
         """Fetch a feed (conditionally) and ingest its new entries."""
         ledger = self.web.ledger
         validators = await ledger.validators(feed_url)
         result = await self.web.fetcher.fetch(feed_url, validators)
         if result.not_modified:
-            return FeedReport(feeds=1, unchanged=1)
+            return IngestReport(feeds=1, unchanged=1)
         if not result.is_feed:
             raise FeedError(f"{feed_url}: the server sent {result.content_type}, not a feed")
         report = await self.read_bytes(result.body, feed_url, on_progress)
@@ -135,19 +113,19 @@ class FeedReader:
 
     async def read_bytes(
         self, data: bytes, feed_url: str, on_progress: Progress | None = None
-    ) -> FeedReport:
+    ) -> IngestReport:
         """Ingest the new entries of a feed document already in hand."""
-        added = duplicates = fresh = 0
+        report = IngestReport(feeds=1)
         failures: list[IngestFailure] = []
         ledger = self.web.ledger
         for entry in parse_feed(data, feed_url):
             seen = await ledger.entry_seen(feed_url, entry.key)
             if seen:
                 continue
-            fresh += 1
+            report += IngestReport(new_entries=1)
             article_id: int | None = None
             try:
-                outcome = await self.web.add_url(entry.link)
+                page = await self.web.add_url(entry.link)
             except FetchError as exc:
                 failures.append(IngestFailure(entry.link, f"{entry.link}: {exc.reason}"))
                 if exc.transient:
@@ -157,16 +135,15 @@ class FeedReader:
                 failures.append(IngestFailure(entry.link, str(exc)))
                 result = f"failed: {exc}"
             else:
-                article_id = outcome.article_id
-                added += outcome.added
-                duplicates += not outcome.added
-                result = "added" if outcome.added else "duplicate"
+                report += page
+                (article_id,) = page.article_ids
+                result = "added" if page.added else "duplicate"
             await ledger.record_entry(
                 feed_url, entry.key, entry.link, article_id, result, self.web.clock()
             )
             if on_progress is not None:
                 on_progress(entry.link)
-        return FeedReport(1, 0, fresh, added, duplicates, tuple(failures))
+        return report + IngestReport(failures=tuple(failures))
 
 
 class FeedPoller:
@@ -184,11 +161,11 @@ class FeedPoller:
         self.interval = interval
         self._sleep = sleep
 
-    async def poll_once(self, stop: Shutdown | None = None) -> FeedReport:
+    async def poll_once(self, stop: Shutdown | None = None) -> IngestReport:
         """Read every feed once; a failing feed is reported and the others still run.
 
         ``stop`` is checked before each feed: the feed in flight is finished, the rest wait."""
-        report = FeedReport()
+        report = IngestReport()
         for source in self.feeds:
             if stop is not None and stop.requested:
                 break
@@ -197,7 +174,7 @@ class FeedPoller:
             except (FetchError, FeedError) as exc:
                 reason = exc.reason if isinstance(exc, FetchError) else str(exc)
                 failure = IngestFailure(source.url, f"{source.url}: {reason}")
-                report += FeedReport(feeds=1, failures=(failure,))
+                report += IngestReport(feeds=1, failures=(failure,))
         return report
 
     async def run(self, stop: Shutdown, rounds: int | None = None) -> None:

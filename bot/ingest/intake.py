@@ -81,12 +81,13 @@ class Intake:
         if self.web is None:
             raise UserError(NO_WEB)
         try:
-            outcome = await self.web.add_url(url)
+            report = await self.web.add_url(url)
         except FetchError as exc:
             raise UserError(f"Could not read that link: {exc.reason}") from exc
         except RejectedArticle as exc:
             raise UserError(f"Could not brief that link: {exc}") from exc
-        article = await self.store.article(outcome.article_id)
+        (article_id,) = report.article_ids
+        article = await self.store.article(article_id)
         if article is None:  # deleted between storing and briefing
             raise UserError("That article is no longer stored; try again.")
         return article

@@ -61,12 +61,34 @@ class IngestFailure:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What an ingest run did."""
+    """What an ingest did: the one report of bot.ingest, from one web page to a whole run of
+    files, links and feeds (reports add up with ``+``)."""
 
-    added: int
-    duplicates: int
-    failures: tuple[IngestFailure, ...]
-    stopped: bool = False  # asked to stop before every file was read; run it again to finish
+    added: int = 0
+    duplicates: int = 0  # already stored (same URL or same cleaned text)
+    failures: tuple[IngestFailure, ...] = ()
+    stopped: bool = False  # asked to stop before every input was read; run it again to finish
+    feeds: int = 0  # feeds read
+    unchanged: int = 0  # feeds that answered "not modified"
+    new_entries: int = 0  # feed entries not seen before
+    article_ids: tuple[int, ...] = ()  # the articles added or found stored, in input order
+
+    @classmethod
+    def stored(cls, article_id: int, added: bool) -> IngestReport:
+        """One article, newly added or already stored."""
+        return cls(added=int(added), duplicates=int(not added), article_ids=(article_id,))
+
+    def __add__(self, other: IngestReport) -> IngestReport:
+        return IngestReport(
+            self.added + other.added,
+            self.duplicates + other.duplicates,
+            self.failures + other.failures,
+            self.stopped or other.stopped,
+            self.feeds + other.feeds,
+            self.unchanged + other.unchanged,
+            self.new_entries + other.new_entries,
+            self.article_ids + other.article_ids,
+        )
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
@@ -174,6 +196,7 @@ async def ingest_paths(
     """
     added = duplicates = 0
     failures: list[IngestFailure] = []
+    article_ids: list[int] = []
     files = iter(article_files(paths))
     in_flight: deque[asyncio.Future[list[PreparedArticle | IngestFailure]]] = deque()
     stopped = False
@@ -198,10 +221,11 @@ async def ingest_paths(
             for outcome in outcomes:
                 if isinstance(outcome, IngestFailure):
                     failures.append(outcome)
-                elif next(results).added:
-                    added += 1
                 else:
-                    duplicates += 1
+                    stored = next(results)
+                    article_ids.append(stored.article_id)
+                    added += stored.added
+                    duplicates += not stored.added
                 if on_progress is not None:
                     on_progress(
                         outcome.origin
@@ -211,7 +235,9 @@ async def ingest_paths(
     finally:
         for future in in_flight:
             future.cancel()
-    return IngestReport(added, duplicates, tuple(failures), stopped=stopped)
+    return IngestReport(
+        added, duplicates, tuple(failures), stopped=stopped, article_ids=tuple(article_ids)
+    )
 
 
 def _require_english(origin: str, sample: str, words: Sequence[str], indexer: TermIndexer) -> None:
