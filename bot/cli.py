@@ -261,7 +261,7 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
 
     try:
-        async with digest_posters(platforms, env) as posters:
+        async with digest_posters(platforms, env, app.store.installations) as posters:
             if not posters:
                 print(
                     f"briefbot: no chat platform configured; set {platforms.switches}",

@@ -24,6 +24,7 @@ from bot.models import (
     PreparedArticle,
     SentenceRecord,
 )
+from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -73,6 +74,11 @@ class Store:
             await connection.close()
             raise
         return store
+
+    @property
+    def installations(self) -> SqliteInstallations:
+        """Chat installations by workspace and OAuth states (bot.store.installations)."""
+        return SqliteInstallations(self)
 
     async def close(self) -> None:
         """Close the connection; WAL content is checkpointed by SQLite on last close."""
