@@ -1,4 +1,4 @@
-"""Build a ``Brief`` from stored articles: index -> rank -> select (stages 4b to 5b).
+"""Build a ``Brief`` from stored articles and their stored terms: 5 rank -> 6 select.
 
 Coverage in several languages is ranked within each language (a sentence is only ever compared
 with sentences of its own language) and the points of every language are merged into one brief

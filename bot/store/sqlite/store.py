@@ -1,4 +1,4 @@
-"""Stage 4, store and index: one SQLite file holding articles, their sentences and an FTS index."""
+"""Stage 4, store: one SQLite file holding articles, their sentences and an FTS index."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from bot.models import (
     ArticleDate,
     CleanArticle,
     DatePrecision,
+    FollowedTopic,
     PreparedArticle,
     SentenceRecord,
 )
+from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -72,6 +74,11 @@ class Store:
             await connection.close()
             raise
         return store
+
+    @property
+    def installations(self) -> SqliteInstallations:
+        """Chat installations by workspace and OAuth states (bot.store.installations)."""
+        return SqliteInstallations(self)
 
     async def close(self) -> None:
         """Close the connection; WAL content is checkpointed by SQLite on last close."""
@@ -303,6 +310,41 @@ class Store:
                 )
             ).fetchone()
         return None if row is None else dt.datetime.fromisoformat(str(row[0]))
+
+    async def follow(
+        self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
+    ) -> bool:
+        """Store a channel's followed topic; False when the channel already follows it."""
+        async with self.write() as db:
+            cursor = await db.execute(
+                "INSERT INTO followed_topics (platform, channel_id, slug, words, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id, slug) DO NOTHING",
+                (platform, channel_id, slug, words, now.astimezone(dt.UTC).isoformat()),
+            )
+            return cursor.rowcount == 1
+
+    async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
+        """Forget a channel's followed topic; False when it did not follow it."""
+        async with self.write() as db:
+            cursor = await db.execute(
+                "DELETE FROM followed_topics WHERE platform = ? AND channel_id = ? AND slug = ?",
+                (platform, channel_id, slug),
+            )
+            return cursor.rowcount == 1
+
+    async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
+        """A channel's followed topics, oldest first."""
+        async with self.read() as db:
+            rows = await (
+                await db.execute(
+                    "SELECT slug, words, created_at FROM followed_topics"
+                    " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
+                    (platform, channel_id),
+                )
+            ).fetchall()
+        return [
+            FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
+        ]
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""
