@@ -40,9 +40,17 @@ def test_near_duplicate_is_one_point_crediting_both_articles() -> None:
     assert [r.source for r in deal.sources] == ["Outlet One", "Outlet Two"]
 
 
-def test_word_budget_stops_choosing_once_reached() -> None:
-    limits = SelectionLimits(points=10, words=10)
-    assert texts([0.9, 0.5, 0.4, 0.8], limits) == [SENTENCES[0][1]]
+def test_word_budget_takes_the_best_whole_points_that_fit() -> None:
+    scores = [0.9, 0.5, 0.4, 0.8]
+    # No sentence has 10 words or fewer: nothing, rather than a cut sentence.
+    assert texts(scores, SelectionLimits(points=10, words=10)) == []
+    assert texts(scores, SelectionLimits(points=10, words=16)) == [SENTENCES[0][1]]
+    # The deal (15 words) leaves 16: the Kremlin sentence (16) overlaps the deal and shares its
+    # article, so the naval drills (15) are the best remaining point that fits.
+    assert texts(scores, SelectionLimits(points=10, words=31)) == [
+        SENTENCES[0][1],
+        SENTENCES[2][1],
+    ]
 
 
 def test_article_diversity_prefers_another_outlet_on_close_scores() -> None:
