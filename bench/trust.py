@@ -37,6 +37,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,12 +208,14 @@ def report_stories(
     articles = sum(len(s.corpus.articles) + len(s.corpus.rejected) for s in stories)
     dropped = [reason for s in stories for reason in s.corpus.rejected]
     lines.append(f"- articles: {articles}, dropped: {len(dropped)}")
-    for reason in dropped[:8]:
-        lines.append(f"  - {reason.split('#')[-1][:160]}")
+    # Reasons without the article's name, counted: "not English" x 100 is one line.
+    reasons = Counter(re.sub(r"^\S+: ", "", reason) for reason in dropped)
+    for reason, times in reasons.most_common(6):
+        lines.append(f"  - {times} × {reason[:150]}")
     usable = [s for s in stories if s.corpus.articles]
     if not usable:
         return [*lines, ""]
-    tally, failures = CreditTally(), []
+    tally, failures = CreditTally(), list[str]()
     cut = points = 0
     rouge: list[float] = []
     fields = []
@@ -306,7 +309,8 @@ def cost_line(count: int, indexer: TermIndexer) -> str:
     quadratic."""
     corpus = re_reports(count, indexer)
     selecting = [0.0]
-    select = build.select_points
+    namespace = vars(build)  # build_brief looks select_points up here at each call
+    select = namespace["select_points"]
 
     def timed_select(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -315,7 +319,7 @@ def cost_line(count: int, indexer: TermIndexer) -> str:
         finally:
             selecting[0] += time.perf_counter() - started
 
-    build.select_points = timed_select  # type: ignore[assignment]
+    namespace["select_points"] = timed_select
     try:
         started = time.perf_counter()
         brief = build.build_brief(
@@ -323,7 +327,7 @@ def cost_line(count: int, indexer: TermIndexer) -> str:
         )
         total = time.perf_counter() - started
     finally:
-        build.select_points = select  # type: ignore[assignment]
+        namespace["select_points"] = select
     return (
         f"- {count:,} re-reporting articles ({len(corpus.records):,} sentences): brief in"
         f" {total:.1f} s, of which selection {selecting[0]:.1f} s; {len(brief.points)} points"

@@ -233,8 +233,11 @@ class OverlapIndex:
         if not wanted:
             return 0.0, ()
         quoting = self.quote_links(point)
-        best = 0.0
-        carrier: tuple[int, ...] = ()
+        # The fewest sentences that carry it: a sentence alone when one does, else the best
+        # one or adjacent pair (a pair must not take in a neighbour's different statement).
+        single_best, pair_best = 0.0, 0.0
+        single: tuple[int, ...] = ()
+        pair: tuple[int, ...] = ()
         quotes: list[int] = []
         previous: frozenset[str] = frozenset()
         for k, j in enumerate(candidates):
@@ -243,14 +246,17 @@ class OverlapIndex:
             if j in quoting:
                 quotes.append(j)
             own = self.terms(j) & wanted
-            single = len(own) / len(wanted)
-            if single > best:
-                best, carrier = single, (j,)
+            share = len(own) / len(wanted)
+            if share > single_best:
+                single_best, single = share, (j,)
             if k:
-                pair = len(own | previous) / len(wanted)
-                if pair > best:
-                    best, carrier = pair, (candidates[k - 1], j)
+                share = len(own | previous) / len(wanted)
+                if share > pair_best:
+                    pair_best, pair = share, (candidates[k - 1], j)
             previous = own
+        best, carrier = single_best, single
+        if single_best < CARRIES and pair_best > single_best:
+            best, carrier = pair_best, pair
         if not quotes:
             return best, carrier
         by_terms = carrier if best >= CARRIES else ()
