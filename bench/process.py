@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -63,11 +64,16 @@ class Timed:
     label: str
     command: str
     walls: tuple[float, ...]
+    cpus: tuple[float, ...]  # user + system CPU of the process (and any workers it started)
     output: str
 
     @property
     def median(self) -> float:
         return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
 
 
 def briefbot_script() -> str:
@@ -78,22 +84,28 @@ def briefbot_script() -> str:
     return str(script)
 
 
-def run(args: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
+def run(args: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """Run one process; its wall time, its CPU time (children included), and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         list(args), env=env, cwd=cwd, capture_output=True, text=True, timeout=3600, check=False
     )
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return wall, done.stdout
+    return wall, cpu, done.stdout
 
 
 def timed(
     label: str, args: Sequence[str], env: dict[str, str], cwd: Path, runs: int, shown: str
 ) -> Timed:
     results = [run(args, env, cwd) for _ in range(runs)]
-    return Timed(label, shown, tuple(w for w, _ in results), results[-1][1])
+    return Timed(
+        label, shown, tuple(r[0] for r in results), tuple(r[1] for r in results), results[-1][2]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -101,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
     parser.add_argument("--sumy-runs", type=int, default=1, help="sumy runs (it takes minutes)")
+    parser.add_argument(
+        "--sentences", type=int, nargs="+", default=[1000, 3000], help="summarize input sizes"
+    )
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
@@ -111,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     env.pop("DISCORD_TOKEN", None)
     env["HOME"] = str(work / "home")
     try:
-        rows = measure(briefbot, work, env, args.runs, args.sumy_runs)
+        rows = measure(briefbot, work, env, args.runs, args.sumy_runs, args.sentences)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = render(rows, load, args.runs)
@@ -121,7 +136,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def measure(
-    briefbot: str, work: Path, env: dict[str, str], runs: int, sumy_runs: int
+    briefbot: str,
+    work: Path,
+    env: dict[str, str],
+    runs: int,
+    sumy_runs: int,
+    sentence_targets: Sequence[int],
 ) -> list[Timed]:
     news = corpora.news_articles()
     units = [*news, *corpora.wiki_pieces(ARTICLE_UNITS - len(news))]
@@ -152,7 +172,7 @@ def measure(
     )
 
     # summarize against sumy, the same files for both.
-    for target in (1000, 3000):
+    for target in sentence_targets:
         articles = first_with_sentences(units, target, indexer)
         folder = work / f"sentences{target}"
         write_articles(folder, articles)
@@ -182,17 +202,21 @@ def measure(
     # Ingest a 1,000-file folder into fresh stores, then brief all of it from a cold process.
     folder = work / "articles1000"
     write_articles(folder, units[:ARTICLE_UNITS])
-    ingests = []
-    for number in range(runs):
-        db = work / f"ingest{number}.sqlite3"
-        wall, out = run([briefbot, "ingest", str(folder)], {**env, "BRIEFBOT_DB": str(db)}, work)
-        ingests.append((wall, out))
+    ingests = [
+        run(
+            [briefbot, "ingest", str(folder)],
+            {**env, "BRIEFBOT_DB": str(work / f"ingest{number}.sqlite3")},
+            work,
+        )
+        for number in range(runs)
+    ]
     rows.append(
         Timed(
             "ingest 1,000 files",
             "briefbot ingest FOLDER (1,000 .txt files and a manifest, fresh store)",
-            tuple(w for w, _ in ingests),
-            ingests[-1][1],
+            tuple(r[0] for r in ingests),
+            tuple(r[1] for r in ingests),
+            ingests[-1][2],
         )
     )
     big = {**env, "BRIEFBOT_DB": str(work / "ingest0.sqlite3")}
@@ -223,12 +247,13 @@ def render(rows: Sequence[Timed], load: float, runs: int) -> str:
         f"Load average when the run started: {load:.1f}. Each figure is the median wall time "
         f"of {runs} separate processes (sumy: as many as `--sumy-runs`), start-up included.",
         "",
-        "| what | command | wall (median) | figure |",
-        "|---|---|---:|---|",
+        "| what | command | wall (median) | CPU (median) | figure |",
+        "|---|---|---:|---:|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row.label} | `{row.command}` | {_seconds(row.median)} | {_figure(row, by_label)} |"
+            f"| {row.label} | `{row.command}` | {_seconds(row.median)} | {_seconds(row.cpu)} | "
+            f"{_figure(row, by_label)} |"
         )
     lines += ["", END]
     return "\n".join(lines)
@@ -239,7 +264,10 @@ def _figure(row: Timed, by_label: dict[str, Timed]) -> str:
         sumy = by_label[row.label.replace("summarize", "sumy")]
         counted = re.search(r"sentences: (\d+)", sumy.output)
         sentences = f"{int(counted.group(1)):,} sentences for sumy; " if counted else ""
-        return f"{sentences}{sumy.median / row.median:.0f}x sumy's process"
+        return (
+            f"{sentences}{sumy.median / row.median:.0f}x sumy's process "
+            f"({sumy.cpu / row.cpu:.0f}x in CPU)"
+        )
     if row.label.startswith("ingest"):
         added = re.search(r"(\d+) added", row.output)
         count = int(added.group(1)) if added else 0
