@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from bot.digests.scheduler import ChannelPoster
+from bot.digests.scheduler import ChannelPoster, PostRejected
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,12 @@ async def posters_from_env(env: Mapping[str, str]) -> AsyncIterator[dict[str, Ch
             posters["slack"] = slack
         if env.get("DISCORD_TOKEN"):
             from adapters.discord.digest import DiscordDigestPoster
+            from adapters.discord.run import DiscordSetupError, use_api_url
 
+            try:
+                use_api_url(env)
+            except DiscordSetupError as exc:
+                raise PostRejected(str(exc)) from exc
             discord = await DiscordDigestPoster.connect(env["DISCORD_TOKEN"])
             stack.push_async_callback(discord.close)
             posters["discord"] = discord

@@ -15,6 +15,7 @@ from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wa
 from bot.settings import Settings
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
+API_URL_VARIABLE = "DISCORD_API_URL"
 EXIT_SETUP = 2
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,21 @@ def token_from(env: Mapping[str, str]) -> str:
             f"(your application > Bot > Reset Token) and export {TOKEN_VARIABLE}=..."
         )
     return token
+
+
+def use_api_url(env: Mapping[str, str]) -> str:
+    """Point discord.py's REST API at DISCORD_API_URL, if set; return the base URL in use.
+
+    For a proxy, or a loopback fake in tests, as SLACK_API_URL is for Slack. discord.py keeps
+    its base URL on ``Route.BASE``, one per process, so this is set once, before any client.
+    The gateway URL comes from that API (``GET /gateway/bot``), so it follows.
+    """
+    url = env.get(API_URL_VARIABLE, "").strip().rstrip("/")
+    if url:
+        if not url.startswith(("https://", "http://")):
+            raise DiscordSetupError(f"{API_URL_VARIABLE} must be an http(s) URL, not {url!r}")
+        discord.http.Route.BASE = url
+    return str(discord.http.Route.BASE)
 
 
 def bot_intents(message_content: bool) -> discord.Intents:
@@ -79,6 +95,7 @@ def run_discord(settings: Settings, env: Mapping[str, str]) -> int:
     """Check the token, start the core, and run the bot; return the process exit code."""
     try:
         token = token_from(env)
+        use_api_url(env)
         return asyncio.run(
             run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, token, shutdown))
         )

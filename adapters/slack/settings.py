@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,6 +11,9 @@ from bot.settings import SettingsError
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# Every interface, as before this was a setting; BIND_HOST=127.0.0.1 keeps the server to a
+# reverse proxy on the same machine.
+DEFAULT_BIND_HOST = "0.0.0.0"
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class SlackSettings:
     app_token: str | None = field(repr=False)
     api_url: str
     port: int
+    bind_host: str = DEFAULT_BIND_HOST
 
     @property
     def socket_mode(self) -> bool:
@@ -46,7 +52,11 @@ def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
     port_text = env.get("PORT", "").strip() or str(DEFAULT_PORT)
     if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
         raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
+    bind_host = env.get("BIND_HOST", "").strip() or DEFAULT_BIND_HOST
+    if not _is_host(bind_host):
+        raise SettingsError(f"BIND_HOST must be an IP address or host name, not {bind_host!r}")
     return SlackSettings(
+        bind_host=bind_host,
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
@@ -62,3 +72,15 @@ def _secret(env: Mapping[str, str], name: str, prefix: str, what: str) -> str:
     if not value.startswith(prefix):
         raise SettingsError(f"{name} must start with {prefix}")
     return value
+
+
+def _is_host(text: str) -> bool:
+    """An IPv4 or IPv6 address, or a DNS host name (``localhost``)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return (
+            re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text)
+            is not None
+        )
+    return True
