@@ -69,9 +69,15 @@ class RawArticle:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One cleaned paragraph (one source line) of an article body."""
+    """One cleaned paragraph of an article body: its sentences, or a line that holds none.
+
+    ``line`` is set for a paragraph of article text without a complete sentence (a sub-heading,
+    a standfirst without final punctuation): shown as the article's text and searched, never a
+    point of a brief.
+    """
 
     sentences: tuple[str, ...]
+    line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class CleanArticle:
     @property
     def body(self) -> str:
         """The cleaned body text, one paragraph a line."""
-        return "\n".join(" ".join(p.sentences) for p in self.paragraphs)
+        return "\n".join(p.line or " ".join(p.sentences) for p in self.paragraphs)
 
 
 @dataclass(frozen=True)
