@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat.platform import Platforms
     from bot.models import Brief
 
 # Each command imports what it uses when it runs, not here: `briefbot topics` must not load
@@ -34,8 +35,8 @@ MAX_WORDS = 5000
 FORMATS = ("json", "markdown", "text")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with one sub-command per job."""
+def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job and one per chat platform."""
     parser = argparse.ArgumentParser(
         prog="briefbot", description="Short, multi-source briefs of the news."
     )
@@ -89,11 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
 
-    commands.add_parser(
-        "slack",
-        help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
-    )
-    commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
+    for platform in platforms:
+        commands.add_parser(platform.name, help=platform.summary)
 
     backup = commands.add_parser("backup", help="copy the store consistently, even while in use")
     backup.add_argument("path", type=Path, help="file to write the copy to")
@@ -108,36 +106,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) -> int:
+    """Run the command line; return the process exit code.
+
+    ``platforms`` defaults to the registered chat platforms (``adapters/registry.py``).
+    """
+    if platforms is None:
+        # The command line is the composition root: only here does the core meet the registry.
+        from adapters.registry import load_platforms
+
+        platforms = load_platforms()
+    args = build_parser(platforms).parse_args(argv)
     env = dict(os.environ)
     if args.db is not None:
         env["BRIEFBOT_DB"] = str(args.db)
     try:
-        configure_logging(env, args.log_format, logging.INFO if args.verbose else logging.WARNING)
+        configure_logging(
+            env,
+            platforms.secrets,
+            args.log_format,
+            logging.INFO if args.verbose else logging.WARNING,
+        )
     except ValueError as exc:
         print(f"briefbot: BRIEFBOT_LOG_FORMAT: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         if args.command == "init":
-            return _init(args.folder, args.force)
+            return _init(args.folder, args.force, platforms.config_files)
         if args.command == "doctor":
-            return asyncio.run(_doctor(env, args.config))
+            return asyncio.run(_doctor(env, platforms, args.config))
         settings = load_settings(env, args.config)
-        if args.command == "slack":
-            # Imported here so that the other commands never load slack-bolt.
-            from adapters.slack.run import run_slack
-
-            return asyncio.run(run_slack(settings, env))
-        if args.command == "discord":
-            # Imported here so discord.py loads only for the command that needs it.
-            from adapters.discord.run import run_discord
-
-            return run_discord(settings, env)
+        platform = platforms.get(args.command)
+        if platform is not None:
+            return platform.run(settings, env)
         if args.command == "summarize":
             return _summarize(args, settings)
-        return asyncio.run(_run(args, settings))
+        return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -162,7 +166,9 @@ def _render(format_name: str, brief: Brief) -> str:
     return renderers[format_name](brief)
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+async def _run(
+    args: argparse.Namespace, settings: Settings, env: Mapping[str, str], platforms: Platforms
+) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
     from bot.app import App
@@ -186,7 +192,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "poll":
             return await _poll(app, args.once)
         if args.command == "digests":
-            return await _digests(app, once=args.once)
+            return await _digests(app, env, platforms, once=args.once)
         if args.command == "topics":
             print(app.dispatcher.topics_notice().text)
             return EXIT_OK
@@ -248,19 +254,17 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _digests(app: App, once: bool) -> int:
-    # The command line is the composition root: only here does the core meet the platforms.
-    from adapters.digest_posters import posters_from_env
+async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once: bool) -> int:
+    from bot.chat.platform import digest_posters
     from bot.clock import utc_now
     from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
     from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 
     try:
-        async with posters_from_env(os.environ) as posters:
+        async with digest_posters(platforms, env) as posters:
             if not posters:
                 print(
-                    "briefbot: no chat platform configured; set SLACK_BOT_TOKEN and/or"
-                    " DISCORD_TOKEN",
+                    f"briefbot: no chat platform configured; set {platforms.switches}",
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
@@ -380,9 +384,9 @@ async def _poll(app: App, once: bool) -> int:
     return EXIT_OK
 
 
-def _init(folder: Path, force: bool) -> int:
+def _init(folder: Path, force: bool, extra_files: Sequence[str]) -> int:
     try:
-        written = write_default_config(folder, force)
+        written = write_default_config(folder, force, extra_files)
     except InitError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -394,10 +398,10 @@ def _init(folder: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _doctor(env: dict[str, str], config_dir: Path | None) -> int:
+async def _doctor(env: dict[str, str], platforms: Platforms, config_dir: Path | None) -> int:
     from bot.ops.doctor import Status, diagnose
 
-    checks = await diagnose(env, config_dir)
+    checks = await diagnose(env, platforms, config_dir)
     for check in checks:
         print(check.line())
     failed = sum(c.status is Status.FAIL for c in checks)
