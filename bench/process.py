@@ -13,7 +13,10 @@ so its start-up is counted: interpreter, imports, settings, store), median of ``
 - ``briefbot summarize -n 5`` of the first real articles holding ~1,000 and ~3,000 sentences,
   against ``bench/sumy_lexrank.py`` (stock sumy LexRank run as a process) on the same files;
 - ``briefbot ingest`` of a 1,000-file folder into a fresh store (articles added per second);
-- ``briefbot brief`` of a topic matching all 1,000 ingested articles, from a cold process.
+- ``briefbot brief`` of a topic matching all 1,000 ingested articles, from a cold process;
+- the chat runners ready: ``briefbot slack`` (HTTP mode) from start to listening, and
+  ``briefbot discord`` from start to connected, each against the loopback fakes of the tests
+  (``SLACK_API_URL``, ``DISCORD_API_URL``), so the dev extra is needed too.
 
 Ranking-only figures (no start-up, from an open store) are ``bench/lexrank.py``'s, in the same
 document. Byte-code is written and reused, as after ``pip install``: runs with
@@ -23,6 +26,7 @@ document. Byte-code is written and reused, as after ``pip install``: runs with
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import os
 import re
@@ -73,7 +77,7 @@ class Timed:
 
     @property
     def cpu(self) -> float:
-        return statistics.median(self.cpus)
+        return statistics.median(self.cpus) if self.cpus else float("nan")
 
 
 def briefbot_script() -> str:
@@ -230,7 +234,88 @@ def measure(
             "briefbot brief everything (a topic matching every stored article)",
         )
     )
+    rows.extend(asyncio.run(chat_ready(briefbot, small, work, runs)))
     return rows
+
+
+async def chat_ready(briefbot: str, env: dict[str, str], work: Path, runs: int) -> list[Timed]:
+    """Start to ready for each chat runner: its "ready" log line, then SIGTERM."""
+    sys.path.insert(0, str(corpora.REPO))
+    from tests.bot_process import free_port
+    from tests.discord_fake_api import FakeDiscordApi
+    from tests.slack_fakes import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+
+    slack, discord_api = FakeSlack(), FakeDiscordApi()
+    await slack.start()
+    await discord_api.start()
+    try:
+        slack_env = {
+            **env,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "BIND_HOST": "127.0.0.1",
+        }
+        discord_env = {
+            **env,
+            "DISCORD_TOKEN": "bench.token",
+            "DISCORD_API_URL": discord_api.base_url,
+            "DISCORD_GATEWAY_URL": discord_api.gateway_url,
+        }
+        slack_walls = [
+            await _until_line(
+                [briefbot, "-v", "slack"],
+                {**slack_env, "PORT": str(free_port())},
+                work,
+                "serving Slack requests",
+            )
+            for _ in range(runs)
+        ]
+        discord_walls = [
+            await _until_line(
+                [briefbot, "-v", "discord"], discord_env, work, "has connected to Gateway"
+            )
+            for _ in range(runs)
+        ]
+    finally:
+        await slack.close()
+        await discord_api.stop()
+    return [
+        Timed(
+            "chat ready",
+            "briefbot slack (HTTP mode): start to listening",
+            tuple(slack_walls),
+            (),
+            "",
+        ),
+        Timed(
+            "chat ready",
+            "briefbot discord: start to connected to the gateway",
+            tuple(discord_walls),
+            (),
+            "",
+        ),
+    ]
+
+
+async def _until_line(args: list[str], env: dict[str, str], cwd: Path, needle: str) -> float:
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *args, env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(120):
+            while needle not in (seen[-1] if seen else ""):
+                line = (await process.stderr.readline()).decode()
+                if not line:
+                    raise SystemExit(f"{' '.join(args)} exited before {needle!r}:\n{''.join(seen)}")
+                seen.append(line)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 def render(rows: Sequence[Timed], load: float, runs: int) -> str:
@@ -279,6 +364,8 @@ def _figure(row: Timed, by_label: dict[str, Timed]) -> str:
 
 
 def _seconds(value: float) -> str:
+    if value != value:  # not measured
+        return "—"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 

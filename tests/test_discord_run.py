@@ -106,3 +106,9 @@ def test_discord_api_url_points_discord_py_at_a_proxy(monkeypatch: pytest.Monkey
     assert discord.http.Route("GET", "/gateway/bot").url == "http://127.0.0.1:9/api/v10/gateway/bot"
     with pytest.raises(DiscordSetupError, match="DISCORD_API_URL must be an http"):
         use_api_url({"DISCORD_API_URL": "discord.proxy/api"})
+    gateway = discord.gateway.DiscordWebSocket
+    monkeypatch.setattr(gateway, "DEFAULT_GATEWAY", gateway.DEFAULT_GATEWAY)
+    use_api_url({"DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway"})
+    assert str(gateway.DEFAULT_GATEWAY) == "ws://127.0.0.1:9/gateway"
+    with pytest.raises(DiscordSetupError, match="DISCORD_GATEWAY_URL must be a ws"):
+        use_api_url({"DISCORD_GATEWAY_URL": "https://gateway"})

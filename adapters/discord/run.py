@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping
 
 import discord
+import yarl
 
 from adapters.discord.client import BriefbotClient
 from bot.chat.dispatcher import Dispatcher
@@ -16,6 +17,7 @@ from bot.settings import Settings
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 API_URL_VARIABLE = "DISCORD_API_URL"
+GATEWAY_URL_VARIABLE = "DISCORD_GATEWAY_URL"
 EXIT_SETUP = 2
 log = logging.getLogger(__name__)
 
@@ -36,17 +38,22 @@ def token_from(env: Mapping[str, str]) -> str:
 
 
 def use_api_url(env: Mapping[str, str]) -> str:
-    """Point discord.py's REST API at DISCORD_API_URL, if set; return the base URL in use.
+    """Point discord.py at DISCORD_API_URL (REST) and DISCORD_GATEWAY_URL (WebSocket), if set.
 
-    For a proxy, or a loopback fake in tests, as SLACK_API_URL is for Slack. discord.py keeps
-    its base URL on ``Route.BASE``, one per process, so this is set once, before any client.
-    The gateway URL comes from that API (``GET /gateway/bot``), so it follows.
+    For a proxy, or loopback fakes in tests, as SLACK_API_URL is for Slack. discord.py keeps
+    both on class attributes (``Route.BASE``, ``DiscordWebSocket.DEFAULT_GATEWAY``), one per
+    process, so they are set once, before any client. Returns the REST base URL in use.
     """
     url = env.get(API_URL_VARIABLE, "").strip().rstrip("/")
     if url:
         if not url.startswith(("https://", "http://")):
             raise DiscordSetupError(f"{API_URL_VARIABLE} must be an http(s) URL, not {url!r}")
         discord.http.Route.BASE = url
+    gateway = env.get(GATEWAY_URL_VARIABLE, "").strip()
+    if gateway:
+        if not gateway.startswith(("wss://", "ws://")):
+            raise DiscordSetupError(f"{GATEWAY_URL_VARIABLE} must be a ws(s) URL, not {gateway!r}")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
     return str(discord.http.Route.BASE)
 
 
