@@ -33,7 +33,7 @@ async def digest_poster(env: Mapping[str, str]) -> AsyncIterator[ChannelPoster]:
 
     try:
         token = token_from(env)
-        use_api_url(env)  # DISCORD_API_URL, as for `briefbot discord`
+        use_api_url(env)  # DISCORD_API_URL and DISCORD_GATEWAY_URL, as for `briefbot discord`
     except DiscordSetupError as exc:
         raise SettingsError(str(exc)) from None
     poster = await DiscordDigestPoster.connect(token)

@@ -181,6 +181,12 @@ async def wait_for_stop(task: asyncio.Future[None], shutdown: Shutdown) -> bool:
     return not task.done()
 
 
+def _warm_up(app: App) -> None:
+    import bot.brief.build  # noqa: F401  (the ranking and selection)
+
+    app.indexer.terms("Warm up the tokenizer, the stemmer and the stop words.")
+
+
 async def run_chat(
     settings: Settings, serve: Callable[[Dispatcher, Shutdown], Awaitable[None]]
 ) -> int:
@@ -189,6 +195,9 @@ async def run_chat(
     Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
     """
     async with await App.start(settings) as app:
+        # Commands load the ranking (numpy, scipy) and the tokenizer on first use; a chat runner
+        # loads them now, off the event loop, so its first brief does not hold up acks.
+        await asyncio.to_thread(_warm_up, app)
         try:
             await run_until_signalled(
                 lambda shutdown: serve(app.dispatcher, shutdown), CHAT_GRACE_SECONDS
