@@ -46,7 +46,12 @@ async def digest_poster(env: Mapping[str, str]) -> AsyncIterator[ChannelPoster]:
 PLATFORM = ChatPlatform(
     name="discord",
     summary=f"run the Discord bot (token from {TOKEN_VARIABLE})",
-    variables=(EnvVariable(TOKEN_VARIABLE),),
+    variables=(
+        EnvVariable(TOKEN_VARIABLE),
+        # Sharding (adapters/discord/shards.py): the total, and this process's share.
+        EnvVariable("DISCORD_SHARD_COUNT", secret=False),
+        EnvVariable("DISCORD_SHARD_IDS", secret=False),
+    ),
     switch=TOKEN_VARIABLE,
     needs=TOKEN_VARIABLE,
     complete=lambda present: TOKEN_VARIABLE in present,
