@@ -1,6 +1,6 @@
 """Benchmark: whole processes, as a user runs them (start-up included), against sumy as a process.
 
-Run from the project folder (needs the ``bench`` extra: ``pip install -e '.[bench]'``):
+Run from the project folder (needs both extras: ``pip install -e '.[dev,bench]'``):
 
     .venv/bin/python bench/process.py            # print the table
     .venv/bin/python bench/process.py --write    # and put it into docs/benchmarks.md
@@ -84,7 +84,7 @@ def briefbot_script() -> str:
     """The ``briefbot`` console script next to this interpreter, as a user runs it."""
     script = Path(sys.executable).parent / "briefbot"
     if not script.exists():
-        raise SystemExit(f"no briefbot script at {script}: pip install -e '.[bench]' first")
+        raise SystemExit(f"no briefbot script at {script}: pip install -e '.[dev,bench]' first")
     return str(script)
 
 
@@ -324,7 +324,7 @@ def render(rows: Sequence[Timed], load: float, runs: int) -> str:
         BEGIN,
         "## Whole processes, as a user runs them (`bench/process.py`)",
         "",
-        "Command (from the project folder; needs `pip install -e '.[bench]'`):",
+        "Command (from the project folder; needs `pip install -e '.[dev,bench]'`):",
         "",
         "    .venv/bin/python bench/process.py --write",
         "",
