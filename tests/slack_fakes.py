@@ -59,6 +59,8 @@ class FakeSlack:
     held: list[str] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
+    # Each posted message gets the next ts, as in a real channel (threads name their parent's).
+    _posted: int = 0
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
@@ -145,7 +147,9 @@ class FakeSlack:
             answer: dict[str, Any] = json.loads((DATA / "auth_test.json").read_text())
             return answer
         if path == "/api/chat.postMessage":
-            return {"ok": True, "channel": "C123ABC456", "ts": "1515449523.000100"}
+            ts = f"1515449523.{100 + self._posted:06d}"
+            self._posted += 1
+            return {"ok": True, "channel": "C123ABC456", "ts": ts}
         return {"ok": False, "error": "unknown_method"}
 
 
