@@ -255,5 +255,5 @@ async def test_digests_keep_the_path_of_slack_api_url(settings: Settings, slack:
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0, err.decode()
     assert out.decode().strip() == "1 posted"
-    (posted,) = slack.delivered("/api/chat.postMessage")
-    assert posted.body["channel"] == "C1"
+    parent, posted = slack.delivered("/api/chat.postMessage")  # a digest is a thread
+    assert parent.body["channel"] == posted.body["channel"] == "C1"
