@@ -138,13 +138,14 @@ class SentenceRecord:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """An article credited for a point."""
+    """An article credited for a point, with the sentence(s) in it that carry the point."""
 
     article_id: int
     source: str
     title: str | None
     url: str | None
     date: ArticleDate
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ class Point:
     score: float
     # How many independent reports carry the statement (bot/brief/corroboration.py).
     corroboration: Corroboration | None = None
+    # 1 for the point chosen first: where a platform must shorten a brief, the highest rank
+    # numbers go first (0: unranked).
+    rank: int = 0
     language: str = "en"  # ISO 639-1 code of the text, which is never translated
 
     @property

@@ -138,7 +138,16 @@ def _merged(
             first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
             chosen.append(((first, order, len(chosen)), point))
     chosen.sort(key=lambda kp: kp[0])
-    return tuple(p for _, p in chosen)
+    points = [p for _, p in chosen]
+    # One ranking across languages for platforms that must shorten a brief: each language's
+    # first choice before any language's second, the larger language first at equal rank.
+    language_order = {code: i for i, code in enumerate(language_shares(sizes, limits))}
+    by_rank = sorted(
+        range(len(points)),
+        key=lambda i: (points[i].rank or len(points), language_order[points[i].language], i),
+    )
+    ranks = {i: n for n, i in enumerate(by_rank, start=1)}
+    return tuple(dataclasses.replace(p, rank=ranks[i]) for i, p in enumerate(points))
 
 
 def language_shares(sizes: Counter[str], limits: SelectionLimits) -> dict[str, SelectionLimits]:
