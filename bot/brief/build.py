@@ -133,8 +133,8 @@ def _merged(
         articles = {r.article_id: by_id[r.article_id] for r in own}
         pipeline = indexer.for_language(code)
         own_terms = [term_lists[i] for i in mine]
-        points = _rank_and_select(own, own_terms, articles, pipeline, share, query, earlier)
-        for order, point in enumerate(points):
+        own_points = _rank_and_select(own, own_terms, articles, pipeline, share, query, earlier)
+        for order, point in enumerate(own_points):
             first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
             chosen.append(((first, order, len(chosen)), point))
     chosen.sort(key=lambda kp: kp[0])
