@@ -23,12 +23,13 @@ from bot.ingest.inputs import read_inputs
 from bot.ingest.load import LoadError
 from bot.ingest.sources import text_file_count
 from bot.ingest.workers import ProcessPreparer, workers_for
-from bot.ops.backup import BackupError, backup_store
 from bot.ops.doctor import Status, diagnose
 from bot.ops.logs import LOG_FORMATS, configure_logging
 from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.errors import BackupError, StoreError
+from bot.store.sqlite.backup import backup_store
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -140,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        # The cause went to the log where the fault was met; the user gets what to do.
+        print(f"briefbot: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -33,7 +33,6 @@ from bot.chat.commands import (
 )
 from bot.chat.ratelimit import Monotonic, RateLimiter
 from bot.digests.schedule import next_slot, parse_zone
-from bot.digests.subscriptions import Subscription, Subscriptions
 from bot.ingest.feeds import FeedPoller, FeedReader, Sleep, load_feeds
 from bot.ingest.fetch import Fetcher, FetchError, new_http_client
 from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
@@ -43,7 +42,10 @@ from bot.ingest.workers import InProcessPreparer
 from bot.models import Article, Brief, CleanArticle, Conversation
 from bot.ops.logs import request_context
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store import open_store
+from bot.store.errors import StoreError
+from bot.store.protocols import Store
+from bot.store.records import SearchQuery, Subscription
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -59,7 +61,7 @@ class Target:
 
     key: str  # the slug, or the query's words in lower case; subscriptions are stored under it
     title: str
-    fts_query: str
+    query: SearchQuery
 
 
 def utc_now() -> dt.datetime:
@@ -91,7 +93,7 @@ class Briefbot:
         self.indexer = indexer
         self.clock = clock
         self.preparer = preparer or InProcessPreparer(indexer, settings.max_article_bytes)
-        self.subscriptions = Subscriptions(store)
+        self.subscriptions = store.subscriptions
         self.limiter = limiter or RateLimiter(settings.limits, time.monotonic)
         self.briefs = BriefCache()
         # One ranking at a time: under the GIL more threads add no throughput, but each one
@@ -121,7 +123,7 @@ class Briefbot:
         """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
-        store = await Store.open(settings.store_path)
+        store = await open_store(settings)
         client = None
         if fetcher is None:
             client = new_http_client(settings.fetch)
@@ -219,6 +221,10 @@ class Briefbot:
                 return await self.execute(command, conversation)
             except UserError as exc:
                 return Notice(title=exc.message, lines=exc.hints, is_error=True)
+            except StoreError as exc:
+                # The cause is logged where the fault was translated; the user gets one line.
+                log.warning("request %s answered with a store fault: %s", rid, exc.fault.value)
+                return Notice(title=exc.message, is_error=True)
             except Exception:
                 log.exception("command failed on %s", conversation.platform)
                 return Notice(
@@ -265,7 +271,7 @@ class Briefbot:
         limits = SelectionLimits(points=points or self.settings.points)
         topic = self.topics.get(target)
         if topic is not None:
-            articles = await self.store.search(topic.fts_query(), self.settings.max_articles)
+            articles = await self.store.search(topic.query(), self.settings.max_articles)
             if not articles:
                 raise UserError(
                     f"No articles are stored for {topic.slug} yet.",
@@ -273,7 +279,7 @@ class Briefbot:
                 )
             return await self._build(topic.slug, topic.title, articles, limits)
         query = self.resolve(target)  # refuses a query with no words
-        articles = await self.store.search(query.fts_query, self.settings.max_articles)
+        articles = await self.store.search(query.query, self.settings.max_articles)
         if not articles:
             suggestions = self.topics.suggest(target)
             if suggestions:
@@ -311,7 +317,7 @@ class Briefbot:
         """Brief of the target's articles stored after ``since`` (all when None); None if none."""
         resolved = self.resolve(target)
         articles = await self.store.search(
-            resolved.fts_query, self.settings.max_articles, ingested_after=since
+            resolved.query, self.settings.max_articles, ingested_after=since
         )
         if not articles:
             return None
@@ -322,7 +328,7 @@ class Briefbot:
         """A topic slug or a free-text query as a subscription key, title and full-text query."""
         topic = self.topics.get(target)
         if topic is not None:
-            return Target(topic.slug, topic.title, topic.fts_query())
+            return Target(topic.slug, topic.title, topic.query())
         words = query_words(target)
         if not words:
             raise UserError(
@@ -337,7 +343,7 @@ class Briefbot:
         target = self.resolve(command.topic)
         key, title = target.key, target.title
         lines: list[str] = []
-        if self.topics.get(key) is None and not await self.store.search(target.fts_query, 1):
+        if self.topics.get(key) is None and not await self.store.search(target.query, 1):
             suggestions = self.topics.suggest(command.topic)
             if suggestions:
                 raise UserError(

@@ -16,10 +16,10 @@ import pytest
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.digests.schedule import slot_for
 from bot.digests.scheduler import RETRY, PostNotSent, PostRejected, Scheduler, idempotency_key
-from bot.digests.subscriptions import DigestStatus
 from bot.models import Conversation
 from bot.service import Briefbot
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
+from bot.store.records import DigestStatus
 from tests.digest_support import unthrottled
 
 UTC = dt.UTC

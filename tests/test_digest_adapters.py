@@ -16,9 +16,9 @@ from adapters.discord.client import BriefbotClient
 from adapters.discord.digest import DiscordDigestPoster
 from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.digests.scheduler import Scheduler
-from bot.digests.subscriptions import DigestStatus
 from bot.service import Briefbot
 from bot.settings import Settings
+from bot.store.records import DigestStatus
 from tests.digest_support import unthrottled
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
 from tests.slack_fakes import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import logging
@@ -19,7 +20,8 @@ from bot.ops.doctor import diagnose
 from bot.ops.logs import REDACTED, Redactor, configure_logging, request_context
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.records import SearchQuery
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import fixed_clock
 
 # Fake secrets shaped like the real ones (they authenticate nothing).
@@ -96,10 +98,12 @@ def test_exception_text_and_third_party_logs_are_redacted(log_stream: io.StringI
     assert f"auth failed with token {REDACTED} for {REDACTED}" in record["exception"]
 
 
-class FailingStore(Store):
+class FailingStore(SqliteStore):
     """A store whose search fails with a driver message that echoes a secret."""
 
-    async def search(self, fts_query: str, limit: int) -> list[Article]:
+    async def search(
+        self, query: SearchQuery, limit: int, ingested_after: dt.datetime | None = None
+    ) -> list[Article]:
         raise RuntimeError(f"connection string had token={SLACK_BOT}")
 
 

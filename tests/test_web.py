@@ -19,7 +19,7 @@ from bot.ingest.web import canonical_url
 from bot.models import Conversation
 from bot.service import Briefbot
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 from tests.conftest import fixed_clock
@@ -74,7 +74,7 @@ def _fetcher(http: httpx.AsyncClient, settings: Settings) -> Fetcher:
 
 async def _bot(settings: Settings, http: httpx.AsyncClient) -> Briefbot:
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
-    store = await Store.open(settings.store_path)
+    store = await SqliteStore.open(settings.store_path)
     return Briefbot(settings, store, TOPICS, indexer, fixed_clock, fetcher=_fetcher(http, settings))
 
 

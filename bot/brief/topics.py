@@ -1,4 +1,4 @@
-"""Named topics from ``config/topics.toml`` and turning topics or free text into FTS5 queries."""
+"""Named topics from ``config/topics.toml``, and topics or free text as typed search queries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import SettingsError
+from bot.store.records import SearchQuery
 
 _QUERY_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 16
@@ -23,10 +24,9 @@ class Topic:
     keywords: tuple[str, ...]
     match_all: bool
 
-    def fts_query(self) -> str:
-        """The full-text query selecting this topic's articles."""
-        phrases = [_phrase(k) for k in self.keywords if _phrase(k)]
-        return (" AND " if self.match_all else " OR ").join(phrases)
+    def query(self) -> SearchQuery:
+        """The search selecting this topic's articles: each keyword a phrase."""
+        return SearchQuery(tuple(_words(k) for k in self.keywords), self.match_all)
 
 
 class TopicCatalog:
@@ -88,11 +88,10 @@ def query_words(text: str) -> list[str]:
     return _QUERY_WORD.findall(text)[:MAX_QUERY_WORDS]
 
 
-def free_text_query(text: str) -> str:
-    """An FTS5 query requiring every word of the user's text; quoting keeps it injection-free."""
-    return " AND ".join(f'"{w}"' for w in query_words(text))
+def free_text_query(text: str) -> SearchQuery:
+    """The search requiring every word of the user's text."""
+    return SearchQuery(tuple((w,) for w in query_words(text)), match_all=True)
 
 
-def _phrase(keyword: str) -> str:
-    words = _QUERY_WORD.findall(keyword)
-    return f'"{" ".join(words)}"' if words else ""
+def _words(keyword: str) -> tuple[str, ...]:
+    return tuple(_QUERY_WORD.findall(keyword))

@@ -34,9 +34,9 @@ from typing import Final, Literal, Protocol
 
 from bot.chat.commands import BriefReply, Notice, Reply, UserError
 from bot.digests.schedule import Slot, slot_on_or_before
-from bot.digests.subscriptions import Claim, DigestEntry, DigestStatus, Subscription
 from bot.service import Briefbot, Clock, utc_now
 from bot.settings import DigestSettings
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 import httpx
 
 from bot.settings import FetchSettings
+from bot.store.records import Validators
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -64,14 +65,6 @@ class FetchError(Exception):
         self.kind = kind
         self.reason = reason
         self.transient = transient
-
-
-@dataclass(frozen=True)
-class Validators:
-    """HTTP cache validators of a fetched URL, for the next conditional request."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bot.ingest.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
 from bot.text.clean import clean_lines, keep_sentence, letter_counts
 from bot.text.terms import TermIndexer
 

@@ -1,0 +1,40 @@
+"""Event claims and the store's own settings through the Store protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.store.protocols import Store
+from tests.conftest import FIXED_NOW
+from tests.store.conftest import OpenStore
+
+KEEP = dt.timedelta(days=1)
+
+
+async def test_meta_round_trip(store: Store) -> None:
+    assert await store.get_meta("k") is None
+    await store.set_meta("k", "1")
+    await store.set_meta("k", "2")
+    assert await store.get_meta("k") == "2"
+
+
+async def test_an_event_is_claimed_once_per_platform(store: Store) -> None:
+    assert await store.claim_event("slack", "Ev1", FIXED_NOW, KEEP)
+    assert not await store.claim_event("slack", "Ev1", FIXED_NOW, KEEP)
+    assert await store.claim_event("discord", "Ev1", FIXED_NOW, KEEP)
+    # A claim older than `keep` is forgotten.
+    assert await store.claim_event("slack", "Ev1", FIXED_NOW + 2 * KEEP, KEEP)
+
+
+async def test_concurrent_claims_on_several_stores_yield_one_winner_each(
+    stores: OpenStore,
+) -> None:
+    one, two = await stores(), await stores()
+    claims = [
+        store.claim_event("slack", f"Ev{n % 5}", FIXED_NOW, KEEP)
+        for n in range(20)
+        for store in (one, two)
+    ]
+    results = await asyncio.gather(*claims)
+    assert sum(results) == 5
