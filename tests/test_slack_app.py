@@ -15,8 +15,9 @@ import aiohttp
 import pytest
 
 from adapters.slack.app import WORKING
+from bot.app import App
+from bot.brief.briefer import Ranker, RankJob, ThreadRanker
 from bot.models import Brief
-from bot.service import Briefbot
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
     BOT_TOKEN,
@@ -36,14 +37,17 @@ RESPOND = "/respond/cmd"
 POST_MESSAGE = "/api/chat.postMessage"
 
 
-class GatedBriefbot(Briefbot):
-    """The real core, except that briefs wait for the test to open a gate: a slow summarizer."""
+class GatedRanker:
+    """The real ranker behind a gate the test opens: a slow summarizer, injected into the app."""
 
-    gate: asyncio.Event
+    def __init__(self, ranker: Ranker) -> None:
+        self.ranker = ranker
+        self.gate = asyncio.Event()
+        self.gate.set()
 
-    async def brief(self, target: str, points: int | None = None) -> Brief:
+    async def rank(self, job: RankJob) -> Brief:
         await self.gate.wait()
-        return await super().brief(target, points)
+        return await self.ranker.rank(job)
 
 
 @dataclass
@@ -73,20 +77,28 @@ class Harness:
 
 
 @pytest.fixture
-async def gated(briefbot: Briefbot) -> GatedBriefbot:
-    """The test's core behind a gate that starts open."""
-    bot = GatedBriefbot(
-        briefbot.settings, briefbot.store, briefbot.topics, briefbot.indexer, fixed_clock
-    )
-    bot.gate = asyncio.Event()
-    bot.gate.set()
-    return bot
+async def ranker(briefbot: App) -> GatedRanker:
+    """A gate, open to start with, around the real ranking."""
+    return GatedRanker(ThreadRanker(briefbot.indexer))
 
 
 @pytest.fixture
-async def harness(gated: GatedBriefbot) -> AsyncIterator[Harness]:
+async def gated(briefbot: App, ranker: GatedRanker) -> App:
+    """The test's app on the same store, its ranking behind the gate."""
+    return App(
+        briefbot.settings,
+        briefbot.store,
+        briefbot.topics,
+        briefbot.indexer,
+        fixed_clock,
+        ranker=ranker,
+    )
+
+
+@pytest.fixture
+async def harness(gated: App) -> AsyncIterator[Harness]:
     """The bot served on loopback, pointed at a fake Slack on loopback."""
-    async with slack_over_http(gated) as (fake, url), aiohttp.ClientSession() as session:
+    async with slack_over_http(gated.dispatcher) as (fake, url), aiohttp.ClientSession() as session:
         yield Harness(fake, session, url)
 
 
@@ -104,22 +116,22 @@ def texts(blocks: list[dict[str, Any]], kind: str) -> list[str]:
 
 
 async def test_summary_acks_before_the_brief_then_posts_it_once_in_channel(
-    harness: Harness, gated: GatedBriefbot
+    harness: Harness, gated: App, ranker: GatedRanker
 ) -> None:
-    gated.gate.clear()  # the brief cannot finish until the ack has been checked
+    ranker.gate.clear()  # the brief cannot finish until the ack has been checked
     status, text = await harness.command("china-russia --sentences 3")
     assert status == 200
     assert json.loads(text) == {"text": WORKING, "response_type": "ephemeral"}
     assert harness.fake.delivered(RESPOND) == []
 
-    gated.gate.set()
+    ranker.gate.set()
     await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
     [answer] = harness.fake.delivered(RESPOND)
     body = answer.body
     assert body["response_type"] == "in_channel"
     blocks = body["blocks"]
     assert texts(blocks, "header") == ["China–Russia relations"]
-    expected = await gated.brief("china-russia", 3)
+    expected = await gated.briefer.brief("china-russia", 3)
     assert texts(blocks, "section") == [
         f"*{n}.* {p.text}" for n, p in enumerate(expected.points, 1)
     ]
@@ -267,7 +279,7 @@ async def test_secrets_never_reach_the_logs(
 
 
 async def test_an_ingested_article_cannot_ping_the_channel(
-    harness: Harness, gated: GatedBriefbot, tmp_path: Path
+    harness: Harness, gated: App, tmp_path: Path
 ) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -282,7 +294,7 @@ async def test_an_ingested_article_cannot_ping_the_channel(
         'date = "2024-05-02"\n',
         encoding="utf-8",
     )
-    report = await gated.ingest([folder])
+    report = await gated.intake.ingest_files([folder])
     assert report.added == 1
     await harness.mention("<@U0LAN0Z89> Riga bridge closure", "Ev7")
     await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))

@@ -31,10 +31,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
 from adapters.slack.settings import SlackSettings
-from bot.chat.commands import BriefCommand, BriefReply, UserError, parse_command
+from bot.chat.commands import BriefReply, takes_a_while
+from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
-from bot.service import Briefbot
 
 PLATFORM = "slack"
 COMMAND = "/summary"
@@ -83,12 +83,13 @@ def one_auth_test(client: AsyncWebClient) -> Callable[[], Awaitable[AuthorizeRes
 
 
 def build_app(
-    bot: Briefbot,
+    dispatcher: Dispatcher,
     client: AsyncWebClient,
     settings: SlackSettings,
     inflight: InFlight | None = None,
 ) -> AsyncApp:
-    """A Bolt app answering ``/summary`` and app mentions from ``bot``, posting via ``client``.
+    """A Bolt app answering ``/summary`` and app mentions through ``dispatcher``, posting via
+    ``client``.
 
     Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
     """
@@ -100,7 +101,7 @@ def build_app(
         process_before_response=False,
         authorize=one_auth_test(client),
     )
-    listeners = SlackListeners(bot, client.retry_handlers, inflight or InFlight())
+    listeners = SlackListeners(dispatcher, client.retry_handlers, inflight or InFlight())
     app.middleware(listeners.skip_redelivered_events)
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
@@ -111,9 +112,12 @@ class SlackListeners:
     """Translate Slack payloads into core commands and core replies into Slack messages."""
 
     def __init__(
-        self, bot: Briefbot, retry_handlers: list[AsyncRetryHandler], inflight: InFlight
+        self,
+        dispatcher: Dispatcher,
+        retry_handlers: list[AsyncRetryHandler],
+        inflight: InFlight,
     ) -> None:
-        self.bot = bot
+        self.dispatcher = dispatcher
         self.retry_handlers = retry_handlers
         self.inflight = inflight
 
@@ -129,7 +133,7 @@ class SlackListeners:
         redelivered = (
             body.get("type") == "event_callback"
             and isinstance(event_id, str)
-            and not await self.bot.claim_event(PLATFORM, event_id)
+            and not await self.dispatcher.claim_event(PLATFORM, event_id)
         )
         if redelivered:
             log.info("ignoring redelivered event %s", event_id)
@@ -149,13 +153,14 @@ class SlackListeners:
             channel_id=str(command.get("channel_id", "")),
             user_id=str(command.get("user_id", "")),
         )
-        if not _asks_for_a_brief(text, self.bot.settings.max_points):
-            # Help, the topic list and parse errors need no brief, so they fit in the ack.
-            message = reply_message(await self.bot.handle(text, conversation))
+        request = self.dispatcher.read(text)
+        if not takes_a_while(request):
+            # Help, the topic list and mistakes are answered at once, so they fit in the ack.
+            message = reply_message(await self.dispatcher.answer(request, conversation))
             await ack(text=message.text, blocks=message.blocks_json(), response_type="ephemeral")
             return
         await ack(text=WORKING, response_type="ephemeral")
-        reply = await self.bot.handle(text, conversation)
+        reply = await self.dispatcher.answer(request, conversation)
         visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
         await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
 
@@ -174,7 +179,7 @@ class SlackListeners:
             thread_id=thread or None,
         )
         text = _LEADING_MENTIONS.sub("", str(event.get("text", ""))).strip()
-        message = reply_message(await self.bot.handle(text, conversation))
+        message = reply_message(await self.dispatcher.handle(text, conversation))
         await client.chat_postMessage(
             channel=channel,
             thread_ts=thread or None,
@@ -197,13 +202,6 @@ class SlackListeners:
             log.warning(
                 "response_url refused the reply: %d %s", response.status_code, response.body[:200]
             )
-
-
-def _asks_for_a_brief(text: str, max_points: int) -> bool:
-    try:
-        return isinstance(parse_command(text, max_points), BriefCommand)
-    except UserError:
-        return False
 
 
 def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:

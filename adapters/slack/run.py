@@ -19,8 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
-from bot.service import Briefbot
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
     """Start the core and the Slack app; return 0 after a clean shutdown."""
     slack = load_slack_settings(env)  # fail on a missing secret before opening anything
     await check_tokens(slack_web_client(slack), slack)
-    return await run_chat(settings, lambda bot, shutdown: serve(bot, slack, shutdown))
+    return await run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, slack, shutdown))
 
 
 async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
@@ -53,14 +53,14 @@ async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
 
 
 async def serve(
-    bot: Briefbot,
+    dispatcher: Dispatcher,
     slack: SlackSettings,
     shutdown: Shutdown,
     drain_seconds: float = CHAT_DRAIN_SECONDS,
 ) -> None:
-    """Answer Slack for ``bot`` until ``shutdown`` is requested, then finish what was taken."""
+    """Answer Slack through ``dispatcher`` until ``shutdown``, then finish what was taken."""
     inflight = InFlight()
-    app = build_app(bot, slack_web_client(slack), slack, inflight)
+    app = build_app(dispatcher, slack_web_client(slack), slack, inflight)
     if slack.socket_mode:
         await _serve_socket_mode(app, slack, shutdown)
     else:
