@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import Notice
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, Settings
 from bot.store.errors import StoreError, StoreFault
 from bot.store.records import SearchQuery
@@ -151,27 +151,29 @@ async def test_a_write_lock_held_elsewhere_never_blocks_reads(tmp_path: Path) ->
 
 
 async def test_a_full_store_answers_chat_with_one_line(settings: Settings) -> None:
-    bot = await Briefbot.start(settings, clock=fixed_clock)
+    app = await App.start(settings, clock=fixed_clock)
     try:
-        assert isinstance(bot.store, SqliteStore)
+        assert isinstance(app.store, SqliteStore)
         # SQLite's own size limit, set to what the file holds now: the next page is "disk full".
-        connection = writer(bot.store)
+        connection = writer(app.store)
         pages = await connection.execute_fetchall("PRAGMA page_count")
         await connection.execute(f"PRAGMA max_page_count = {next(iter(pages))[0]}")
         with pytest.raises(StoreError) as full:
             for channel in range(10_000):  # until the pages' free room is used up
-                await bot.store.subscriptions.subscribe(
+                await app.store.subscriptions.subscribe(
                     "slack", f"C{channel}", "china-russia", dt.time(8), UTC, "U1", FIXED_NOW
                 )
         assert full.value.fault is StoreFault.FULL
-        reply = await bot.handle("subscribe china-russia", Conversation("slack", "Cx", "U1"))
+        reply = await app.dispatcher.handle(
+            "subscribe china-russia", Conversation("slack", "Cx", "U1")
+        )
         assert isinstance(reply, Notice) and reply.is_error
         assert reply.title == StoreFault.FULL.message
         # Briefs still work: they only read.
-        brief = await bot.handle("china-russia", HERE)
+        brief = await app.dispatcher.handle("china-russia", HERE)
         assert not (isinstance(brief, Notice) and brief.is_error)
     finally:
-        await bot.close()
+        await app.close()
 
 
 @needs_mount_namespace

@@ -69,7 +69,7 @@ class Database:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(StoreFault.UNAVAILABLE, f"{path.parent}: {exc}") from exc
+                raise logged(StoreFault.UNAVAILABLE, f"{path.parent}: {exc}", path, "open") from exc
             path = await asyncio.to_thread(path.absolute)
             read_only_file = await asyncio.to_thread(_read_only_file, path)
             connect = functools.partial(_connect, opened=opened, busy_timeout_ms=busy_timeout_ms)
@@ -101,7 +101,7 @@ class Database:
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction taken with BEGIN IMMEDIATE, committed on leaving."""
         if self.writer is None:
-            raise StoreError(StoreFault.READ_ONLY, f"{self.path} cannot be written")
+            raise logged(StoreFault.READ_ONLY, "the file cannot be written", self.path, "write")
         db = self.writer
         async with self._write_lock:
             try:
@@ -148,7 +148,11 @@ def translate(exc: sqlite3.Error, path: Path, operation: str) -> StoreError:
     fault = _FAULTS.get(primary, StoreFault.FAILED) if primary is not None else _by_text(exc)
     if primary == sqlite3.SQLITE_IOERR and _disk_nearly_full(path):
         fault = StoreFault.FULL
-    cause = f"{type(exc).__name__}: {exc}"
+    return logged(fault, f"{type(exc).__name__}: {exc}", path, operation)
+
+
+def logged(fault: StoreFault, cause: str, path: Path, operation: str) -> StoreError:
+    """The StoreError for a fault, its cause logged once for the operator."""
     log.error("store %s failed (%s) on %s: %s", operation, fault.value, path, cause)
     return StoreError(fault, cause)
 
@@ -253,13 +257,14 @@ async def _open_reader(path: Path, connect: _Connect) -> aiosqlite.Connection:
             await db.close()
             continue
         if version < len(MIGRATIONS):
-            raise StoreError(
+            raise logged(
                 StoreFault.READ_ONLY,
-                f"{path} has schema version {version} of {len(MIGRATIONS)} and cannot be"
-                " migrated: it is read-only",
+                f"schema version {version} of {len(MIGRATIONS)} cannot be migrated: read-only",
+                path,
+                "open",
             )
         return db
-    raise StoreError(StoreFault.UNAVAILABLE, f"{path} cannot be opened for reading")
+    raise logged(StoreFault.UNAVAILABLE, "cannot be opened for reading", path, "open")
 
 
 async def _scalar(db: aiosqlite.Connection, sql: str) -> str:
