@@ -13,17 +13,20 @@ import discord.http
 import pytest
 from aiohttp import web
 
-from adapters.digest_posters import posters_from_env
 from adapters.discord.digest import DiscordDigestPoster
 from adapters.discord.embeds import render_reply
+from adapters.registry import load_platforms
 from adapters.slack.blocks import reply_message
 from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.app import App
 from bot.chat.commands import BriefReply, Notice
+from bot.chat.platform import digest_posters
 from bot.digests.scheduler import PostNotSent, PostRejected
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
+
+PLATFORMS = load_platforms()
 
 
 @pytest.fixture
@@ -183,10 +186,10 @@ async def test_posters_from_env_check_each_token(
         "SLACK_API_URL": slack.api_url,
         "DISCORD_TOKEN": "discord-test-token",
     }
-    async with posters_from_env(env) as posters:
+    async with digest_posters(PLATFORMS, env) as posters:
         assert sorted(posters) == ["discord", "slack"]
-    async with posters_from_env({}) as none:
+    async with digest_posters(PLATFORMS, {}) as none:
         assert none == {}
     with pytest.raises(PostRejected, match="invalid_auth"):
-        async with posters_from_env({**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
+        async with digest_posters(PLATFORMS, {**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
             pass

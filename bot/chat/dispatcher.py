@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import assert_never
 
 from bot.brief.briefer import Briefer
+from bot.brief.since import Since, SinceError, parse_since
 from bot.brief.topics import Topic
 from bot.chat.commands import (
     BriefCommand,
@@ -127,8 +128,14 @@ class Dispatcher:
                 return help_notice(self.max_points)
             case TopicsCommand():
                 return self.topics_notice()
-            case BriefCommand(target=target, points=points):
-                return BriefReply(await self.briefer.brief(target, points))
+            case BriefCommand(target=target, points=points, since=since):
+                if since is None:
+                    brief = await self.briefer.brief(target, points)
+                else:
+                    window = await self._window(since, target, conversation)
+                    brief = await self.briefer.brief_new(target, points, window.start, window.label)
+                await self._note_brief(conversation, target)
+                return BriefReply(brief)
             case UrlCommand(url=url, points=points):
                 article = await self.intake.add_link(url)
                 return BriefReply(await self.briefer.brief_article(article, url, points))
@@ -139,6 +146,29 @@ class Dispatcher:
             case SubscriptionsCommand():
                 return await self.desk.listing(conversation)
         assert_never(command)
+
+    async def _window(self, typed: str, target: str, conversation: Conversation) -> Since:
+        """The ``--since`` window; ``last`` becomes the channel's last brief of the target."""
+        try:
+            window = parse_since(typed, self.clock())
+        except SinceError as exc:
+            raise UserError(str(exc)) from exc
+        if not window.is_last:
+            return window
+        key = self.briefer.target(target).key
+        shown = await self.store.last_brief(conversation.platform, conversation.channel_id, key)
+        if shown is None:
+            # Nothing was shown here yet, so everything is new.
+            return Since(None, "this channel's first brief of it")
+        return Since(
+            shown, f"this channel's last brief ({shown:%b} {shown.day}, {shown:%H:%M} UTC)"
+        )
+
+    async def _note_brief(self, conversation: Conversation, target: str) -> None:
+        key = self.briefer.target(target).key
+        await self.store.note_brief(
+            conversation.platform, conversation.channel_id, key, self.clock()
+        )
 
     async def claim_event(self, platform: str, event_id: str) -> bool:
         """True the first time a platform event is seen; False for a redelivery to ignore."""

@@ -13,14 +13,16 @@ import tomllib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import feedparser
 
 from bot.ingest.fetch import FetchError
 from bot.ingest.pipeline import IngestFailure, RejectedArticle
 from bot.ingest.web import WebIngester
 from bot.settings import SettingsError
+
+if TYPE_CHECKING:
+    import feedparser
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -90,6 +92,8 @@ def load_feeds(path: Path) -> tuple[FeedSource, ...]:
 
 def parse_feed(data: bytes, base_url: str) -> tuple[FeedEntry, ...]:
     """The entries of an RSS/Atom document, links made absolute against ``base_url``."""
+    import feedparser  # on first use: only polling and ingesting feeds need it
+
     parsed = feedparser.parse(
         io.BytesIO(data),
         response_headers={"content-location": base_url},

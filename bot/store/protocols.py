@@ -91,6 +91,20 @@ class MetaStore(Protocol):
         ...
 
 
+class BriefLog(Protocol):
+    """When each channel was last shown a brief of each target (for ``--since last``)."""
+
+    async def note_brief(
+        self, platform: str, channel_id: str, target: str, shown_at: dt.datetime
+    ) -> None:
+        """Remember that a channel was shown a brief of a target."""
+        ...
+
+    async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
+        """When the channel was last shown a brief of the target, or None."""
+        ...
+
+
 class SubscriptionStore(Protocol):
     """Digest subscriptions and the digest log.
 
@@ -222,7 +236,7 @@ class FeedLedger(Protocol):
         ...
 
 
-class Store(ArticleStore, EventClaims, MetaStore, Protocol):
+class Store(ArticleStore, EventClaims, MetaStore, BriefLog, Protocol):
     """One open store: articles, event claims and meta here, the rest by attribute."""
 
     @property

@@ -1,4 +1,4 @@
-"""Event claims and the store's own settings through the Store protocol."""
+"""Event claims, the store's own settings and the brief log through the Store protocol."""
 
 from __future__ import annotations
 
@@ -38,3 +38,12 @@ async def test_concurrent_claims_on_several_stores_yield_one_winner_each(
     ]
     results = await asyncio.gather(*claims)
     assert sum(results) == 5
+
+
+async def test_the_last_brief_shown_to_a_channel_is_remembered(store: Store) -> None:
+    assert await store.last_brief("slack", "C1", "china-russia") is None
+    await store.note_brief("slack", "C1", "china-russia", FIXED_NOW)
+    later = FIXED_NOW + KEEP
+    await store.note_brief("slack", "C1", "china-russia", later)
+    assert await store.last_brief("slack", "C1", "china-russia") == later
+    assert await store.last_brief("slack", "C2", "china-russia") is None

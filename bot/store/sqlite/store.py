@@ -216,6 +216,27 @@ class SqliteStore:
             )
             return cursor.rowcount == 1
 
+    async def note_brief(
+        self, platform: str, channel_id: str, target: str, shown_at: dt.datetime
+    ) -> None:
+        """Remember that a channel was shown a brief of a target (for ``--since last``)."""
+        async with self._db.write() as db:
+            await db.execute(
+                "INSERT INTO channel_briefs (platform, channel_id, target, shown_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (platform, channel_id, target)"
+                " DO UPDATE SET shown_at = excluded.shown_at",
+                (platform, channel_id, target, shown_at.astimezone(dt.UTC).isoformat()),
+            )
+
+    async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
+        """When the channel was last shown a brief of the target, or None."""
+        row = await self._db.fetch_one(
+            "SELECT shown_at FROM channel_briefs"
+            " WHERE platform = ? AND channel_id = ? AND target = ?",
+            (platform, channel_id, target),
+        )
+        return None if row is None else dt.datetime.fromisoformat(str(row[0]))
+
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check and FTS5's own index check pass."""
         row = await self._db.fetch_one("PRAGMA integrity_check")
