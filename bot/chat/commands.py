@@ -87,6 +87,20 @@ class SubscriptionsCommand:
     """List this channel's daily digests."""
 
 
+@dataclass(frozen=True)
+class FollowCommand:
+    """Make free text a topic of this channel (``/summary follow power of siberia``)."""
+
+    words: str
+
+
+@dataclass(frozen=True)
+class UnfollowCommand:
+    """Forget one of this channel's followed topics, by its name or its words."""
+
+    topic: str
+
+
 Command = (
     BriefCommand
     | UrlCommand
@@ -95,6 +109,8 @@ Command = (
     | SubscribeCommand
     | UnsubscribeCommand
     | SubscriptionsCommand
+    | FollowCommand
+    | UnfollowCommand
 )
 
 
@@ -143,6 +159,8 @@ def parse_command(text: str, max_points: int) -> Command:
         return TopicsCommand()
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
+    if head in ("follow", "unfollow"):
+        return _follow_command(head, words[1:])
     points: int | None = None
     since: str | None = None
     target: list[str] = []
@@ -222,7 +240,9 @@ def help_notice(max_points: int) -> Notice:
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
             " (last: since this channel's last brief of the topic)",
-            "/summary topics: list the topic names",
+            "/summary topics: list the topic names (and the topics this channel follows)",
+            "/summary follow <keywords>: make them a topic of this channel, e.g. /summary follow"
+            " power of siberia; /summary unfollow <topic> forgets it",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
             " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
             "/summary unsubscribe <topic>: stop that digest",
@@ -269,6 +289,22 @@ def _digest_command(verb: str, words: list[str]) -> Command:
         if verb == "subscribe"
         else UnsubscribeCommand(topic)
     )
+
+
+def _follow_command(verb: str, words: list[str]) -> Command:
+    text = " ".join(words).strip()
+    if not text:
+        example = "power of siberia" if verb == "follow" else "power-of-siberia"
+        raise UserError(
+            f"Tell me which story to {verb}.",
+            (f"Example: /summary {verb} {example}",),
+        )
+    if any(_LINK.match(w) for w in words):
+        raise UserError(
+            "Follow a story by a few keywords, not a link.",
+            ("Example: /summary follow power of siberia",),
+        )
+    return FollowCommand(text) if verb == "follow" else UnfollowCommand(text)
 
 
 def _check_length(text: str) -> None:

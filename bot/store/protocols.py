@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from zoneinfo import ZoneInfo
 
-from bot.models import Article, PreparedArticle, SentenceRecord
+from bot.models import Article, FollowedTopic, PreparedArticle, SentenceRecord
 from bot.store.records import (
     AddResult,
     Claim,
@@ -102,6 +102,24 @@ class BriefLog(Protocol):
 
     async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
         """When the channel was last shown a brief of the target, or None."""
+        ...
+
+
+class FollowedTopics(Protocol):
+    """Topics channels follow from chat (``/summary follow``): a slug and its words."""
+
+    async def follow(
+        self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
+    ) -> bool:
+        """Store a channel's followed topic; False when the channel already follows it."""
+        ...
+
+    async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
+        """Forget a channel's followed topic; False when it did not follow it."""
+        ...
+
+    async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
+        """A channel's followed topics, oldest first."""
         ...
 
 
@@ -236,7 +254,7 @@ class FeedLedger(Protocol):
         ...
 
 
-class Store(ArticleStore, EventClaims, MetaStore, BriefLog, Protocol):
+class Store(ArticleStore, EventClaims, MetaStore, BriefLog, FollowedTopics, Protocol):
     """One open store: articles, event claims and meta here, the rest by attribute."""
 
     @property

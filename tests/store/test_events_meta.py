@@ -47,3 +47,19 @@ async def test_the_last_brief_shown_to_a_channel_is_remembered(store: Store) -> 
     await store.note_brief("slack", "C1", "china-russia", later)
     assert await store.last_brief("slack", "C1", "china-russia") == later
     assert await store.last_brief("slack", "C2", "china-russia") is None
+
+
+async def test_followed_topics_per_channel(store: Store) -> None:
+    assert await store.follow("slack", "C1", "grain-deal", "grain deal", FIXED_NOW)
+    assert not await store.follow("slack", "C1", "grain-deal", "grain deal", FIXED_NOW)
+    later = FIXED_NOW + KEEP
+    assert await store.follow("slack", "C1", "arctic", "arctic shipping", later)
+    assert await store.follow("slack", "C2", "arctic", "arctic", FIXED_NOW)
+    followed = await store.followed("slack", "C1")
+    assert [(f.slug, f.words) for f in followed] == [
+        ("grain-deal", "grain deal"),
+        ("arctic", "arctic shipping"),
+    ]
+    assert await store.unfollow("slack", "C1", "grain-deal")
+    assert not await store.unfollow("slack", "C1", "grain-deal")
+    assert [f.slug for f in await store.followed("slack", "C1")] == ["arctic"]

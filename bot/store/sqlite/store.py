@@ -11,7 +11,14 @@ from typing import Self
 import aiosqlite
 
 from bot.ingest.load import parse_date
-from bot.models import Article, ArticleDate, DatePrecision, PreparedArticle, SentenceRecord
+from bot.models import (
+    Article,
+    ArticleDate,
+    DatePrecision,
+    FollowedTopic,
+    PreparedArticle,
+    SentenceRecord,
+)
 from bot.store.errors import StoreError, StoreFault
 from bot.store.records import AddResult, SearchQuery, content_hash
 from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
@@ -236,6 +243,38 @@ class SqliteStore:
             (platform, channel_id, target),
         )
         return None if row is None else dt.datetime.fromisoformat(str(row[0]))
+
+    async def follow(
+        self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
+    ) -> bool:
+        """Store a channel's followed topic; False when the channel already follows it."""
+        async with self._db.write() as db:
+            cursor = await db.execute(
+                "INSERT INTO followed_topics (platform, channel_id, slug, words, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id, slug) DO NOTHING",
+                (platform, channel_id, slug, words, now.astimezone(dt.UTC).isoformat()),
+            )
+            return cursor.rowcount == 1
+
+    async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
+        """Forget a channel's followed topic; False when it did not follow it."""
+        async with self._db.write() as db:
+            cursor = await db.execute(
+                "DELETE FROM followed_topics WHERE platform = ? AND channel_id = ? AND slug = ?",
+                (platform, channel_id, slug),
+            )
+            return cursor.rowcount == 1
+
+    async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
+        """A channel's followed topics, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT slug, words, created_at FROM followed_topics"
+            " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
+            (platform, channel_id),
+        )
+        return [
+            FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
+        ]
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check and FTS5's own index check pass."""
