@@ -30,11 +30,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
+from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, ChannelAddress, oauth_settings
 from adapters.slack.settings import SlackSettings
 from bot.chat.commands import BriefReply, takes_a_while
 from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
+from bot.store.installations import InstallationStore
 
 PLATFORM = "slack"
 COMMAND = "/summary"
@@ -87,21 +89,42 @@ def build_app(
     client: AsyncWebClient,
     settings: SlackSettings,
     inflight: InFlight | None = None,
+    installations: InstallationStore | None = None,
 ) -> AsyncApp:
     """A Bolt app answering ``/summary`` and app mentions through ``dispatcher``, posting via
-    ``client``.
+    ``client``: with the one SLACK_BOT_TOKEN, or, when ``settings.oauth`` is set, with each
+    workspace's token from ``installations`` (and the OAuth install pages).
 
     Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
     """
-    app = AsyncApp(
-        name="briefbot",
-        client=client,
-        # Socket Mode requests are not signed (the WebSocket is authenticated instead).
-        signing_secret=settings.signing_secret or "",
-        process_before_response=False,
-        authorize=one_auth_test(client),
+    if settings.oauth is not None:
+        if installations is None:
+            raise ValueError("OAuth installs need the store's installations")
+        app = AsyncApp(
+            name="briefbot",
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            process_before_response=False,
+            oauth_settings=oauth_settings(settings.oauth, installations),
+            installation_store_bot_only=True,
+        )
+        # app_uninstalled and tokens_revoked delete the workspace's installation.
+        app.enable_token_revocation_listeners()
+    else:
+        app = AsyncApp(
+            name="briefbot",
+            client=client,
+            # Socket Mode requests are not signed (the WebSocket is authenticated instead).
+            signing_secret=settings.signing_secret or "",
+            process_before_response=False,
+            authorize=one_auth_test(client),
+        )
+    listeners = SlackListeners(
+        dispatcher,
+        client.retry_handlers,
+        inflight or InFlight(),
+        per_workspace=settings.oauth is not None,
     )
-    listeners = SlackListeners(dispatcher, client.retry_handlers, inflight or InFlight())
     app.middleware(listeners.skip_redelivered_events)
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
@@ -116,10 +139,19 @@ class SlackListeners:
         dispatcher: Dispatcher,
         retry_handlers: list[AsyncRetryHandler],
         inflight: InFlight,
+        per_workspace: bool = False,
     ) -> None:
         self.dispatcher = dispatcher
         self.retry_handlers = retry_handlers
         self.inflight = inflight
+        # Installed in many workspaces: channels are addressed with their workspace, so
+        # subscriptions (digests) know whose token reaches them.
+        self.per_workspace = per_workspace
+
+    def address(self, team_id: object, channel_id: object) -> str:
+        """The conversation's channel: ``TEAM:CHANNEL`` per workspace, else the channel id."""
+        team = str(team_id) if self.per_workspace and team_id else None
+        return str(ChannelAddress(team, str(channel_id or "")))
 
     async def skip_redelivered_events(
         self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
@@ -150,7 +182,7 @@ class SlackListeners:
         text = str(command.get("text", ""))
         conversation = Conversation(
             platform=PLATFORM,
-            channel_id=str(command.get("channel_id", "")),
+            channel_id=self.address(command.get("team_id"), command.get("channel_id")),
             user_id=str(command.get("user_id", "")),
         )
         request = self.dispatcher.read(text)
@@ -164,17 +196,22 @@ class SlackListeners:
         visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
         await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
 
-    async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
-        """``@briefbot summary china-russia``: the reply goes into the mention's thread."""
+    async def on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """``@briefbot summary china-russia``: the reply goes into the mention's thread, posted
+        with the token of the workspace it came from (Bolt's ``client`` for this request)."""
         async with self.inflight.track():
-            await self._mention(event, client)
+            await self._mention(body.get("team_id"), event, client)
 
-    async def _mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _mention(
+        self, team_id: object, event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         channel = str(event.get("channel", ""))
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         conversation = Conversation(
             platform=PLATFORM,
-            channel_id=channel,
+            channel_id=self.address(team_id, channel),
             user_id=str(event.get("user", "")),
             thread_id=thread or None,
         )
@@ -229,4 +266,22 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
     app = web.Application()
     app.router.add_post(path, handle)
+    if bolt.oauth_flow is not None:
+        flow = bolt.oauth_flow
+
+        async def install(request: web.Request) -> web.Response:
+            """The "Add to Slack" page, with a one-time state bound to this browser."""
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def redirect(request: web.Request) -> web.Response:
+            """Slack's redirect after an install: check the state, exchange the code, keep the
+            workspace's bot token."""
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        app.router.add_get(INSTALL_PATH, install)
+        app.router.add_get(REDIRECT_PATH, redirect)
     return app

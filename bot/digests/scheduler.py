@@ -21,14 +21,12 @@ re-posted blindly.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
@@ -36,6 +34,7 @@ from bot.brief.briefer import Briefer
 from bot.chat.commands import BriefReply, Notice, Reply, UserError
 from bot.clock import Clock, utc_now
 from bot.digests.schedule import Slot, slot_on_or_before
+from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import DigestSettings
 from bot.store.protocols import SubscriptionStore
 from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
@@ -81,9 +80,6 @@ class Delivery:
     message_id: str | None = None
 
 
-Sleep = Callable[[float, asyncio.Event], Awaitable[None]]
-
-
 def process_owner() -> str:
     """This process as a claim owner: 'host:pid'."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -103,12 +99,6 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-async def wait_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    """Sleep for ``seconds`` of real time, waking early when ``stop`` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
 def idempotency_key(entry: DigestEntry) -> str:
     """A key for one slot, short enough for a Discord nonce (25 characters)."""
     return f"bd{entry.subscription_id}-{entry.local_date:%Y%m%d}"
@@ -124,7 +114,7 @@ class Scheduler:
         posters: Mapping[str, ChannelPoster],
         settings: DigestSettings,
         clock: Clock = utc_now,
-        sleep: Sleep = wait_or_stop,
+        sleep: Pause = pause,
         owner: str | None = None,
         is_alive: Callable[[str], bool] = owner_alive,
     ) -> None:
@@ -137,9 +127,11 @@ class Scheduler:
         self.owner = owner or process_owner()
         self.is_alive = is_alive
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        """Run passes every ``poll_seconds`` until ``stop`` is set; a failed pass is logged."""
-        while not stop.is_set():
+    async def run_forever(self, stop: Shutdown) -> None:
+        """Run passes every ``poll_seconds`` until a stop is requested; a failed pass is logged.
+
+        A stop lets the digest in flight finish and be recorded."""
+        while not stop.requested:
             try:
                 await self.run_once(self.clock())
             except Exception:

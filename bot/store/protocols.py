@@ -14,6 +14,7 @@ from typing import Protocol, Self
 from zoneinfo import ZoneInfo
 
 from bot.models import Article, FollowedTopic, PreparedArticle, SentenceRecord
+from bot.store.installations import InstallationStore
 from bot.store.records import (
     AddResult,
     Claim,
@@ -265,6 +266,11 @@ class Store(ArticleStore, EventClaims, MetaStore, BriefLog, FollowedTopics, Prot
     @property
     def ledger(self) -> FeedLedger:
         """Web-ingestion bookkeeping."""
+        ...
+
+    @property
+    def installations(self) -> InstallationStore:
+        """Chat installations by workspace, and OAuth states."""
         ...
 
     async def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Stage 4, store and index: one SQLite file holding articles, their sentences and an FTS index."""
+"""Stage 4, store: one SQLite file holding articles, their sentences and an FTS index."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.store.errors import StoreError, StoreFault
 from bot.store.records import AddResult, SearchQuery, content_hash
 from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
 from bot.store.sqlite.fts import match_expression
+from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.ledger import SqliteLedger
 from bot.store.sqlite.subscriptions import SqliteSubscriptions
 
@@ -40,6 +41,7 @@ class SqliteStore:
         self._db = database
         self._subscriptions = SqliteSubscriptions(database)
         self._ledger = SqliteLedger(database)
+        self._installations = SqliteInstallations(database)
 
     @classmethod
     async def open(cls, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
@@ -64,6 +66,11 @@ class SqliteStore:
     def read_only(self) -> bool:
         """True when the file can only be read (briefs work, storing does not)."""
         return self._db.read_only
+
+    @property
+    def installations(self) -> SqliteInstallations:
+        """Chat installations by workspace and OAuth states (bot.store.installations)."""
+        return self._installations
 
     async def close(self) -> None:
         """Close the connections; WAL content is checkpointed by SQLite on last close."""
