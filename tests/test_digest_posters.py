@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -22,7 +23,9 @@ from bot.app import App
 from bot.chat.commands import BriefReply, Notice
 from bot.chat.platform import digest_posters
 from bot.digests.scheduler import PostNotSent, PostRejected
+from bot.settings import Settings
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
+from tests.test_digest_crash import start_digests, subscribe_due_now
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
 
@@ -193,3 +196,15 @@ async def test_posters_from_env_check_each_token(
     with pytest.raises(PostRejected, match="invalid_auth"):
         async with digest_posters(PLATFORMS, {**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
             pass
+
+
+async def test_digests_keep_the_path_of_slack_api_url(settings: Settings, slack: FakeSlack) -> None:
+    """A Web API behind a proxy path: `briefbot digests` posts below it, as the Slack app does
+    (it used to post to the host's /chat.postMessage)."""
+    await subscribe_due_now(settings)
+    process = await start_digests(settings.store_path, slack.url("/api"))  # no trailing slash
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().strip() == "1 posted"
+    (posted,) = slack.delivered("/api/chat.postMessage")
+    assert posted.body["channel"] == "C1"
