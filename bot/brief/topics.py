@@ -8,10 +8,15 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+
 from bot.settings import SettingsError
 from bot.store.records import SearchQuery
+from bot.text.languages import UnsupportedLanguage, parse_languages
 
-_QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+# A word of any script: letters, digits and the combining marks (Devanagari vowel signs) that
+# ``\w`` leaves out, so a Hindi word stays one quoted phrase.
+_QUERY_WORD = regex.compile(r"[\w\p{M}]+")
 MAX_QUERY_WORDS = 16
 
 
@@ -23,10 +28,17 @@ class Topic:
     title: str
     keywords: tuple[str, ...]
     match_all: bool
+    # Keywords of the same story in other languages: (ISO 639-1 code, keywords) pairs.
+    translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def query(self) -> SearchQuery:
-        """The search selecting this topic's articles: each keyword a phrase."""
-        return SearchQuery(tuple(_words(k) for k in self.keywords), self.match_all)
+        """The search selecting this topic's articles, in any of its languages: each keyword a
+        phrase; each language's keywords match together (``match``); any language may match."""
+        translated = tuple(
+            SearchQuery(tuple(_words(k) for k in keywords), self.match_all)
+            for _, keywords in self.translations
+        )
+        return SearchQuery(tuple(_words(k) for k in self.keywords), self.match_all, translated)
 
 
 class TopicCatalog:
@@ -77,15 +89,43 @@ def load_topics(path: Path) -> TopicCatalog:
         match = str(entry.get("match", "all"))
         if match not in ("all", "any"):
             raise SettingsError(f"{path}: topic {slug}: match must be 'all' or 'any'")
+        translations = _translations(entry.get("keywords_in", {}), path, slug)
         topics.append(
-            Topic(slug, str(entry.get("title", slug)), keywords, match_all=match == "all")
+            Topic(
+                slug,
+                str(entry.get("title", slug)),
+                keywords,
+                match_all=match == "all",
+                translations=translations,
+            )
         )
     return TopicCatalog(tuple(topics))
 
 
+def _translations(table: object, path: Path, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A topic's ``[topic.keywords_in]`` table: language code (or name) -> keywords."""
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: topic {slug}: keywords_in must be a table of languages")
+    pairs = []
+    for language, words in table.items():
+        try:
+            (code,) = parse_languages([str(language)])
+        except (UnsupportedLanguage, ValueError):
+            raise SettingsError(
+                f"{path}: topic {slug}: keywords_in: no text pipeline for '{language}'"
+            ) from None
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise SettingsError(f"{path}: topic {slug}: keywords_in.{language} must be a list")
+        keywords = tuple(w for w in words if w.strip())
+        if keywords:
+            pairs.append((code, keywords))
+    return tuple(pairs)
+
+
 def query_words(text: str) -> list[str]:
     """The searchable words of a free-text query (at most MAX_QUERY_WORDS)."""
-    return _QUERY_WORD.findall(text)[:MAX_QUERY_WORDS]
+    words: list[str] = _QUERY_WORD.findall(text)
+    return words[:MAX_QUERY_WORDS]
 
 
 def free_text_query(text: str) -> SearchQuery:

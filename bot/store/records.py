@@ -30,7 +30,8 @@ def content_hash(article: CleanArticle) -> str:
 @dataclass(frozen=True)
 class SearchQuery:
     """Articles whose title or body hold every one of these phrases (any one, when
-    ``match_all`` is false).
+    ``match_all`` is false), or that match any of the ``alternatives`` (a topic's keywords in
+    other languages).
 
     A phrase is words in order, matched by their stems and case-insensitively, by each engine's
     own full-text search. The words are plain text, never engine syntax: each engine quotes
@@ -39,14 +40,22 @@ class SearchQuery:
 
     phrases: tuple[tuple[str, ...], ...]
     match_all: bool = True
+    alternatives: tuple[SearchQuery, ...] = ()
 
     def __post_init__(self) -> None:
         # Phrases without words would mean "everything" to one engine and "nothing" to another.
         cleaned = tuple(p for p in (tuple(w for w in p if w.strip()) for p in self.phrases) if p)
         object.__setattr__(self, "phrases", cleaned)
+        object.__setattr__(self, "alternatives", tuple(a for a in self.alternatives if a))
 
     def __bool__(self) -> bool:
-        return bool(self.phrases)
+        return bool(self.phrases) or bool(self.alternatives)
+
+    def clauses(self) -> tuple[SearchQuery, ...]:
+        """The query as clauses without alternatives, any of which may match."""
+        own = SearchQuery(self.phrases, self.match_all)
+        nested = tuple(c for a in self.alternatives for c in a.clauses())
+        return ((own,) if own else ()) + nested
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,14 @@ async def test_reads_do_not_wait_for_a_write_in_progress(store: Store) -> None:
     # Each read was answered while the big batch was still being stored.
     assert answered_during_write >= 3
     assert await store.count_articles() == len(big)
+
+
+async def test_alternatives_match_when_any_clause_matches(store: Store) -> None:
+    await store.add_articles(
+        [prepared("Grain deal signed in Istanbul."), prepared("Accord sur les céréales signé.")],
+        FIXED_NOW,
+    )
+    french = words("accord", "céréales")
+    query = SearchQuery((("grain",), ("deal",)), True, (french, SearchQuery(())))
+    assert len(await store.search(query, 10)) == 2
+    assert len(await store.search(SearchQuery((), True, (french,)), 10)) == 1
