@@ -19,7 +19,7 @@ from bot.brief.select import SelectionLimits
 from bot.brief.summarize import build_corpus, summarize, summary_title
 from bot.chat.commands import UserError
 from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
-from bot.ingest.inputs import read_inputs
+from bot.ingest.inputs import UnusableInput, read_inputs
 from bot.ingest.load import LoadError
 from bot.ingest.sources import text_file_count
 from bot.ingest.workers import ProcessPreparer, workers_for
@@ -210,10 +210,18 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
+    except UnusableInput as exc:
+        print(f"briefbot: nothing left to summarize: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except LoadError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     corpus = build_corpus(raws, indexer)
+    if not corpus.records:
+        # Every file was empty, furniture or refused: one line says why, never a traceback.
+        why = corpus.rejected[0] if len(corpus.rejected) == 1 else _all_skipped(corpus.rejected)
+        print(f"briefbot: nothing left to summarize: {why}", file=sys.stderr)
+        return EXIT_USAGE
     for reason in corpus.rejected:
         print(f"skipped {reason}", file=sys.stderr)
     if args.words is not None:
@@ -222,10 +230,20 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         limits = SelectionLimits(points=args.sentences or settings.points)
     brief = summarize(corpus, indexer, limits, title=summary_title(args.paths))
     if not brief.points:
-        print("briefbot: the given files have no complete sentences to brief", file=sys.stderr)
-        return EXIT_FAILED
+        print(
+            "briefbot: nothing left to summarize: the given files have no complete sentences",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     print(_RENDERERS[args.format](brief))
     return EXIT_OK
+
+
+def _all_skipped(rejected: Sequence[str]) -> str:
+    if not rejected:
+        return "no articles in the given files"
+    reasons = "; ".join(rejected[:3]) + ("; …" if len(rejected) > 3 else "")
+    return f"all {len(rejected):,} articles were skipped ({reasons})"
 
 
 async def _digests(bot: Briefbot, once: bool) -> int:

@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
+from adapters.slack.app import EVENTS_PATH, OneAuthTest, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings
 from bot.service import Briefbot
 
@@ -209,7 +209,13 @@ async def slack_over_http(bot: Briefbot) -> AsyncIterator[tuple[FakeSlack, str]]
     fake = FakeSlack()
     await fake.start()
     settings = http_settings(fake)
-    app = http_app(build_app(bot, slack_web_client(settings), settings))
+    client = slack_web_client(settings)
+    authorize = OneAuthTest(client)
+    await authorize()  # as the runner does before serving
+    fake.received.clear()
+    app = http_app(
+        build_app(bot, client, settings, authorize=authorize), settings.signing_secret or ""
+    )
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:

@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 
 from adapters.slack.app import WORKING
-from bot.models import Brief
+from bot.chat.commands import Command, Reply
+from bot.models import Brief, Conversation
 from bot.service import Briefbot
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
@@ -37,13 +38,28 @@ POST_MESSAGE = "/api/chat.postMessage"
 
 
 class GatedBriefbot(Briefbot):
-    """The real core, except that briefs wait for the test to open a gate: a slow summarizer."""
+    """The real core, except that briefs wait for the test to open a gate: a slow summarizer.
+
+    With ``hold_store`` set, every command and event claim waits at the gate too: a store (or a
+    web page) that does not answer.
+    """
 
     gate: asyncio.Event
+    hold_store: bool = False
 
     async def brief(self, target: str, points: int | None = None) -> Brief:
         await self.gate.wait()
         return await super().brief(target, points)
+
+    async def execute(self, command: Command, conversation: Conversation) -> Reply:
+        if self.hold_store:
+            await self.gate.wait()
+        return await super().execute(command, conversation)
+
+    async def claim_event(self, platform: str, event_id: str) -> bool:
+        if self.hold_store:
+            await self.gate.wait()
+        return await super().claim_event(platform, event_id)
 
 
 @dataclass
@@ -291,3 +307,63 @@ async def test_an_ingested_article_cannot_ping_the_channel(
     assert "<!channel>" not in sent and "<@U123>" not in sent
     assert "&lt;!channel&gt; members &amp;amp; &lt;@U123&gt;" in sent
     assert "<https://riga.example/bridge?id=1&amp;p=2|Riga Times>, May 2, 2024" in sent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "china-russia",
+        "subscribe china-russia 08:00 Europe/Paris",
+        "subscriptions",
+        "unsubscribe china-russia",
+        "https://news.example/slow-page",
+    ],
+)
+async def test_commands_needing_the_store_or_the_web_are_acked_before_any_of_it(
+    harness: Harness, gated: GatedBriefbot, text: str
+) -> None:
+    gated.hold_store, _ = True, gated.gate.clear()
+    status, ack = await harness.command(text)
+    # The gate is still closed: the ack cannot have waited for the store or the page.
+    assert (status, json.loads(ack)) == (200, {"text": WORKING, "response_type": "ephemeral"})
+    assert harness.fake.received == []
+    gated.gate.set()
+    await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
+    await asyncio.sleep(0.2)  # a second answer, if one were coming, would have arrived
+    assert len(harness.fake.delivered(RESPOND)) == 1
+
+
+async def test_a_subscription_is_confirmed_through_the_response_url(harness: Harness) -> None:
+    status, ack = await harness.command("subscribe china-russia 08:00 Europe/Paris")
+    assert (status, json.loads(ack)["text"]) == (200, WORKING)
+    await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
+    [answer] = harness.fake.delivered(RESPOND)
+    assert answer.body["response_type"] == "ephemeral"
+    assert "daily digest of China–Russia relations at 08:00" in answer.body["text"]
+
+
+async def test_mentions_are_acked_before_the_redelivery_claim_and_answered_once(
+    harness: Harness, gated: GatedBriefbot
+) -> None:
+    gated.hold_store, _ = True, gated.gate.clear()
+    first = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005")
+    retry = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005", retry=1)
+    # Both acknowledged while the store claim is still held at the gate.
+    assert [first[0], retry[0]] == [200, 200]
+    assert harness.fake.delivered(POST_MESSAGE) == []
+    gated.gate.set()
+    await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))
+    await asyncio.sleep(0.2)
+    assert len(harness.fake.delivered(POST_MESSAGE)) == 1
+
+
+@pytest.mark.parametrize("event", [[{"type": "app_mention"}], "app_mention", 7, None])
+async def test_a_signed_event_that_is_not_an_object_is_acknowledged_and_ignored(
+    harness: Harness, event: object
+) -> None:
+    body = json.dumps({"type": "event_callback", "event_id": "Ev8", "event": event})
+    status, _ = await post(harness.session, harness.events_url, body, JSON, signed_headers(body))
+    assert status == 200
+    unsigned = await post(harness.session, harness.events_url, body, JSON, {})
+    assert unsigned[0] == 401
+    assert harness.fake.received == []

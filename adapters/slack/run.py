@@ -17,7 +17,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
+from adapters.slack.app import (
+    EVENTS_PATH,
+    OneAuthTest,
+    build_app,
+    http_app,
+    slack_web_client,
+)
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
@@ -60,7 +66,10 @@ async def serve(
 ) -> None:
     """Answer Slack for ``bot`` until ``shutdown`` is requested, then finish what was taken."""
     inflight = InFlight()
-    app = build_app(bot, slack_web_client(slack), slack, inflight)
+    client = slack_web_client(slack)
+    authorize = OneAuthTest(client)
+    await authorize()  # so that no request's ack waits for auth.test
+    app = build_app(bot, client, slack, inflight, authorize)
     if slack.socket_mode:
         await _serve_socket_mode(app, slack, shutdown)
     else:
@@ -84,7 +93,7 @@ async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, shutdown: Shut
 
 
 async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
-    runner = web.AppRunner(http_app(app))
+    runner = web.AppRunner(http_app(app, slack.signing_secret or ""))
     await runner.setup()
     try:
         await web.TCPSite(runner, host="0.0.0.0", port=slack.port).start()

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
-from bot.models import Article, Brief, DateRange, SentenceRecord
+from bot.models import Article, Brief, DateRange, Point, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
 
@@ -29,6 +29,24 @@ def build_brief(
     """
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
+    return Brief(
+        topic=topic,
+        title=title,
+        # Articles left with no sentence (all furniture, say) have nothing to rank.
+        points=_ranked_points(records, by_id, indexer, limits, query) if records else (),
+        article_count=len(by_id),
+        source_count=len({a.source for a in by_id.values()}),
+        date_range=date_range(by_id.values()),
+    )
+
+
+def _ranked_points(
+    records: Sequence[SentenceRecord],
+    by_id: dict[int, Article],
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    query: str | None,
+) -> tuple[Point, ...]:
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
     terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
     strategy = limits.strategy
@@ -40,15 +58,7 @@ def build_brief(
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
     quoted = [indexer.quotations(r.text) for r in records]
-    points = select_points(records, terms, scores, by_id, limits, quoted)
-    return Brief(
-        topic=topic,
-        title=title,
-        points=points,
-        article_count=len(by_id),
-        source_count=len({a.source for a in by_id.values()}),
-        date_range=date_range(by_id.values()),
-    )
+    return select_points(records, terms, scores, by_id, limits, quoted)
 
 
 def date_range(articles: Iterable[Article]) -> DateRange | None:
