@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,13 +17,15 @@ from tqdm import tqdm
 
 from bot.brief.render import render_json, render_markdown, render_text
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize, summary_title
+from bot.brief.summarize import Corpus, build_corpus, summarize_within, summary_title
+from bot.brief.worker import Ranker
 from bot.chat.commands import UserError
 from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
 from bot.ingest.inputs import UnusableInput, read_inputs
 from bot.ingest.load import LoadError
 from bot.ingest.sources import text_file_count
 from bot.ingest.workers import ProcessPreparer, workers_for
+from bot.models import Brief
 from bot.ops.backup import BackupError, backup_store
 from bot.ops.doctor import Status, diagnose
 from bot.ops.logs import LOG_FORMATS, configure_logging
@@ -208,6 +211,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    deadline = time.monotonic() + settings.deadline_seconds
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
     except UnusableInput as exc:
@@ -216,7 +220,10 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     except LoadError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    corpus = build_corpus(raws, indexer)
+    try:
+        corpus = build_corpus(raws, indexer, deadline)
+    except TimeoutError:
+        return _too_long(len(raws), settings.deadline_seconds)
     if not corpus.records:
         # Every file was empty, furniture or refused: one line says why, never a traceback.
         why = corpus.rejected[0] if len(corpus.rejected) == 1 else _all_skipped(corpus.rejected)
@@ -228,7 +235,11 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         limits = SelectionLimits(points=len(corpus.records), words=args.words)
     else:
         limits = SelectionLimits(points=args.sentences or settings.points)
-    brief = summarize(corpus, indexer, limits, title=summary_title(args.paths))
+    title = summary_title(args.paths)
+    try:
+        brief = asyncio.run(_summarize_within(corpus, indexer, settings, limits, title, deadline))
+    except TimeoutError:
+        return _too_long(len(corpus.articles), settings.deadline_seconds)
     if not brief.points:
         print(
             "briefbot: nothing left to summarize: the given files have no complete sentences",
@@ -237,6 +248,27 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     print(_RENDERERS[args.format](brief))
     return EXIT_OK
+
+
+async def _summarize_within(
+    corpus: Corpus,
+    indexer: TermIndexer,
+    settings: Settings,
+    limits: SelectionLimits,
+    title: str,
+    deadline: float,
+) -> Brief:
+    async with Ranker(indexer, settings.language) as ranker:
+        return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
+
+
+def _too_long(articles: int, seconds: float) -> int:
+    print(
+        f"briefbot: summarizing {articles:,} articles took longer than {seconds:g} s and was "
+        "stopped; pass fewer files (the limit is brief.deadline_seconds in settings.toml)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
 
 
 def _all_skipped(rejected: Sequence[str]) -> str:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
 
-from bot.brief.build import build_brief
 from bot.brief.cache import BriefCache, BriefKey
 from bot.brief.select import SelectionLimits
 from bot.brief.topics import TopicCatalog, free_text_query, load_topics, query_words
+from bot.brief.worker import BriefJob, Ranker
 from bot.chat.commands import (
     BriefCommand,
     BriefReply,
@@ -98,6 +98,7 @@ class Briefbot:
         # competes with the event loop (measured: worst loop lag 125-250 ms with up to six
         # ranking threads in a 100-command burst, 20-80 ms with one).
         self._ranking = asyncio.Semaphore(1)
+        self.ranker = Ranker(indexer, settings.language)
         self.web = (
             None
             if fetcher is None
@@ -139,6 +140,7 @@ class Briefbot:
 
     async def close(self) -> None:
         """Close the store, and the HTTP client if the core made it."""
+        self.ranker.close()
         for close in self._owned_http:
             await close()
         await self.store.close()
@@ -441,14 +443,14 @@ class Briefbot:
         query: str | None,
     ) -> Brief:
         records = await self.store.sentences([a.id for a in articles])
+        job = BriefJob.of(topic, title, articles, records, limits, query)
 
-        # Ranking is CPU-bound: run it off the event loop so chat acks stay immediate. Time
-        # queued behind other rankings counts against the deadline too.
+        # Ranking is CPU-bound: off the event loop so chat acks stay immediate, and a big one in
+        # a process the deadline kills (bot.brief.worker). Time queued behind other rankings
+        # counts against the deadline too.
         async def work() -> Brief:
             async with self._ranking:
-                return await asyncio.to_thread(
-                    build_brief, topic, title, articles, records, self.indexer, limits, query
-                )
+                return await self.ranker.build(job)
 
         try:
             brief = await asyncio.wait_for(work(), timeout=self.settings.deadline_seconds)

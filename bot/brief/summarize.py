@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.brief.build import build_brief
 from bot.brief.select import SelectionLimits
+from bot.brief.worker import BriefJob, Ranker
 from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Article, Brief, PreparedArticle, RawArticle, SentenceRecord
 from bot.text.terms import TermIndexer
@@ -25,11 +28,18 @@ class Corpus:
     rejected: tuple[str, ...]
 
 
-def build_corpus(raws: Sequence[RawArticle], indexer: TermIndexer) -> Corpus:
-    """Clean and split every article; articles with nothing left are listed as rejected."""
+def build_corpus(
+    raws: Sequence[RawArticle], indexer: TermIndexer, deadline: float | None = None
+) -> Corpus:
+    """Clean and split every article; articles with nothing left are listed as rejected.
+
+    Raise TimeoutError once ``time.monotonic()`` passes ``deadline`` (checked between articles).
+    """
     cleaned: list[PreparedArticle] = []
     rejected: list[str] = []
     for raw in raws:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError
         try:
             cleaned.append(prepare(raw, indexer))
         except RejectedArticle as exc:
@@ -66,6 +76,18 @@ def summarize(
 ) -> Brief:
     """Brief a corpus; with ``limits.words`` the brief is cut to that many words."""
     brief = build_brief("summary", title, corpus.articles, corpus.records, indexer, limits)
+    return brief if limits.words is None else fit_words(brief, limits.words)
+
+
+async def summarize_within(
+    corpus: Corpus, ranker: Ranker, limits: SelectionLimits, title: str, seconds: float
+) -> Brief:
+    """``summarize`` within ``seconds``, in a process the deadline kills if the corpus is big.
+
+    Raise TimeoutError at the deadline, with the work stopped.
+    """
+    job = BriefJob.of("summary", title, corpus.articles, corpus.records, limits)
+    brief = await asyncio.wait_for(ranker.build(job), max(seconds, 0.0))
     return brief if limits.words is None else fit_words(brief, limits.words)
 
 
