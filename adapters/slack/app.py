@@ -212,7 +212,9 @@ def _answers_at_once(text: str, max_points: int) -> bool:
         return True
 
 
-def http_app(bolt: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.Application:
+def http_app(
+    bolt: AsyncApp, signing_secret: str, path: str = EVENTS_PATH, body_seconds: float = 10.0
+) -> web.Application:
     """An aiohttp app serving Slack's HTTP requests at ``path``.
 
     Bolt verifies the signature and the 5-minute timestamp window (401 otherwise). Requests Bolt
@@ -220,7 +222,7 @@ def http_app(bolt: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> we
     signature that is not ``v0=<hex>`` (401), and a body that does not parse (400). An
     ``event_callback`` whose ``event`` is not an object breaks Bolt's own middleware (HTTP 500):
     signed, it is acknowledged and ignored here (200, so Slack does not redeliver it); unsigned,
-    refused (401).
+    refused (401). A body that takes longer than ``body_seconds`` to arrive gets 408.
     """
     verifier = SignatureVerifier(signing_secret)
 
@@ -232,7 +234,11 @@ def http_app(bolt: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> we
         if signature is not None and not _SIGNATURE.fullmatch(signature):
             return web.json_response({"error": "invalid request"}, status=401)
         try:
-            bolt_request = await to_bolt_request(request)
+            async with asyncio.timeout(body_seconds):
+                bolt_request = await to_bolt_request(request)
+        except TimeoutError:
+            log.info("refused a request whose body did not arrive in %g s", body_seconds)
+            return web.json_response({"error": "request body too slow"}, status=408)
         except Exception:
             # Bolt parses the body before verifying it, so this may be anyone's garbage.
             log.info("refused a request whose body does not parse")

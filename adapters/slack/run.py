@@ -24,6 +24,7 @@ from adapters.slack.app import (
     http_app,
     slack_web_client,
 )
+from adapters.slack.guard import REQUEST_HEAD_SECONDS, GuardedTCPSite
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.service import Briefbot
@@ -93,12 +94,26 @@ async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, shutdown: Shut
 
 
 async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
-    runner = web.AppRunner(http_app(app, slack.signing_secret or ""))
+    runner = http_runner(app, slack.signing_secret or "")
     await runner.setup()
     try:
-        await web.TCPSite(runner, host="0.0.0.0", port=slack.port).start()
+        await GuardedTCPSite(runner, host="0.0.0.0", port=slack.port).start()
         log.info("serving Slack requests on port %d at %s", slack.port, EVENTS_PATH)
         await shutdown.wait()
     finally:
         # Stops listening and finishes the requests being answered (their acks) first.
         await runner.cleanup()
+
+
+def http_runner(
+    app: AsyncApp, signing_secret: str, head_seconds: float = REQUEST_HEAD_SECONDS
+) -> web.AppRunner:
+    """The aiohttp runner for ``http_app``; serve it with a ``GuardedTCPSite``.
+
+    Idle kept-alive connections, and those part-way through a later request, close after
+    ``head_seconds`` (the guard bounds each connection's first request).
+    """
+    return web.AppRunner(
+        http_app(app, signing_secret, body_seconds=head_seconds),
+        keepalive_timeout=head_seconds,
+    )
