@@ -156,7 +156,7 @@ async def html_ingest(indexer: TermIndexer, rounds: int = 5) -> tuple[int, float
 
 
 async def brief_from_store(store: Store, size: int, indexer: TermIndexer) -> Brief:
-    """What ``Briefbot`` does for a topic: its articles, their stored sentences, rank, select."""
+    """What ``Briefer`` does for a topic: its articles, their stored sentences, rank, select."""
     articles = await store.articles(size)
     records = await store.sentences([a.id for a in articles])
     return build_brief("bench", "Bench", articles, records, indexer, LIMITS)

@@ -15,22 +15,24 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.app import App
 from bot.brief.render import render_json, render_markdown, render_text
 from bot.brief.select import SelectionLimits
 from bot.brief.summarize import Corpus, build_corpus, summarize_within, summary_title
-from bot.brief.worker import Ranker
+from bot.brief.worker import ProcessRanker
 from bot.chat.commands import UserError
+from bot.clock import utc_now
 from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
 from bot.ingest.inputs import UnusableInput, read_inputs
 from bot.ingest.load import LoadError
 from bot.ingest.sources import text_file_count
 from bot.ingest.workers import ProcessPreparer, workers_for
+from bot.locations import LOCAL_CONFIG, InitError, write_default_config
 from bot.models import Brief
 from bot.ops.backup import BackupError, backup_store
 from bot.ops.doctor import Status, diagnose
 from bot.ops.logs import LOG_FORMATS, configure_logging
 from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
-from bot.service import Briefbot, utc_now
 from bot.settings import Settings, SettingsError, load_settings
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -79,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("topics", help="list the configured topics")
 
+    init = commands.add_parser(
+        "init", help="write an editable copy of the default configuration (default: ./config)"
+    )
+    init.add_argument("folder", nargs="?", type=Path, default=LOCAL_CONFIG, metavar="DIR")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
     summarize = commands.add_parser(
         "summarize",
         help="brief exactly the given files (text, HTML, JSONL clusters); nothing is stored",
@@ -124,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefbot: BRIEFBOT_LOG_FORMAT: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "init":
+            return _init(args.folder, args.force)
         if args.command == "doctor":
             return asyncio.run(_doctor(env, args.config))
         settings = load_settings(env, args.config)
@@ -167,35 +177,34 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             # Started before the store opens its thread, so the workers can be forked cheaply.
             preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
             stack.callback(preparer.close)
-        bot = await Briefbot.start(settings, preparer=preparer)
-        stack.push_async_callback(bot.close)
+        app = await stack.enter_async_context(await App.start(settings, preparer=preparer))
         if args.command == "brief":
-            return await _brief(bot, args)
+            return await _brief(app, args)
         if args.command == "ingest":
-            return await _ingest(bot, args.sources)
+            return await _ingest(app, args.sources)
         if args.command == "extract":
-            return await _extract(bot, args.source)
+            return await _extract(app, args.source)
         if args.command == "poll":
-            return await _poll(bot, args.once)
+            return await _poll(app, args.once)
         if args.command == "digests":
-            return await _digests(bot, once=args.once)
+            return await _digests(app, once=args.once)
         if args.command == "topics":
-            print(bot.topics_notice().text)
+            print(app.dispatcher.topics_notice().text)
             return EXIT_OK
-        for article in await bot.articles(max(1, args.limit)):
+        for article in await app.store.articles(max(1, args.limit)):
             title = article.title or "(untitled)"
             print(f"{article.id:>5}  {article.date.label():<13}  {article.source}: {title}")
         return EXIT_OK
 
 
-async def _brief(bot: Briefbot, args: argparse.Namespace) -> int:
+async def _brief(app: App, args: argparse.Namespace) -> int:
     target = " ".join(args.target)
     points = args.sentences
-    if points is not None and not 1 <= points <= bot.settings.max_points:
-        print(f"briefbot: --sentences takes 1 to {bot.settings.max_points}", file=sys.stderr)
+    if points is not None and not 1 <= points <= app.settings.max_points:
+        print(f"briefbot: --sentences takes 1 to {app.settings.max_points}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        brief = await bot.brief(target, points)
+        brief = await app.briefer.brief(target, points)
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
@@ -258,7 +267,7 @@ async def _summarize_within(
     title: str,
     deadline: float,
 ) -> Brief:
-    async with Ranker(indexer, settings.language) as ranker:
+    async with ProcessRanker(indexer, settings.language) as ranker:
         return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
 
 
@@ -278,7 +287,7 @@ def _all_skipped(rejected: Sequence[str]) -> str:
     return f"all {len(rejected):,} articles were skipped ({reasons})"
 
 
-async def _digests(bot: Briefbot, once: bool) -> int:
+async def _digests(app: App, once: bool) -> int:
     # The command line is the composition root: only here does the core meet the platforms.
     from adapters.digest_posters import posters_from_env
 
@@ -291,7 +300,7 @@ async def _digests(bot: Briefbot, once: bool) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-            scheduler = Scheduler(bot, posters, bot.settings.digests)
+            scheduler = Scheduler(app.briefer, app.subscriptions, posters, app.settings.digests)
             if once:
                 done = await scheduler.run_once(utc_now())
                 counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
@@ -319,7 +328,7 @@ async def _digests(bot: Briefbot, once: bool) -> int:
         return 128 + exc.signum
 
 
-async def _ingest(bot: Briefbot, sources: list[str]) -> int:
+async def _ingest(app: App, sources: list[str]) -> int:
     # The bar goes to stderr so stdout keeps only the final count; tqdm hides it off a terminal.
     with tqdm(desc="ingesting", unit=" article", file=sys.stderr, disable=None) as bar:
 
@@ -329,7 +338,7 @@ async def _ingest(bot: Briefbot, sources: list[str]) -> int:
 
         try:
             report, shutdown = await run_until_signalled(
-                lambda stop: bot.ingest_sources(
+                lambda stop: app.intake.ingest(
                     sources,
                     on_progress=progress,
                     should_stop=lambda: stop.requested,
@@ -364,9 +373,9 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _extract(bot: Briefbot, source: str) -> int:
+async def _extract(app: App, source: str) -> int:
     try:
-        article = await bot.extract(source)
+        article = await app.intake.extract(source)
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_FAILED
@@ -375,14 +384,14 @@ async def _extract(bot: Briefbot, source: str) -> int:
     return EXIT_OK
 
 
-async def _poll(bot: Briefbot, once: bool) -> int:
+async def _poll(app: App, once: bool) -> int:
     try:
-        poller = bot.feed_poller()
+        poller = app.intake.feed_poller()
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_USAGE
     if not poller.feeds:
-        print(f"briefbot: no feeds are listed in {bot.settings.feeds_file}", file=sys.stderr)
+        print(f"briefbot: no feeds are listed in {app.settings.feeds_file}", file=sys.stderr)
         return EXIT_USAGE
     if not once:
         await poller.run()
@@ -394,6 +403,20 @@ async def _poll(bot: Briefbot, once: bool) -> int:
         f"{report.feeds} feeds, {report.unchanged} unchanged, {report.new_entries} new entries: "
         f"{report.added} added, {report.duplicates} already stored, {len(report.failures)} failed"
     )
+    return EXIT_OK
+
+
+def _init(folder: Path, force: bool) -> int:
+    try:
+        written = write_default_config(folder, force)
+    except InitError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(f"wrote {path}" for path in written))
+    if folder != LOCAL_CONFIG:
+        print(f"use it with --config {folder} or BRIEFBOT_CONFIG={folder}")
+    else:
+        print("briefbot uses ./config when run from this directory; `briefbot doctor` shows it")
     return EXIT_OK
 
 

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
+from bot.locations import config_folder, packaged_seed_dir, store_location
 
+# The checkout's root: tests and benches read its files; the running bot never does.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LIMITS = RateLimits(
     user=BucketLimit(burst=5, per_minute=6), channel=BucketLimit(burst=20, per_minute=30)
@@ -68,6 +70,9 @@ class Settings:
     limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     fetch: FetchSettings = FetchSettings()
     digests: DigestSettings = field(default_factory=DigestSettings)
+    # Why this configuration folder and this store were chosen (`briefbot doctor` says).
+    config_reason: str = "given"
+    store_reason: str = "given"
 
     @property
     def topics_file(self) -> Path:
@@ -81,8 +86,12 @@ class Settings:
 
 
 def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Settings:
-    """Read ``settings.toml`` from the config folder, then apply environment overrides."""
-    folder = config_dir or Path(env.get("BRIEFBOT_CONFIG", PROJECT_DIR / "config"))
+    """Read ``settings.toml`` from the config folder, then apply environment overrides.
+
+    The folder and the store are looked up in the order ``bot.locations`` documents.
+    """
+    config = config_folder(env, config_dir)
+    folder = config.path
     path = folder / "settings.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -94,25 +103,40 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
     brief = _table(data, "brief", path)
     ingest = _table(data, "ingest", path)
     fetch = _table(data, "fetch", path)
-    seed_dir = Path(str(ingest.get("seed_dir", "seeds")))
+    store_path = store.get("path")
+    if store_path is not None and not isinstance(store_path, str):
+        raise SettingsError(f"{path}: store.path must be a string, not {store_path!r}")
+    db = store_location(env, store_path, config)
     settings = Settings(
         config_dir=folder,
-        store_path=Path(env.get("BRIEFBOT_DB", str(store.get("path", "data/briefbot.sqlite3")))),
+        store_path=db.path,
         points=_int(brief, "points", 5, path),
         max_points=_int(brief, "max_points", 10, path),
         max_articles=_int(brief, "max_articles", 2000, path),
         deadline_seconds=float(brief.get("deadline_seconds", 30)),
-        seed_dir=seed_dir if seed_dir.is_absolute() else PROJECT_DIR / seed_dir,
+        seed_dir=_seed_dir(ingest, folder, path),
         seed_on_first_run=bool(ingest.get("seed_on_first_run", True)),
         max_article_bytes=_int(ingest, "max_article_bytes", 2_000_000, path),
         language=str(ingest.get("language", "english")),
         limits=_limits(_table(data, "limits", path), path),
         fetch=_fetch_settings(fetch, path),
         digests=_digests(_table(data, "digests", path), path),
+        config_reason=config.reason,
+        store_reason=db.reason,
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")
     return settings
+
+
+def _seed_dir(ingest: Mapping[str, Any], folder: Path, path: Path) -> Path:
+    """``ingest.seed_dir`` relative to the settings file's folder; unset, the packaged seeds."""
+    value = ingest.get("seed_dir")
+    if value is None:
+        return packaged_seed_dir()
+    if not isinstance(value, str):
+        raise SettingsError(f"{path}: seed_dir must be a string, not {value!r}")
+    return folder / value
 
 
 def _fetch_settings(table: Mapping[str, Any], path: Path) -> FetchSettings:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.ingest.load import article_files, load_file, read_manifest
 from bot.ingest.pipeline import prepare
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, Settings, load_settings
 from bot.text.terms import TermIndexer
 
@@ -32,9 +32,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def briefbot(settings: Settings) -> AsyncIterator[Briefbot]:
+async def briefbot(settings: Settings) -> AsyncIterator[App]:
     """A core started on the seed corpus, closed after the test."""
-    bot = await Briefbot.start(settings, clock=fixed_clock)
+    bot = await App.start(settings, clock=fixed_clock)
     try:
         yield bot
     finally:

@@ -22,8 +22,8 @@ import yarl
 from aiohttp import web
 
 from adapters.discord.client import BriefbotClient
+from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import InFlight
-from bot.service import Briefbot
 
 API_PREFIX = "/api/v10"
 DATA = Path(__file__).parent / "data" / "discord"
@@ -251,11 +251,11 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
 
 
 @contextlib.asynccontextmanager
-async def logged_in_client(briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
-    """A client for ``briefbot`` logged in to the fake API (no gateway): setup_hook has run."""
+async def logged_in_client(dispatcher: Dispatcher) -> AsyncIterator[BriefbotClient]:
+    """A client for ``dispatcher`` logged in to the fake API (no gateway): setup_hook has run."""
     intents = discord.Intents.default()
     intents.message_content = True
-    client = BriefbotClient(briefbot, InFlight(), intents=intents)
+    client = BriefbotClient(dispatcher, InFlight(), intents=intents)
     await client.login("test-token")
     try:
         yield client

@@ -22,7 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import EVENTS_PATH, OneAuthTest, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings
-from bot.service import Briefbot
+from bot.chat.dispatcher import Dispatcher
 
 DATA = Path(__file__).parent / "data" / "slack"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -201,8 +201,8 @@ def http_settings(fake: FakeSlack) -> SlackSettings:
 
 
 @asynccontextmanager
-async def slack_over_http(bot: Briefbot) -> AsyncIterator[tuple[FakeSlack, str]]:
-    """A fake Slack on loopback and ``bot``'s Bolt app served on loopback, pointed at it.
+async def slack_over_http(dispatcher: Dispatcher) -> AsyncIterator[tuple[FakeSlack, str]]:
+    """A fake Slack on loopback and ``dispatcher``'s Bolt app served on loopback, pointed at it.
 
     Yields the fake and the app's events URL.
     """
@@ -214,7 +214,8 @@ async def slack_over_http(bot: Briefbot) -> AsyncIterator[tuple[FakeSlack, str]]
     await authorize()  # as the runner does before serving
     fake.received.clear()
     app = http_app(
-        build_app(bot, client, settings, authorize=authorize), settings.signing_secret or ""
+        build_app(dispatcher, client, settings, authorize=authorize),
+        settings.signing_secret or "",
     )
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.cli import main
 from bot.ops.backup import BackupError, backup_store
-from bot.service import Briefbot
 from bot.store.sqlite.store import Store
 from tests.conftest import FIXED_NOW
 from tests.test_store import prepared
@@ -28,7 +28,7 @@ def names_starting(folder: Path, prefix: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.lstrip(".").startswith(prefix))
 
 
-async def test_backup_is_a_checked_single_file(briefbot: Briefbot, tmp_path: Path) -> None:
+async def test_backup_is_a_checked_single_file(briefbot: App, tmp_path: Path) -> None:
     target = tmp_path / "copy.sqlite3"
     report = await backup_store(briefbot.settings.store_path, target)
     assert report.articles == 5 and report.size_bytes == target.stat().st_size
@@ -39,9 +39,7 @@ async def test_backup_is_a_checked_single_file(briefbot: Briefbot, tmp_path: Pat
         assert len(await copy.search('"Russia"', 10)) == 5
 
 
-async def test_backup_refuses_to_overwrite_unless_forced(
-    briefbot: Briefbot, tmp_path: Path
-) -> None:
+async def test_backup_refuses_to_overwrite_unless_forced(briefbot: App, tmp_path: Path) -> None:
     source = briefbot.settings.store_path
     target = tmp_path / "copy.sqlite3"
     target.write_text("precious")

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
+from bot.app import App
 from bot.brief.build import build_brief
 from bot.brief.dedupe import REDUNDANT, OverlapIndex
 from bot.brief.select import SelectionLimits
 from bot.models import Brief, Point
-from bot.service import Briefbot
 
 # Every piece of noise the seed articles carry, as scraped.
 NOISE = [
@@ -50,8 +50,8 @@ YANG_OUTLETS = {"Fox News", "Unnamed outlet A", "Campbell River Mirror"}
 
 
 @pytest.fixture
-async def seed_brief(briefbot: Briefbot) -> Brief:
-    return await briefbot.brief("china-russia", 10)
+async def seed_brief(briefbot: App) -> Brief:
+    return await briefbot.briefer.brief("china-russia", 10)
 
 
 def yang_points(brief: Brief) -> list[Point]:
@@ -67,8 +67,8 @@ def all_text(brief: Brief) -> str:
     return "\n".join(parts)
 
 
-async def test_default_brief_has_at_most_six_points(briefbot: Briefbot) -> None:
-    brief = await briefbot.brief("china-russia")
+async def test_default_brief_has_at_most_six_points(briefbot: App) -> None:
+    brief = await briefbot.briefer.brief("china-russia")
     assert 1 <= len(brief.points) <= 6
     assert brief.article_count == 5
     assert brief.source_count == 5
@@ -79,23 +79,23 @@ async def test_no_seed_noise_reaches_any_brief(seed_brief: Brief, noise: str) ->
     assert noise not in all_text(seed_brief)
 
 
-async def test_noise_absent_for_every_point_count(briefbot: Briefbot) -> None:
+async def test_noise_absent_for_every_point_count(briefbot: App) -> None:
     for n in range(1, 11):
-        text = all_text(await briefbot.brief("china-russia", n))
+        text = all_text(await briefbot.briefer.brief("china-russia", n))
         assert not [noise for noise in NOISE if noise in text]
 
 
 @pytest.mark.parametrize("points", [1, 3, 5, 10])
 async def test_yang_statement_is_one_point_crediting_all_three_outlets(
-    briefbot: Briefbot, points: int
+    briefbot: App, points: int
 ) -> None:
-    brief = await briefbot.brief("china-russia", points)
+    brief = await briefbot.briefer.brief("china-russia", points)
     (yang,) = yang_points(brief)
     assert {r.source for r in yang.sources} == YANG_OUTLETS
 
 
-async def test_default_brief_states_five_different_facts(briefbot: Briefbot) -> None:
-    brief = await briefbot.brief("china-russia")
+async def test_default_brief_states_five_different_facts(briefbot: App) -> None:
+    brief = await briefbot.briefer.brief("china-russia")
     assert len(brief.points) == 5
     assert len(yang_points(brief)) == 1
     # Each point states a fact no other point does: none shares a quotation or near-copy with
@@ -117,7 +117,7 @@ async def test_every_point_names_sources_with_dates(seed_brief: Brief) -> None:
         assert all(r.date.label() != "undated" for r in point.sources)
 
 
-async def test_no_two_points_say_the_same_thing(briefbot: Briefbot, seed_brief: Brief) -> None:
+async def test_no_two_points_say_the_same_thing(briefbot: App, seed_brief: Brief) -> None:
     terms = [briefbot.indexer.terms(p.text) for p in seed_brief.points]
     index = OverlapIndex(terms)
     for i, j in itertools.combinations(range(len(terms)), 2):
@@ -139,14 +139,14 @@ async def test_points_read_in_date_order_and_brief_states_range(seed_brief: Brie
     assert seed_brief.date_range.label() == "Sep 13, 2022 – Dec 30, 2022"
 
 
-async def test_ingest_stores_every_sentences_terms(briefbot: Briefbot) -> None:
-    articles = await briefbot.articles(10)
+async def test_ingest_stores_every_sentences_terms(briefbot: App) -> None:
+    articles = await briefbot.store.articles(10)
     records = await briefbot.store.sentences([a.id for a in articles])
     assert records
     assert all(r.terms == briefbot.indexer.terms(r.text) for r in records)
 
 
-async def test_sentences_without_stored_terms_brief_the_same(briefbot: Briefbot) -> None:
+async def test_sentences_without_stored_terms_brief_the_same(briefbot: App) -> None:
     articles = await briefbot.store.search(briefbot.topics.get("china-russia").fts_query(), 100)
     records = await briefbot.store.sentences([a.id for a in articles])
     legacy = [dataclasses.replace(r, terms=None) for r in records]  # stored before terms were

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 
 from adapters.discord.client import BriefbotClient
+from bot.app import App
 from bot.chat.ratelimit import BucketLimit, RateLimits
-from bot.service import Briefbot
 from bot.settings import Settings
 from tests.conftest import fixed_clock
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
@@ -33,9 +33,9 @@ HOSTILE_QUERY = "zorblax " + " ".join(SLACK_PINGS) + " @everyone @here <@1400000
 
 
 @pytest.fixture
-async def strict_bot(settings: Settings) -> AsyncIterator[Briefbot]:
+async def strict_bot(settings: Settings) -> AsyncIterator[App]:
     """The core with one command allowed per user, on a rate-limit clock that stands still."""
-    bot = await Briefbot.start(
+    bot = await App.start(
         dataclasses.replace(settings, limits=ONE_EACH), fixed_clock, monotonic=lambda: 0.0
     )
     try:
@@ -45,18 +45,21 @@ async def strict_bot(settings: Settings) -> AsyncIterator[Briefbot]:
 
 
 @pytest.fixture
-async def slack(strict_bot: Briefbot) -> AsyncIterator[Harness]:
+async def slack(strict_bot: App) -> AsyncIterator[Harness]:
     """The Slack HTTP app for ``strict_bot`` on loopback, talking to a fake Slack."""
-    async with slack_over_http(strict_bot) as (fake, url), aiohttp.ClientSession() as session:
+    async with (
+        slack_over_http(strict_bot.dispatcher) as (fake, url),
+        aiohttp.ClientSession() as session,
+    ):
         yield Harness(fake, session, url)
 
 
 @pytest.fixture
 async def discord_client(
-    monkeypatch: pytest.MonkeyPatch, strict_bot: Briefbot
+    monkeypatch: pytest.MonkeyPatch, strict_bot: App
 ) -> AsyncIterator[tuple[BriefbotClient, FakeDiscordApi]]:
     """A Discord client for ``strict_bot`` logged in to the fake Discord API."""
-    async with fake_discord(monkeypatch) as api, logged_in_client(strict_bot) as client:
+    async with fake_discord(monkeypatch) as api, logged_in_client(strict_bot.dispatcher) as client:
         yield client, api
 
 

@@ -11,7 +11,9 @@ from bot.chat.commands import (
     TopicsCommand,
     UrlCommand,
     UserError,
+    option_command,
     parse_command,
+    takes_a_while,
 )
 
 
@@ -74,3 +76,45 @@ def test_a_link_takes_the_sentences_flag() -> None:
         url="https://example.com/a", points=2
     )
     assert isinstance(parse_command("news about https://example.com", 10), BriefCommand)
+
+
+@pytest.mark.parametrize(
+    ("topic", "points", "expected"),
+    [
+        ("china-russia", None, BriefCommand("china-russia")),
+        ("  energy   deal ", 3, BriefCommand("energy deal", 3)),
+        ("subscribe china-russia", None, BriefCommand("subscribe china-russia")),
+        ("unsubscribe china-russia", None, BriefCommand("unsubscribe china-russia")),
+        ("china-russia --sentences 9", None, BriefCommand("china-russia --sentences 9")),
+        ("help", None, HelpCommand()),
+        ("topics", None, TopicsCommand()),
+        ("https://example.com/a", 2, UrlCommand("https://example.com/a", 2)),
+    ],
+)
+def test_typed_options_are_taken_as_given(topic: str, points: int | None, expected: object) -> None:
+    assert option_command(topic, points, max_points=10) == expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "points", "message"), [("  ", None, "what to summarize"), ("x", 11, "1 to 10")]
+)
+def test_typed_options_mistakes(topic: str, points: int | None, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        option_command(topic, points, max_points=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "slow"),
+    [
+        ("china-russia", True),
+        ("https://example.com/a", True),
+        ("help", False),
+        ("topics", False),
+        # Digest commands read and write the store, which an ingest may be holding.
+        ("subscribe x", True),
+        ("subscriptions", True),
+        ("unsubscribe x", True),
+    ],
+)
+def test_what_takes_a_while(text: str, slow: bool) -> None:
+    assert takes_a_while(parse_command(text, max_points=10)) is slow

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import BriefReply, Notice
 from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.ingest.pipeline import ingest_paths
 from bot.ingest.workers import InProcessPreparer
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from tests.conftest import fixed_clock
@@ -69,21 +69,23 @@ async def test_burst_of_commands_with_concurrent_ingests(
 ) -> None:
     write_articles(tmp_path / "same_process", "a", 8)
     write_articles(tmp_path / "other_connection", "b", 8)
-    bot = await Briefbot.start(dataclasses.replace(settings, limits=ROOMY), fixed_clock)
+    bot = await App.start(dataclasses.replace(settings, limits=ROOMY), fixed_clock)
     other = await Store.open(settings.store_path)  # a second writer, as another process is
     meter, stop = LagMeter(), asyncio.Event()
     ticker = asyncio.ensure_future(meter.run(stop))
     caplog.set_level(logging.WARNING)
     try:
         commands = [
-            bot.handle(TEXTS[i % len(TEXTS)], Conversation("slack", f"C{i % 7}", f"U{i}"))
+            bot.dispatcher.handle(
+                TEXTS[i % len(TEXTS)], Conversation("slack", f"C{i % 7}", f"U{i}")
+            )
             for i in range(100)
         ]
         started = time.perf_counter()
         results = await asyncio.wait_for(
             asyncio.gather(
                 *commands,
-                bot.ingest([tmp_path / "same_process"]),
+                bot.intake.ingest_files([tmp_path / "same_process"]),
                 ingest_paths(
                     [tmp_path / "other_connection"],
                     other,

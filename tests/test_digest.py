@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.digests.schedule import slot_for
 from bot.digests.scheduler import RETRY, PostNotSent, PostRejected, Scheduler, idempotency_key
 from bot.digests.subscriptions import DigestStatus
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from tests.digest_support import unthrottled
 
@@ -80,8 +80,8 @@ def clock() -> SimClock:
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: SimClock) -> AsyncIterator[Briefbot]:
-    core = await Briefbot.start(settings, clock=clock)
+async def bot(settings: Settings, clock: SimClock) -> AsyncIterator[App]:
+    core = await App.start(settings, clock=clock)
     try:
         yield core
     finally:
@@ -89,14 +89,16 @@ async def bot(settings: Settings, clock: SimClock) -> AsyncIterator[Briefbot]:
 
 
 def scheduler(
-    bot: Briefbot, clock: SimClock, posters: dict[str, RecordingPoster], **changes: object
+    bot: App, clock: SimClock, posters: dict[str, RecordingPoster], **changes: object
 ) -> Scheduler:
     settings = dataclasses.replace(DigestSettings(), **changes)  # type: ignore[arg-type]
-    return Scheduler(bot, posters, settings, clock=clock, owner="test-process")
+    return Scheduler(
+        bot.briefer, bot.subscriptions, posters, settings, clock=clock, owner="test-process"
+    )
 
 
-async def subscribe(bot: Briefbot, platform: str, channel: str, args: str) -> None:
-    reply = await bot.handle(f"subscribe {args}", Conversation(platform, channel, "U1"))
+async def subscribe(bot: App, platform: str, channel: str, args: str) -> None:
+    reply = await bot.dispatcher.handle(f"subscribe {args}", Conversation(platform, channel, "U1"))
     assert isinstance(reply, Notice) and not reply.is_error, reply
 
 
@@ -135,7 +137,7 @@ EXPECTED = {
     ],
 )
 async def test_one_digest_per_local_date_across_dst(
-    bot: Briefbot, clock: SimClock, start: str, end: str
+    bot: App, clock: SimClock, start: str, end: str
 ) -> None:
     clock.now = utc(start)
     # A query nothing matches: every digest is a one-line note, so the test times the scheduler,
@@ -190,7 +192,7 @@ async def test_one_digest_per_local_date_across_dst(
 
 
 async def test_catch_up_after_downtime_is_one_digest_within_the_window(
-    bot: Briefbot, clock: SimClock, tmp_path: Path
+    bot: App, clock: SimClock, tmp_path: Path
 ) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
@@ -217,14 +219,19 @@ async def test_catch_up_after_downtime_is_one_digest_within_the_window(
     assert len(poster.posts) == 3
 
     # Yet another process (a restart) on the same store never repeats a date.
-    restarted = Scheduler(bot, {"slack": poster}, runner.settings, clock=clock, owner="other")
+    restarted = Scheduler(
+        bot.briefer,
+        bot.subscriptions,
+        {"slack": poster},
+        runner.settings,
+        clock=clock,
+        owner="other",
+    )
     await restarted.run_once(utc("2026-06-07 08:05"))
     assert len(poster.posts) == 3
 
 
-async def test_subscribing_after_todays_time_waits_for_tomorrow(
-    bot: Briefbot, clock: SimClock
-) -> None:
+async def test_subscribing_after_todays_time_waits_for_tomorrow(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 09:00")
     await subscribe(bot, "discord", "D1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock)
@@ -237,7 +244,7 @@ async def test_subscribing_after_todays_time_waits_for_tomorrow(
 
 
 async def test_unsubscribe_stops_posts_and_resubscribing_never_doubles_a_day(
-    bot: Briefbot, clock: SimClock
+    bot: App, clock: SimClock
 ) -> None:
     clock.now = utc("2026-06-01 00:00")
     here = Conversation("slack", "C1", "U1")
@@ -248,7 +255,7 @@ async def test_unsubscribe_stops_posts_and_resubscribing_never_doubles_a_day(
     await runner.run_once(clock.now)
     assert len(poster.posts) == 1
 
-    await bot.handle("unsubscribe china-russia", here)
+    await bot.dispatcher.handle("unsubscribe china-russia", here)
     for moment in ("2026-06-02 08:00", "2026-06-03 08:00"):
         clock.now = utc(moment)
         await runner.run_once(clock.now)
@@ -265,7 +272,7 @@ async def test_unsubscribe_stops_posts_and_resubscribing_never_doubles_a_day(
     assert len(poster.posts) == 2
 
 
-async def test_new_articles_since_the_last_digest(bot: Briefbot, clock: SimClock) -> None:
+async def test_new_articles_since_the_last_digest(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock)
@@ -286,7 +293,7 @@ async def test_new_articles_since_the_last_digest(bot: Briefbot, clock: SimClock
     )
 
     clock.now = utc("2026-06-02 12:00")
-    await bot.ingest([Path(__file__).parent / "data" / "digest_new_article.txt"])
+    await bot.intake.ingest_files([Path(__file__).parent / "data" / "digest_new_article.txt"])
     clock.now = utc("2026-06-04 08:00")  # down on 06-03: the digest covers both days
     await runner.run_once(clock.now)
     reply = poster.posts[-1].reply
@@ -298,9 +305,7 @@ async def test_new_articles_since_the_last_digest(bot: Briefbot, clock: SimClock
     assert reply.brief.article_count == 1
 
 
-async def test_skip_policy_posts_nothing_but_records_the_day(
-    bot: Briefbot, clock: SimClock
-) -> None:
+async def test_skip_policy_posts_nothing_but_records_the_day(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock)
@@ -314,7 +319,7 @@ async def test_skip_policy_posts_nothing_but_records_the_day(
     assert statuses == [DigestStatus.POSTED, DigestStatus.SKIPPED, DigestStatus.SKIPPED]
 
 
-async def test_refused_and_ambiguous_posts(bot: Briefbot, clock: SimClock) -> None:
+async def test_refused_and_ambiguous_posts(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock, failures=[PostRejected("channel_not_found")])
@@ -336,9 +341,7 @@ async def test_refused_and_ambiguous_posts(bot: Briefbot, clock: SimClock) -> No
     assert entry is not None and entry.detail == "TimeoutError: read timeout"
 
 
-async def test_unreachable_platform_is_tried_again_next_pass(
-    bot: Briefbot, clock: SimClock
-) -> None:
+async def test_unreachable_platform_is_tried_again_next_pass(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock, failures=[PostNotSent("connection refused")] * 2)
@@ -352,7 +355,7 @@ async def test_unreachable_platform_is_tried_again_next_pass(
 
 
 async def test_idempotent_poster_is_asked_again_with_the_same_key(
-    bot: Briefbot, clock: SimClock
+    bot: App, clock: SimClock
 ) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "discord", "D1", "china-russia 08:00 UTC")
@@ -372,7 +375,7 @@ async def test_idempotent_poster_is_asked_again_with_the_same_key(
 
 
 async def test_abandoned_claims_are_settled_once_their_process_is_gone(
-    bot: Briefbot, clock: SimClock
+    bot: App, clock: SimClock
 ) -> None:
     clock.now = utc("2026-06-01 00:00")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
@@ -386,12 +389,15 @@ async def test_abandoned_claims_are_settled_once_their_process_is_gone(
     # A CancelledError is not an Exception: like a crash, it leaves the claim 'sending'.
     for owner, posters in (("p1", {"slack": slack}), ("p2", {"discord": discord})):
         with pytest.raises(asyncio.CancelledError):
-            await Scheduler(bot, posters, settings, clock=clock, owner=owner).run_once(clock.now)
+            await Scheduler(
+                bot.briefer, bot.subscriptions, posters, settings, clock=clock, owner=owner
+            ).run_once(clock.now)
     assert len(slack.posts) == 1 and discord.posts == []
 
     alive = {"p1": True, "p2": True}
     restarted = Scheduler(
-        bot,
+        bot.briefer,
+        bot.subscriptions,
         {"slack": slack, "discord": discord},
         settings,
         clock=clock,
@@ -417,7 +423,7 @@ async def test_abandoned_claims_are_settled_once_their_process_is_gone(
     )
 
 
-async def test_run_forever_polls_until_stopped(bot: Briefbot, clock: SimClock) -> None:
+async def test_run_forever_polls_until_stopped(bot: App, clock: SimClock) -> None:
     clock.now = utc("2026-06-01 07:59")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock)
@@ -431,7 +437,12 @@ async def test_run_forever_polls_until_stopped(bot: Briefbot, clock: SimClock) -
             event.set()
 
     runner = Scheduler(
-        bot, {"slack": poster}, DigestSettings(poll_seconds=30), clock=clock, sleep=sleep
+        bot.briefer,
+        bot.subscriptions,
+        {"slack": poster},
+        DigestSettings(poll_seconds=30),
+        clock=clock,
+        sleep=sleep,
     )
     await runner.run_forever(stop)
     assert len(poster.posts) == 1 and poster.posts[0].at == utc("2026-06-01 08:00")

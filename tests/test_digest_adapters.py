@@ -16,9 +16,9 @@ from adapters.discord.client import BriefbotClient
 from adapters.discord.digest import DiscordDigestPoster
 from adapters.slack.app import WORKING
 from adapters.slack.digest import SlackDigestPoster, digest_client
+from bot.app import App
 from bot.digests.scheduler import Scheduler
 from bot.digests.subscriptions import DigestStatus
-from bot.service import Briefbot
 from bot.settings import Settings
 from tests.digest_support import unthrottled
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
@@ -69,13 +69,16 @@ class SlackHarness:
 
 
 @pytest.fixture
-async def slack(briefbot: Briefbot) -> AsyncIterator[SlackHarness]:
-    async with slack_over_http(briefbot) as (fake, url), aiohttp.ClientSession() as session:
+async def slack(briefbot: App) -> AsyncIterator[SlackHarness]:
+    async with (
+        slack_over_http(briefbot.dispatcher) as (fake, url),
+        aiohttp.ClientSession() as session,
+    ):
         yield SlackHarness(fake, session, url)
 
 
 async def test_slack_channel_subscribes_gets_its_digest_and_unsubscribes(
-    slack: SlackHarness, briefbot: Briefbot
+    slack: SlackHarness, briefbot: App
 ) -> None:
     answer = await slack.command("subscribe china-russia 13:00 Europe/Berlin")
     assert "daily digest of China–Russia relations at 13:00 Europe/Berlin" in answer
@@ -84,7 +87,9 @@ async def test_slack_channel_subscribes_gets_its_digest_and_unsubscribes(
     assert "china-russia: daily at 13:00 Europe/Berlin, next Wed Nov 25, 13:00 CET" in listed
 
     poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.fake.api_url))
-    scheduler = Scheduler(briefbot, {"slack": poster}, briefbot.settings.digests)
+    scheduler = Scheduler(
+        briefbot.briefer, briefbot.subscriptions, {"slack": poster}, briefbot.settings.digests
+    )
     due = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
     (delivery,) = await scheduler.run_once(due)
     assert delivery.status is DigestStatus.POSTED
@@ -106,8 +111,8 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
 
 
 @pytest.fixture
-async def client(api: FakeDiscordApi, briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
-    async with logged_in_client(briefbot) as bot:
+async def client(api: FakeDiscordApi, briefbot: App) -> AsyncIterator[BriefbotClient]:
+    async with logged_in_client(briefbot.dispatcher) as bot:
         yield bot
 
 
@@ -122,7 +127,7 @@ async def ask_discord(client: BriefbotClient, api: FakeDiscordApi, text: str) ->
 
 
 async def test_discord_channel_subscribes_gets_its_digest_and_unsubscribes(
-    client: BriefbotClient, api: FakeDiscordApi, briefbot: Briefbot
+    client: BriefbotClient, api: FakeDiscordApi, briefbot: App
 ) -> None:
     answer = await ask_discord(client, api, "summary subscribe china-russia 13:00 UTC")
     assert "daily digest of China–Russia relations at 13:00 UTC" in answer
@@ -131,7 +136,12 @@ async def test_discord_channel_subscribes_gets_its_digest_and_unsubscribes(
 
     poster = await DiscordDigestPoster.connect("test-token")
     try:
-        scheduler = Scheduler(briefbot, {"discord": poster}, briefbot.settings.digests)
+        scheduler = Scheduler(
+            briefbot.briefer,
+            briefbot.subscriptions,
+            {"discord": poster},
+            briefbot.settings.digests,
+        )
         (delivery,) = await scheduler.run_once(SLOT)
         assert delivery.status is DigestStatus.POSTED and delivery.message_id
         digest = api.sent("POST", f"/channels/{CHANNEL}/messages")[-1].body

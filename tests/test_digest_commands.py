@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import (
     Notice,
     SubscribeCommand,
@@ -16,7 +17,6 @@ from bot.chat.commands import (
     parse_command,
 )
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import Settings
 from tests.digest_support import unthrottled
 
@@ -31,8 +31,8 @@ def settings(settings: Settings) -> Settings:
     return unthrottled(settings)
 
 
-async def ask(bot: Briefbot, text: str, where: Conversation) -> Notice:
-    reply = await bot.handle(text, where)
+async def ask(bot: App, text: str, where: Conversation) -> Notice:
+    reply = await bot.dispatcher.handle(text, where)
     assert isinstance(reply, Notice)
     return reply
 
@@ -81,7 +81,7 @@ def test_bad_digest_commands_say_what_to_fix(text: str, message: str, hint: str)
 
 
 @pytest.mark.parametrize("where", [SLACK, DISCORD], ids=["slack", "discord"])
-async def test_subscribe_list_unsubscribe(briefbot: Briefbot, where: Conversation) -> None:
+async def test_subscribe_list_unsubscribe(briefbot: App, where: Conversation) -> None:
     # The fixture clock is 2026-11-24 12:00 UTC: 07:00 in New York, so 08:30 is still today.
     reply = await ask(briefbot, "subscribe china-russia 08:30 America/New_York", where)
     assert not reply.is_error
@@ -108,7 +108,7 @@ async def test_subscribe_list_unsubscribe(briefbot: Briefbot, where: Conversatio
     assert again.is_error and "no daily digest of China–Russia relations" in again.title
 
 
-async def test_defaults_and_the_channel_zone(briefbot: Briefbot) -> None:
+async def test_defaults_and_the_channel_zone(briefbot: App) -> None:
     first = await ask(briefbot, "subscribe china-russia", SLACK)
     assert first.title.endswith("at 08:00 UTC.")  # the defaults in config/settings.toml
     assert first.lines[0] == "Next digest: Wed Nov 25, 08:00 UTC."
@@ -128,7 +128,7 @@ async def test_defaults_and_the_channel_zone(briefbot: Briefbot) -> None:
     assert "daily at 18:00 UTC, next Tue Nov 24, 18:00 UTC" in listed.lines[0]
 
 
-async def test_free_text_topics_and_typos(briefbot: Briefbot) -> None:
+async def test_free_text_topics_and_typos(briefbot: App) -> None:
     query = await ask(briefbot, "subscribe Power of Siberia 06:00 Europe/Berlin", DISCORD)
     assert not query.is_error
     assert query.title.startswith("This channel gets a daily digest of 'power of siberia'")
@@ -139,11 +139,8 @@ async def test_free_text_topics_and_typos(briefbot: Briefbot) -> None:
     assert "No stored article matches it yet" in future.text
 
 
-async def test_channel_limit(briefbot: Briefbot) -> None:
-    briefbot.settings = dataclasses.replace(
-        briefbot.settings,
-        digests=dataclasses.replace(briefbot.settings.digests, max_per_channel=1),
-    )
+async def test_channel_limit(briefbot: App) -> None:
+    briefbot.desk.settings = dataclasses.replace(briefbot.desk.settings, max_per_channel=1)
     await ask(briefbot, "subscribe china-russia", DISCORD)
     refused = await ask(briefbot, "subscribe ukraine-war", DISCORD)
     assert refused.is_error and "already has 1 digests" in refused.title
@@ -151,7 +148,7 @@ async def test_channel_limit(briefbot: Briefbot) -> None:
     assert not changed.is_error
 
 
-async def test_help_mentions_digests(briefbot: Briefbot) -> None:
+async def test_help_mentions_digests(briefbot: App) -> None:
     text = (await ask(briefbot, "help", SLACK)).text
     assert "/summary subscribe <topic> [HH:MM] [time zone]" in text
     assert "/summary unsubscribe <topic>" in text and "/summary subscriptions" in text

@@ -24,9 +24,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.app import App
 from bot.digests.subscriptions import DigestStatus, Subscriptions
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
@@ -97,10 +97,10 @@ async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
 async def subscribe_due_now(settings: Settings) -> None:
     """A store with a Slack channel whose digest time passed a minute ago."""
     now = dt.datetime.now(dt.UTC)
-    bot = await Briefbot.start(settings, clock=lambda: now - dt.timedelta(minutes=10))
+    bot = await App.start(settings, clock=lambda: now - dt.timedelta(minutes=10))
     try:
         at = now - dt.timedelta(minutes=1)
-        reply = await bot.handle(
+        reply = await bot.dispatcher.handle(
             f"subscribe china-russia {at:%H:%M} UTC", Conversation("slack", "C1", "U1")
         )
         assert "daily digest" in reply.title  # type: ignore[union-attr]
@@ -163,7 +163,7 @@ async def test_sigkill_then_restart_never_posts_twice(settings: Settings, tmp_pa
     # Ingest the seeds once; each scenario gets its own copy of the store and its own fake Slack,
     # so they run side by side.
     seeded = tmp_path / SEED_ONCE
-    await (await Briefbot.start(dataclasses.replace(settings, store_path=seeded))).close()
+    await (await App.start(dataclasses.replace(settings, store_path=seeded))).close()
     for scenario in SCENARIOS:
         shutil.copyfile(seeded, tmp_path / f"{scenario.name}.sqlite3")
     await asyncio.gather(

@@ -18,9 +18,9 @@ from adapters.discord.digest import DiscordDigestPoster
 from adapters.discord.embeds import render_reply
 from adapters.slack.blocks import reply_message
 from adapters.slack.digest import SlackDigestPoster, digest_client
+from bot.app import App
 from bot.chat.commands import BriefReply, Notice
 from bot.digests.scheduler import PostNotSent, PostRejected
-from bot.service import Briefbot
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
@@ -36,10 +36,8 @@ async def slack() -> AsyncIterator[FakeSlack]:
         await fake.close()
 
 
-async def test_slack_poster_posts_blocks_and_returns_ts(
-    briefbot: Briefbot, slack: FakeSlack
-) -> None:
-    brief = await briefbot.brief("china-russia", 2)
+async def test_slack_poster_posts_blocks_and_returns_ts(briefbot: App, slack: FakeSlack) -> None:
+    brief = await briefbot.briefer.brief("china-russia", 2)
     poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
     assert await poster.check() == "Subarachnoid Workspace / grace"
     assert await poster.post("C1", BriefReply(brief), "bd1-20261124") == "1515449523.000100"
@@ -134,11 +132,11 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
 
 
 async def test_discord_poster_sends_a_nonce_and_no_mentions(
-    fake_discord: FakeDiscord, briefbot: Briefbot
+    fake_discord: FakeDiscord, briefbot: App
 ) -> None:
     poster = await DiscordDigestPoster.connect("discord-test-token")
     try:
-        reply = BriefReply(await briefbot.brief("china-russia"))
+        reply = BriefReply(await briefbot.briefer.brief("china-russia"))
         first = await poster.post("123456789", reply, "bd7-20261124")
         again = await poster.post("123456789", reply, "bd7-20261124")  # a re-send after a crash
         assert first == again == "1000"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.client import BriefbotClient
-from bot.service import Briefbot
+from bot.app import App
 from tests.discord_fake_api import (
     BOT_ID,
     CHANNEL,
@@ -57,9 +57,9 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
 
 
 @pytest.fixture
-async def client(api: FakeDiscordApi, briefbot: Briefbot) -> AsyncIterator[BriefbotClient]:
+async def client(api: FakeDiscordApi, briefbot: App) -> AsyncIterator[BriefbotClient]:
     """A client logged in to the fake API (no gateway): setup_hook has run."""
-    async with logged_in_client(briefbot) as bot:
+    async with logged_in_client(briefbot.dispatcher) as bot:
         yield bot
 
 
@@ -147,7 +147,7 @@ async def test_everyone_in_article_text_never_pings(
         "Members of <@&1500000000000000001> and <@1400000000000000001> said zorblax rates were fair.\n",
         encoding="utf-8",
     )
-    report = await client.briefbot.ingest([article])
+    report = await client.dispatcher.intake.ingest_files([article])
     assert report.added == 1
     client._connection.parse_message_create(mention("summary zorblax"))
     await api.wait_for(lambda _: bool(replies(api)))
@@ -184,6 +184,21 @@ async def test_summary_command_unknown_topic_follows_up_with_suggestions(
     await api.wait_for(lambda _: bool(api.sent("POST", followup)))
     (sent,) = api.sent("POST", followup)
     assert "Did you mean: china-russia?" in sent.body["content"]
+
+
+async def test_summary_topic_option_is_briefed_never_read_as_a_command(
+    client: BriefbotClient, api: FakeDiscordApi
+) -> None:
+    data = payload("interaction_create_summary")
+    data["data"]["options"] = [{"value": "subscribe china-russia", "type": 3, "name": "topic"}]
+    client._connection.parse_interaction_create(data)
+    followup = f"/webhooks/{BOT_ID}/{data['token']}"
+    await api.wait_for(lambda _: bool(api.sent("POST", followup)))
+    (sent,) = api.sent("POST", followup)
+    # The words were searched for as a query; the channel was not subscribed to anything.
+    assert "Unknown topic 'subscribe china-russia'" in sent.body["content"]
+    subscriptions = client.dispatcher.desk.subscriptions
+    assert await subscriptions.for_channel("discord", str(data["channel_id"])) == []
 
 
 async def test_autocomplete_offers_topic_names(client: BriefbotClient, api: FakeDiscordApi) -> None:
@@ -230,7 +245,7 @@ async def test_long_brief_is_sent_in_parts_within_discord_limits(
             words[5] = "quillon"
             sentences.append(" ".join(words).capitalize() + ".")
         (tmp_path / f"quillon-{n}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    assert (await client.briefbot.ingest([tmp_path])).added == 10
+    assert (await client.dispatcher.intake.ingest_files([tmp_path])).added == 10
     client._connection.parse_message_create(mention("summary quillon --sentences 10"))
     await api.wait_for(lambda _: bool(replies(api)))
     (reply,) = replies(api)
@@ -251,7 +266,7 @@ async def test_long_brief_is_sent_in_parts_within_discord_limits(
 async def test_a_failing_core_still_gets_a_short_reply(
     client: BriefbotClient, api: FakeDiscordApi, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await client.briefbot.store.close()  # a real failure: the store is gone mid-run
+    await client.dispatcher.store.close()  # a real failure: the store is gone mid-run
     client._connection.parse_message_create(mention("summary china-russia"))
     await api.wait_for(lambda _: bool(replies(api)))
     (reply,) = replies(api)
@@ -268,4 +283,4 @@ async def test_autocomplete_with_nothing_typed_offers_every_topic(
     await api.wait_for(lambda _: bool(api.sent("POST", "/interactions/")))
     (callback,) = api.sent("POST", "/interactions/")
     values = [c["value"] for c in callback.body["data"]["choices"]]
-    assert values == [t.slug for t in client.briefbot.topics.topics][:25]
+    assert values == [t.slug for t in client.dispatcher.briefer.topics.topics][:25]

@@ -14,8 +14,8 @@ import pytest
 from adapters.discord.client import INVITE_PERMISSIONS, invite_url
 from adapters.discord.run import DiscordSetupError, serve
 from bot import cli
+from bot.app import App
 from bot.ops.runtime import Shutdown
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR
 from tests.discord_fake_api import (
     BOT_ID,
@@ -51,14 +51,14 @@ def test_missing_token_is_named(
     assert not (tmp_path / "store.sqlite3").exists()
 
 
-async def test_rejected_token_is_a_setup_error(api: FakeDiscordApi, briefbot: Briefbot) -> None:
+async def test_rejected_token_is_a_setup_error(api: FakeDiscordApi, briefbot: App) -> None:
     api.status_for["/users/@me"] = 401
     with pytest.raises(DiscordSetupError, match="Discord rejected DISCORD_TOKEN"):
-        await serve(briefbot, "not-a-token", Shutdown())
+        await serve(briefbot.dispatcher, "not-a-token", Shutdown())
 
 
 async def test_refused_message_content_intent_reconnects_and_keeps_answering(
-    api: FakeDiscordApi, briefbot: Briefbot, caplog: pytest.LogCaptureFixture
+    api: FakeDiscordApi, briefbot: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     api.refused_intents = MESSAGE_CONTENT
     command = payload("interaction_create_summary")
@@ -68,7 +68,7 @@ async def test_refused_message_content_intent_reconnects_and_keeps_answering(
     ]
     followup = f"/webhooks/{BOT_ID}/{command['token']}"
     shutdown = Shutdown()
-    running = asyncio.create_task(serve(briefbot, "test-token", shutdown))
+    running = asyncio.create_task(serve(briefbot.dispatcher, "test-token", shutdown))
     try:
         await api.wait_for(
             lambda _: (

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.cli import main
 from bot.ops.doctor import Check, Status, check_tokens, diagnose
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, load_settings
 
 
@@ -24,7 +24,7 @@ def by_name(checks: list[Check]) -> dict[str, Check]:
     return {c.name: c for c in checks}
 
 
-async def test_healthy_store_and_slack(briefbot: Briefbot) -> None:
+async def test_healthy_store_and_slack(briefbot: App) -> None:
     env = {
         "BRIEFBOT_DB": str(briefbot.settings.store_path),
         "SLACK_BOT_TOKEN": "xoxb-fake-1",
@@ -50,7 +50,7 @@ async def test_topics_without_articles_and_broken_topics(tmp_path: Path) -> None
         topics.read_text()
         + '\n[[topic]]\nslug = "mars-landing"\ntitle = "Mars"\nkeywords = ["Mars"]\n'
     )
-    await (await Briefbot.start(load_settings({"BRIEFBOT_DB": str(db)}, folder))).close()
+    await (await App.start(load_settings({"BRIEFBOT_DB": str(db)}, folder))).close()
     checks = by_name(await diagnose({"BRIEFBOT_DB": str(db)}, folder))
     coverage = checks["topic coverage"]
     assert coverage.status is Status.WARN and "mars-landing" in coverage.detail

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from bot.app import App
 from bot.brief.render import render_markdown
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Conversation, RawArticle
-from bot.service import Briefbot
 from bot.settings import Settings
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -38,9 +38,9 @@ ENGLISH = (
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Briefbot]:
+async def bot(settings: Settings) -> AsyncIterator[App]:
     """The seeded core with rate limits out of the way: these tests are about input."""
-    started = await Briefbot.start(dataclasses.replace(settings, limits=UNLIMITED), fixed_clock)
+    started = await App.start(dataclasses.replace(settings, limits=UNLIMITED), fixed_clock)
     try:
         yield started
     finally:
@@ -84,10 +84,10 @@ NAMED_COMMANDS = {
 }
 
 
-async def test_named_commands(bot: Briefbot) -> None:
+async def test_named_commands(bot: App) -> None:
     # One started core for the whole table: starting one per case costs more than the cases.
     for name, (text, expected) in NAMED_COMMANDS.items():
-        reply = await asyncio.wait_for(bot.handle(text, HERE), timeout=120)
+        reply = await asyncio.wait_for(bot.dispatcher.handle(text, HERE), timeout=120)
         assert_sound(reply)
         shown = reply.brief.title if isinstance(reply, BriefReply) else reply.text
         assert expected is None or expected in shown, (name, shown)
@@ -112,8 +112,8 @@ COMMANDS = st.lists(st.one_of(WORDS, NOISE), max_size=8).map(" ".join)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=st.one_of(COMMANDS, st.text(max_size=200)))
-async def test_any_text_gets_a_sound_reply(bot: Briefbot, text: str) -> None:
-    assert_sound(await bot.handle(text, HERE))
+async def test_any_text_gets_a_sound_reply(bot: App, text: str) -> None:
+    assert_sound(await bot.dispatcher.handle(text, HERE))
 
 
 FILE_WORDS = st.sampled_from(
@@ -147,11 +147,11 @@ def test_any_article_text_is_stored_clean_or_refused_with_a_reason(text: str) ->
 
 async def test_a_small_deadline_answers_every_concurrent_request(settings: Settings) -> None:
     quick = dataclasses.replace(settings, limits=UNLIMITED, deadline_seconds=1e-6)
-    started = await Briefbot.start(quick, fixed_clock)
+    started = await App.start(quick, fixed_clock)
     try:
         texts = ["china-russia", "ukraine-war", "sanctions", "Putin Xi", "china-russia -n 2"]
         replies = await asyncio.wait_for(
-            asyncio.gather(*(started.handle(t, HERE) for t in texts)), timeout=120
+            asyncio.gather(*(started.dispatcher.handle(t, HERE) for t in texts)), timeout=120
         )
     finally:
         await started.close()
@@ -200,14 +200,12 @@ NAMED_FILES: dict[str, tuple[str | bytes, str | None]] = {
 }
 
 
-async def test_named_files_are_stored_or_refused_with_a_reason(
-    bot: Briefbot, tmp_path: Path
-) -> None:
+async def test_named_files_are_stored_or_refused_with_a_reason(bot: App, tmp_path: Path) -> None:
     folder = tmp_path / "incoming"
     folder.mkdir()
     for name, (content, _) in NAMED_FILES.items():
         write(folder, name, content)
-    report = await asyncio.wait_for(bot.ingest([folder]), timeout=120)
+    report = await asyncio.wait_for(bot.intake.ingest_files([folder]), timeout=120)
     reasons = {Path(f.origin).name: f.reason for f in report.failures}
     for name, (_, expected) in NAMED_FILES.items():
         if expected is None:
@@ -217,18 +215,18 @@ async def test_named_files_are_stored_or_refused_with_a_reason(
     assert report.added == sum(expected is None for _, expected in NAMED_FILES.values())
 
     # A free-text brief keeps only sentences sharing the query's words: ask for the deal itself.
-    controls = await bot.handle("energy deal pipeline gas deliveries", HERE)
+    controls = await bot.dispatcher.handle("energy deal pipeline gas deliveries", HERE)
     assert isinstance(controls, BriefReply)
     text = " ".join(p.text for p in controls.brief.points)
     assert "deal" in text and all(unicodedata.category(c) not in ("Cc", "Cf") for c in text)
 
 
 async def test_mentions_in_article_text_are_data_and_escaped_in_markdown(
-    bot: Briefbot, tmp_path: Path
+    bot: App, tmp_path: Path
 ) -> None:
     write(tmp_path, "mentions.txt", NAMED_FILES["mentions.txt"][0])
-    await bot.ingest([tmp_path / "mentions.txt"])
-    reply = await bot.handle("gas price ministers", HERE)
+    await bot.intake.ingest_files([tmp_path / "mentions.txt"])
+    reply = await bot.dispatcher.handle("gas price ministers", HERE)
     assert isinstance(reply, BriefReply)
     points = [p.text for p in reply.brief.points]
     # The core keeps the words as written; each adapter neutralises them for its platform.

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import Notice
 from bot.models import Article, Conversation
 from bot.ops.doctor import diagnose
 from bot.ops.logs import REDACTED, Redactor, configure_logging, request_context
-from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from tests.conftest import fixed_clock
@@ -106,12 +106,12 @@ class FailingStore(Store):
 async def test_a_fault_gives_a_request_id_never_the_exception(
     settings: Settings, log_stream: io.StringIO
 ) -> None:
-    started = await Briefbot.start(settings, clock=fixed_clock)
+    started = await App.start(settings, clock=fixed_clock)
     await started.close()
     store = await FailingStore.open(settings.store_path)
-    bot = Briefbot(settings, store, started.topics, started.indexer, fixed_clock)
+    bot = App(settings, store, started.topics, started.indexer, fixed_clock)
     try:
-        reply = await bot.handle(f"china-russia {DISCORD}", HERE)
+        reply = await bot.dispatcher.handle(f"china-russia {DISCORD}", HERE)
     finally:
         await bot.close()
     assert isinstance(reply, Notice) and reply.is_error

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from bench.rereported import rereported_docs
+from bot.app import App
+from bot.brief.briefer import RankJob
 from bot.brief.select import SelectionLimits
 from bot.brief.summarize import Corpus, build_corpus
-from bot.brief.worker import PROCESS_MIN_SENTENCES, BriefJob, Ranker, RankingFailed
+from bot.brief.worker import PROCESS_MIN_SENTENCES, ProcessRanker, RankingFailed, run_job
 from bot.chat.commands import UserError
 from bot.ingest.inputs import cluster_articles
-from bot.service import Briefbot
 from bot.settings import PROJECT_DIR, Settings
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -43,8 +44,8 @@ def corpus(indexer: TermIndexer) -> Corpus:
     return built
 
 
-def job_of(corpus: Corpus) -> BriefJob:
-    return BriefJob.of("rr", "Re-reported", corpus.articles, corpus.records, SelectionLimits(5))
+def job_of(corpus: Corpus) -> RankJob:
+    return RankJob("rr", "Re-reported", corpus.articles, corpus.records, SelectionLimits(5), None)
 
 
 def alive(pid: int) -> bool:
@@ -55,51 +56,51 @@ def alive(pid: int) -> bool:
     return True
 
 
-async def started_child(ranker: Ranker) -> int:
+async def started_child(ranker: ProcessRanker) -> int:
     """The ranking process's id, once one has been started."""
     async with asyncio.timeout(HANG_GUARD_SECONDS):
-        # The process starts inside build(); nothing signals it, so look every 10 ms.
-        while ranker._process.pid is None:  # noqa: ASYNC110
+        # The process starts inside rank(); nothing signals it, so look every 10 ms.
+        while ranker.process.pid is None:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-    return ranker._process.pid
+    return ranker.process.pid
 
 
 async def test_a_big_brief_built_in_the_ranking_process_is_the_same_brief(
     corpus: Corpus, indexer: TermIndexer
 ) -> None:
     job = job_of(corpus)
-    async with Ranker(indexer, "english") as ranker:
-        built = await ranker.build(job)
-        assert ranker._process.pid is not None  # it did go to the process
-    assert built == job.run(indexer)
+    async with ProcessRanker(indexer, "english") as ranker:
+        built = await ranker.rank(job)
+        assert ranker.process.pid is not None  # it did go to the process
+    assert built == run_job(job, indexer)
     assert len(built.points) == 5
 
 
 async def test_cancelling_a_build_kills_its_process_and_the_next_build_starts_afresh(
     corpus: Corpus, indexer: TermIndexer
 ) -> None:
-    async with Ranker(indexer, "english") as ranker:
-        building = asyncio.ensure_future(ranker.build(job_of(corpus)))
+    async with ProcessRanker(indexer, "english") as ranker:
+        building = asyncio.ensure_future(ranker.rank(job_of(corpus)))
         pid = await started_child(ranker)
         building.cancel()
         with pytest.raises(asyncio.CancelledError):
             await building
         assert not alive(pid)  # killed and reaped: its memory and its core are free
-        assert ranker._process.pid is None
+        assert ranker.process.pid is None
         small = dataclasses.replace(job_of(corpus), limits=SelectionLimits(2))
-        assert len((await ranker.build(small)).points) == 2
-        assert ranker._process.pid not in (None, pid)
+        assert len((await ranker.rank(small)).points) == 2
+        assert ranker.process.pid not in (None, pid)
 
 
 async def test_a_ranking_process_that_dies_fails_that_brief_only(
     corpus: Corpus, indexer: TermIndexer
 ) -> None:
-    async with Ranker(indexer, "english") as ranker:
-        building = asyncio.ensure_future(ranker.build(job_of(corpus)))
+    async with ProcessRanker(indexer, "english") as ranker:
+        building = asyncio.ensure_future(ranker.rank(job_of(corpus)))
         os.kill(await started_child(ranker), signal.SIGKILL)  # the kernel's OOM killer, say
         with pytest.raises(RankingFailed, match="died"):
             await building
-        assert len((await ranker.build(job_of(corpus))).points) == 5
+        assert len((await ranker.rank(job_of(corpus))).points) == 5
 
 
 async def test_a_brief_past_its_deadline_is_stopped_with_a_message(
@@ -111,14 +112,16 @@ async def test_a_brief_past_its_deadline_is_stopped_with_a_message(
         (folder / f"{n:04}.txt").write_text(doc["text"] + "\n", encoding="utf-8")
     # No ranking can finish in a microsecond: the deadline always passes mid-build.
     hurried = dataclasses.replace(settings, deadline_seconds=1e-6)
-    bot = await Briefbot.start(hurried, clock=fixed_clock)
+    app = await App.start(hurried, clock=fixed_clock)
     try:
-        assert (await bot.ingest([folder])).added == ARTICLES
+        assert (await app.intake.ingest_files([folder])).added == ARTICLES
         with pytest.raises(UserError, match="took longer than 1e-06 s"):
-            await bot.brief("tsunami death toll")
-        assert bot.ranker._process.pid is None  # nothing left running
+            await app.briefer.brief("tsunami death toll")
+        ranker = app.briefer.ranker
+        assert isinstance(ranker, ProcessRanker)
+        assert ranker.process.pid is None  # nothing left running
     finally:
-        await bot.close()
+        await app.close()
 
 
 def test_summarize_stops_at_its_deadline(tmp_path: Path) -> None:

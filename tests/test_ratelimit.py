@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.chat.commands import BriefReply, Notice
 from bot.chat.ratelimit import BucketLimit, RateLimiter, RateLimits
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import Settings, SettingsError, load_settings
 from tests.conftest import fixed_clock
 
@@ -75,14 +75,14 @@ def test_limits_come_from_settings(tmp_path: Path) -> None:
 async def test_handle_answers_politely_when_limited(settings: Settings) -> None:
     tight = dataclasses.replace(settings, limits=LIMITS)
     clock = FakeMonotonic()
-    bot = await Briefbot.start(tight, clock=fixed_clock, monotonic=clock)
+    bot = await App.start(tight, clock=fixed_clock, monotonic=clock)
     try:
-        assert isinstance(await bot.handle("help", talk("U1")), Notice)
-        assert isinstance(await bot.handle("china-russia -n 2", talk("U1")), BriefReply)
-        limited = await bot.handle("china-russia", talk("U1"))
+        assert isinstance(await bot.dispatcher.handle("help", talk("U1")), Notice)
+        assert isinstance(await bot.dispatcher.handle("china-russia -n 2", talk("U1")), BriefReply)
+        limited = await bot.dispatcher.handle("china-russia", talk("U1"))
         assert isinstance(limited, Notice) and limited.is_error
         assert limited.text == "You're asking faster than I can brief; try again in 10 s."
         clock.now += 10
-        assert isinstance(await bot.handle("china-russia -n 2", talk("U1")), BriefReply)
+        assert isinstance(await bot.dispatcher.handle("china-russia -n 2", talk("U1")), BriefReply)
     finally:
         await bot.close()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.locations import packaged_seed_dir
 from bot.settings import PROJECT_DIR, SettingsError, load_settings
 
 
@@ -13,7 +14,8 @@ def test_defaults() -> None:
     settings = load_settings({})
     assert settings.points == 5 and settings.max_points == 10
     assert settings.store_path == Path("data/briefbot.sqlite3")
-    assert settings.seed_dir == PROJECT_DIR / "seeds"
+    assert settings.seed_dir == packaged_seed_dir()
+    assert settings.seed_dir.resolve() == (PROJECT_DIR / "seeds").resolve()
 
 
 def test_environment_overrides_the_store_path(tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 
 from adapters.slack.app import WORKING
-from bot.chat.commands import Command, Reply
+from bot.app import App
+from bot.brief.briefer import Ranker, RankJob, ThreadRanker
+from bot.chat.commands import Reply, Request
 from bot.models import Brief, Conversation
-from bot.service import Briefbot
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
     BOT_TOKEN,
@@ -37,29 +38,17 @@ RESPOND = "/respond/cmd"
 POST_MESSAGE = "/api/chat.postMessage"
 
 
-class GatedBriefbot(Briefbot):
-    """The real core, except that briefs wait for the test to open a gate: a slow summarizer.
+class GatedRanker:
+    """The real ranker behind a gate the test opens: a slow summarizer, injected into the app."""
 
-    With ``hold_store`` set, every command and event claim waits at the gate too: a store (or a
-    web page) that does not answer.
-    """
+    def __init__(self, ranker: Ranker) -> None:
+        self.ranker = ranker
+        self.gate = asyncio.Event()
+        self.gate.set()
 
-    gate: asyncio.Event
-    hold_store: bool = False
-
-    async def brief(self, target: str, points: int | None = None) -> Brief:
+    async def rank(self, job: RankJob) -> Brief:
         await self.gate.wait()
-        return await super().brief(target, points)
-
-    async def execute(self, command: Command, conversation: Conversation) -> Reply:
-        if self.hold_store:
-            await self.gate.wait()
-        return await super().execute(command, conversation)
-
-    async def claim_event(self, platform: str, event_id: str) -> bool:
-        if self.hold_store:
-            await self.gate.wait()
-        return await super().claim_event(platform, event_id)
+        return await self.ranker.rank(job)
 
 
 @dataclass
@@ -89,20 +78,50 @@ class Harness:
 
 
 @pytest.fixture
-async def gated(briefbot: Briefbot) -> GatedBriefbot:
-    """The test's core behind a gate that starts open."""
-    bot = GatedBriefbot(
-        briefbot.settings, briefbot.store, briefbot.topics, briefbot.indexer, fixed_clock
-    )
-    bot.gate = asyncio.Event()
-    bot.gate.set()
-    return bot
+async def ranker(briefbot: App) -> GatedRanker:
+    """A gate, open to start with, around the real ranking."""
+    return GatedRanker(ThreadRanker(briefbot.indexer))
 
 
 @pytest.fixture
-async def harness(gated: GatedBriefbot) -> AsyncIterator[Harness]:
+async def gated(briefbot: App, ranker: GatedRanker) -> App:
+    """The test's app on the same store, its ranking behind the gate."""
+    return App(
+        briefbot.settings,
+        briefbot.store,
+        briefbot.topics,
+        briefbot.indexer,
+        fixed_clock,
+        ranker=ranker,
+    )
+
+
+@pytest.fixture
+def held(gated: App, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """A gate, open to start with, before every command's answer and every event claim: a
+    store (or a web page) that does not answer while it is closed."""
+    gate = asyncio.Event()
+    gate.set()
+    dispatcher = gated.dispatcher
+    answer, claim_event = dispatcher.answer, dispatcher.claim_event
+
+    async def held_answer(request: Request, conversation: Conversation) -> Reply:
+        await gate.wait()
+        return await answer(request, conversation)
+
+    async def held_claim(platform: str, event_id: str) -> bool:
+        await gate.wait()
+        return await claim_event(platform, event_id)
+
+    monkeypatch.setattr(dispatcher, "answer", held_answer)
+    monkeypatch.setattr(dispatcher, "claim_event", held_claim)
+    return gate
+
+
+@pytest.fixture
+async def harness(gated: App) -> AsyncIterator[Harness]:
     """The bot served on loopback, pointed at a fake Slack on loopback."""
-    async with slack_over_http(gated) as (fake, url), aiohttp.ClientSession() as session:
+    async with slack_over_http(gated.dispatcher) as (fake, url), aiohttp.ClientSession() as session:
         yield Harness(fake, session, url)
 
 
@@ -120,22 +139,22 @@ def texts(blocks: list[dict[str, Any]], kind: str) -> list[str]:
 
 
 async def test_summary_acks_before_the_brief_then_posts_it_once_in_channel(
-    harness: Harness, gated: GatedBriefbot
+    harness: Harness, gated: App, ranker: GatedRanker
 ) -> None:
-    gated.gate.clear()  # the brief cannot finish until the ack has been checked
+    ranker.gate.clear()  # the brief cannot finish until the ack has been checked
     status, text = await harness.command("china-russia --sentences 3")
     assert status == 200
     assert json.loads(text) == {"text": WORKING, "response_type": "ephemeral"}
     assert harness.fake.delivered(RESPOND) == []
 
-    gated.gate.set()
+    ranker.gate.set()
     await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
     [answer] = harness.fake.delivered(RESPOND)
     body = answer.body
     assert body["response_type"] == "in_channel"
     blocks = body["blocks"]
     assert texts(blocks, "header") == ["China–Russia relations"]
-    expected = await gated.brief("china-russia", 3)
+    expected = await gated.briefer.brief("china-russia", 3)
     assert texts(blocks, "section") == [
         f"*{n}.* {p.text}" for n, p in enumerate(expected.points, 1)
     ]
@@ -283,7 +302,7 @@ async def test_secrets_never_reach_the_logs(
 
 
 async def test_an_ingested_article_cannot_ping_the_channel(
-    harness: Harness, gated: GatedBriefbot, tmp_path: Path
+    harness: Harness, gated: App, tmp_path: Path
 ) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -298,7 +317,7 @@ async def test_an_ingested_article_cannot_ping_the_channel(
         'date = "2024-05-02"\n',
         encoding="utf-8",
     )
-    report = await gated.ingest([folder])
+    report = await gated.intake.ingest_files([folder])
     assert report.added == 1
     await harness.mention("<@U0LAN0Z89> Riga bridge closure", "Ev7")
     await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))
@@ -320,14 +339,14 @@ async def test_an_ingested_article_cannot_ping_the_channel(
     ],
 )
 async def test_commands_needing_the_store_or_the_web_are_acked_before_any_of_it(
-    harness: Harness, gated: GatedBriefbot, text: str
+    harness: Harness, held: asyncio.Event, text: str
 ) -> None:
-    gated.hold_store, _ = True, gated.gate.clear()
+    held.clear()
     status, ack = await harness.command(text)
     # The gate is still closed: the ack cannot have waited for the store or the page.
     assert (status, json.loads(ack)) == (200, {"text": WORKING, "response_type": "ephemeral"})
     assert harness.fake.received == []
-    gated.gate.set()
+    held.set()
     await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
     await asyncio.sleep(0.2)  # a second answer, if one were coming, would have arrived
     assert len(harness.fake.delivered(RESPOND)) == 1
@@ -343,15 +362,15 @@ async def test_a_subscription_is_confirmed_through_the_response_url(harness: Har
 
 
 async def test_mentions_are_acked_before_the_redelivery_claim_and_answered_once(
-    harness: Harness, gated: GatedBriefbot
+    harness: Harness, held: asyncio.Event
 ) -> None:
-    gated.hold_store, _ = True, gated.gate.clear()
+    held.clear()
     first = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005")
     retry = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005", retry=1)
     # Both acknowledged while the store claim is still held at the gate.
     assert [first[0], retry[0]] == [200, 200]
     assert harness.fake.delivered(POST_MESSAGE) == []
-    gated.gate.set()
+    held.set()
     await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))
     await asyncio.sleep(0.2)
     assert len(harness.fake.delivered(POST_MESSAGE)) == 1

@@ -13,7 +13,7 @@ import pytest
 from adapters.slack.app import EVENTS_PATH, OneAuthTest, build_app, slack_web_client
 from adapters.slack.guard import GuardedTCPSite
 from adapters.slack.run import http_runner
-from bot.service import Briefbot
+from bot.app import App
 from tests.slack_fakes import FakeSlack, http_settings, post, signed_headers, slash_command_body
 
 SLOW_CLIENTS = 100
@@ -22,7 +22,7 @@ HANG_GUARD_SECONDS = 30
 
 
 @pytest.fixture
-async def served(briefbot: Briefbot) -> AsyncIterator[tuple[FakeSlack, int]]:
+async def served(briefbot: App) -> AsyncIterator[tuple[FakeSlack, int]]:
     """The bot's Slack endpoint as ``briefbot slack`` serves it, with a short head timeout."""
     fake = FakeSlack()
     await fake.start()
@@ -30,7 +30,7 @@ async def served(briefbot: Briefbot) -> AsyncIterator[tuple[FakeSlack, int]]:
     client = slack_web_client(settings)
     authorize = OneAuthTest(client)
     await authorize()
-    app = build_app(briefbot, client, settings, authorize=authorize)
+    app = build_app(briefbot.dispatcher, client, settings, authorize=authorize)
     runner = http_runner(app, settings.signing_secret or "", head_seconds=HEAD_SECONDS)
     await runner.setup()
     site = GuardedTCPSite(runner, "127.0.0.1", 0, head_seconds=HEAD_SECONDS)

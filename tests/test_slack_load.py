@@ -20,8 +20,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.slack.app import EVENTS_PATH, WORKING, build_app, http_app, slack_web_client
+from bot.app import App
 from bot.chat.ratelimit import BucketLimit, RateLimits
-from bot.service import Briefbot
 from bot.settings import Settings
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
@@ -56,12 +56,15 @@ async def test_a_burst_of_slash_commands_is_acked_and_answered_once_each(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    bot = await Briefbot.start(dataclasses.replace(settings, limits=ROOMY), fixed_clock)
+    bot = await App.start(dataclasses.replace(settings, limits=ROOMY), fixed_clock)
     fake = FakeSlack()
     await fake.start()
     slack = http_settings(fake)
     server = TestServer(
-        http_app(build_app(bot, slack_web_client(slack), slack), slack.signing_secret or ""), port=0
+        http_app(
+            build_app(bot.dispatcher, slack_web_client(slack), slack), slack.signing_secret or ""
+        ),
+        port=0,
     )
     await server.start_server()
     url = str(server.make_url(EVENTS_PATH))

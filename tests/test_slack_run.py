@@ -10,8 +10,8 @@ from typing import Any
 from adapters.slack.app import WORKING
 from adapters.slack.run import serve
 from adapters.slack.settings import SlackSettings
+from bot.app import App
 from bot.ops.runtime import Shutdown
-from bot.service import Briefbot
 from tests.slack_fakes import APP_TOKEN, BOT_TOKEN, DATA, FakeSlack
 
 
@@ -32,7 +32,7 @@ def event_envelope(envelope_id: str, retry_attempt: int) -> dict[str, Any]:
     }
 
 
-async def test_socket_mode_acks_envelopes_and_answers_once(briefbot: Briefbot) -> None:
+async def test_socket_mode_acks_envelopes_and_answers_once(briefbot: App) -> None:
     fake = FakeSlack()
     await fake.start()
     fake.envelopes = [
@@ -48,7 +48,7 @@ async def test_socket_mode_acks_envelopes_and_answers_once(briefbot: Briefbot) -
         port=3000,
     )
     shutdown = Shutdown()
-    serving = asyncio.create_task(serve(briefbot, settings, shutdown))
+    serving = asyncio.create_task(serve(briefbot.dispatcher, settings, shutdown))
     try:
         await fake.wait_for(
             lambda f: (

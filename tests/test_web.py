@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app import App
 from bot.brief.topics import Topic, TopicCatalog
 from bot.chat.commands import BriefReply, Notice
 from bot.ingest.extract import ExtractError, extract_article
@@ -17,7 +18,6 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import prepare
 from bot.ingest.web import canonical_url
 from bot.models import Conversation
-from bot.service import Briefbot
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.split import OfflineTokenizer
@@ -72,14 +72,14 @@ def _fetcher(http: httpx.AsyncClient, settings: Settings) -> Fetcher:
     return Fetcher(http, settings.fetch, _resolve, trusted)
 
 
-async def _bot(settings: Settings, http: httpx.AsyncClient) -> Briefbot:
+async def _bot(settings: Settings, http: httpx.AsyncClient) -> App:
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
     store = await Store.open(settings.store_path)
-    return Briefbot(settings, store, TOPICS, indexer, fixed_clock, fetcher=_fetcher(http, settings))
+    return App(settings, store, TOPICS, indexer, fixed_clock, fetcher=_fetcher(http, settings))
 
 
 @pytest.fixture
-async def bot(settings: Settings, http: httpx.AsyncClient) -> AsyncIterator[Briefbot]:
+async def bot(settings: Settings, http: httpx.AsyncClient) -> AsyncIterator[App]:
     core = await _bot(settings, http)
     try:
         yield core
@@ -169,10 +169,10 @@ def test_canonical_urls_drop_tracking_and_fragments() -> None:
 
 
 async def test_feeds_are_ingested_tagged_and_briefed_end_to_end(
-    bot: Briefbot, server: LoopbackServer
+    bot: App, server: LoopbackServer
 ) -> None:
-    assert bot.web is not None
-    reader = FeedReader(bot.web)
+    assert bot.intake.web is not None
+    reader = FeedReader(bot.intake.web)
     rss = await reader.read_url("http://feeds.example.net/main.rss")
     atom = await reader.read_url("http://example.org/atom.xml")
     assert (rss.added, atom.added) == (1, 1)
@@ -184,13 +184,13 @@ async def test_feeds_are_ingested_tagged_and_briefed_end_to_end(
     }
     cnn = next(a for a in articles if a.source == "CNN")
     time = next(a for a in articles if a.source == "TIME")
-    assert "thanksgiving" in await bot.web.ledger.topics_of(cnn.id)
-    assert await bot.web.ledger.topics_of(time.id) == ("climate",)
-    reply = await bot.handle("thanksgiving --sentences 3", CHAT)
+    assert "thanksgiving" in await bot.intake.web.ledger.topics_of(cnn.id)
+    assert await bot.intake.web.ledger.topics_of(time.id) == ("climate",)
+    reply = await bot.dispatcher.handle("thanksgiving --sentences 3", CHAT)
     assert isinstance(reply, BriefReply)
     assert len(reply.brief.points) == 3
     assert reply.brief.sources[0].url == "http://www.example.com/blog/post/1"
-    climate = await bot.handle("climate", CHAT)
+    climate = await bot.dispatcher.handle("climate", CHAT)
     assert isinstance(climate, BriefReply)
     assert "TIME" in {s.source for s in climate.brief.sources}
 
@@ -210,8 +210,8 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
 
     core = await _bot(settings, http)
     try:
-        assert core.web is not None
-        poller = FeedPoller(FeedReader(core.web), feeds, interval=900, sleep=nap)
+        assert core.intake.web is not None
+        poller = FeedPoller(FeedReader(core.intake.web), feeds, interval=900, sleep=nap)
         first = await poller.poll_once()
         await poller.run(rounds=2)
         stored = await core.store.count_articles()
@@ -221,8 +221,8 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
     assert naps == [900]
     core = await _bot(settings, http)
     try:
-        assert core.web is not None
-        again = await FeedPoller(FeedReader(core.web), feeds, 900).poll_once()
+        assert core.intake.web is not None
+        again = await FeedPoller(FeedReader(core.intake.web), feeds, 900).poll_once()
         assert (again.new_entries, again.added) == (0, 0)
         assert again.unchanged == 1  # the RSS feed answered 304 to its stored ETag
         assert await core.store.count_articles() == stored
@@ -233,13 +233,13 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
 
 
 async def test_summary_of_a_url_fetches_stores_and_briefs_it(
-    bot: Briefbot, server: LoopbackServer
+    bot: App, server: LoopbackServer
 ) -> None:
-    reply = await bot.handle("<http://www.example.com/new-laws?utm_source=chat>", CHAT)
+    reply = await bot.dispatcher.handle("<http://www.example.com/new-laws?utm_source=chat>", CHAT)
     assert isinstance(reply, BriefReply)
     assert reply.brief.article_count == 1
     assert reply.brief.title.startswith("Brief: New Year, new laws")
-    again = await bot.handle("http://www.example.com/new-laws -n 2", CHAT)
+    again = await bot.dispatcher.handle("http://www.example.com/new-laws -n 2", CHAT)
     assert isinstance(again, BriefReply) and len(again.brief.points) == 2
     assert [p for p, _ in server.requests].count("/new-laws?utm_source=chat") == 1
     assert await bot.store.count_articles() == 1
@@ -257,9 +257,9 @@ async def test_summary_of_a_url_fetches_stores_and_briefs_it(
     ],
 )
 async def test_summary_of_a_bad_link_says_why_in_one_line(
-    bot: Briefbot, command: str, reason: str
+    bot: App, command: str, reason: str
 ) -> None:
-    reply = await bot.handle(command, CHAT)
+    reply = await bot.dispatcher.handle(command, CHAT)
     assert isinstance(reply, Notice) and reply.is_error
     assert reason in reply.title
     assert "\n" not in reply.title
@@ -278,12 +278,12 @@ def test_feeds_file_errors_name_the_file(tmp_path: Path) -> None:
 
 
 async def test_bulk_ingest_mixes_feeds_pages_and_files_with_progress(
-    bot: Briefbot, server: LoopbackServer, tmp_path: Path
+    bot: App, server: LoopbackServer, tmp_path: Path
 ) -> None:
     text = tmp_path / "note.txt"
     text.write_text("China and Russia signed an energy deal on Tuesday in Moscow.\n")
     done: list[str] = []
-    report = await bot.ingest_sources(
+    report = await bot.intake.ingest(
         [
             "http://feeds.example.net/main.rss",
             "http://www.example.com/new-laws",

@@ -1,9 +1,9 @@
 """The Discord bot: mentions and the /summary app command in, the core's replies out.
 
-The client only translates: it turns a Discord message or interaction into the shared command text
-for ``Briefbot.handle`` and renders the reply with ``embeds``. Annotations here are evaluated at
-definition time on purpose: discord.py reads the ``/summary`` option types from them, and the
-sentences range comes from the settings.
+The client only translates: a mention's text goes to the dispatcher to be read, the ``/summary``
+options become a typed command directly, and replies are rendered with ``embeds``. Annotations
+here are evaluated at definition time on purpose: discord.py reads the ``/summary`` option types
+from them, and the sentences range comes from the settings.
 """
 
 import logging
@@ -14,9 +14,9 @@ import discord
 from discord import app_commands
 
 from adapters.discord.embeds import DiscordMessage, render_reply
+from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
-from bot.service import Briefbot
 
 PLATFORM = "discord"
 # Mentions never ping, whatever an article or a user typed: no @everyone, roles, users or replies.
@@ -44,17 +44,17 @@ class BriefbotClient(discord.Client):
 
     def __init__(
         self,
-        briefbot: Briefbot,
+        dispatcher: Dispatcher,
         inflight: InFlight,
         *,
         intents: discord.Intents,
         **options: Any,
     ) -> None:
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
-        self.briefbot = briefbot
+        self.dispatcher = dispatcher
         self.inflight = inflight
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(summary_command(briefbot, inflight))
+        self.tree.add_command(summary_command(dispatcher, inflight))
 
     async def setup_hook(self) -> None:
         """Register ``/summary`` with Discord once per process (on_ready may fire many times)."""
@@ -86,7 +86,7 @@ class BriefbotClient(discord.Client):
         )
         async with self.inflight.track():
             async with message.channel.typing():
-                reply = await self.briefbot.handle(text, conversation)
+                reply = await self.dispatcher.handle(text, conversation)
             for part in render_reply(reply):
                 await message.reply(
                     content=part.content,
@@ -110,10 +110,13 @@ def mention_command(content: str, bot_id: int) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def summary_command(briefbot: Briefbot, inflight: InFlight) -> app_commands.Command[Any, ..., None]:
+def summary_command(
+    dispatcher: Dispatcher, inflight: InFlight
+) -> app_commands.Command[Any, ..., None]:
     """The ``/summary topic:<text> sentences:<n>`` app command, with topic autocomplete; each run
-    counts in ``inflight`` until its reply is sent."""
-    max_points = briefbot.settings.max_points
+    counts in ``inflight`` until its reply is sent. The options make a typed command: the topic
+    is briefed as given, never read as command words."""
+    max_points = dispatcher.max_points
 
     @app_commands.command(name="summary", description="A short multi-source brief of the news")
     @app_commands.describe(
@@ -130,32 +133,32 @@ def summary_command(briefbot: Briefbot, inflight: InFlight) -> app_commands.Comm
         async with inflight.track():
             # Discord waits only 3 s for a response and a brief can take longer: defer first.
             await interaction.response.defer(thinking=True)
-            text = topic if sentences is None else f"{topic} --sentences {sentences}"
+            request = dispatcher.read_options(topic, sentences)
             conversation = Conversation(
                 platform=PLATFORM,
                 channel_id=str(interaction.channel_id),
                 user_id=str(interaction.user.id),
             )
-            for part in render_reply(await briefbot.handle(text, conversation)):
+            for part in render_reply(await dispatcher.answer(request, conversation)):
                 await _follow_up(interaction, part)
 
     @summary.autocomplete("topic")
     async def complete_topic(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return topic_choices(briefbot, current)
+        return topic_choices(dispatcher, current)
 
     return summary
 
 
-def topic_choices(briefbot: Briefbot, current: str) -> list[app_commands.Choice[str]]:
+def topic_choices(dispatcher: Dispatcher, current: str) -> list[app_commands.Choice[str]]:
     """The core's completions for what the user typed, as Discord choices."""
     return [
         app_commands.Choice(
             name=(t.slug if t.title == t.slug else f"{t.slug} · {t.title}")[:MAX_CHOICE_CHARS],
             value=t.slug,
         )
-        for t in briefbot.topics.complete(current, MAX_CHOICES)
+        for t in dispatcher.complete_topic(current, MAX_CHOICES)
     ]
 
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.client import BriefbotClient
+from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
-from bot.service import Briefbot
 from bot.settings import Settings
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
@@ -42,7 +42,7 @@ def bot_intents(message_content: bool) -> discord.Intents:
 
 
 async def serve(
-    briefbot: Briefbot,
+    dispatcher: Dispatcher,
     token: str,
     shutdown: Shutdown,
     drain_seconds: float = CHAT_DRAIN_SECONDS,
@@ -52,7 +52,7 @@ async def serve(
     without it: /summary, mentions of the bot and DMs need no privileged intent."""
     inflight = InFlight()
     for message_content in (True, False):
-        client = BriefbotClient(briefbot, inflight, intents=bot_intents(message_content))
+        client = BriefbotClient(dispatcher, inflight, intents=bot_intents(message_content))
         try:
             async with client:
                 connection = asyncio.ensure_future(client.start(token))
@@ -79,7 +79,9 @@ def run_discord(settings: Settings, env: Mapping[str, str]) -> int:
     """Check the token, start the core, and run the bot; return the process exit code."""
     try:
         token = token_from(env)
-        return asyncio.run(run_chat(settings, lambda bot, shutdown: serve(bot, token, shutdown)))
+        return asyncio.run(
+            run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, token, shutdown))
+        )
     except DiscordSetupError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_SETUP

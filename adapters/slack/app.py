@@ -33,10 +33,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
 from adapters.slack.settings import SlackSettings
-from bot.chat.commands import BriefReply, HelpCommand, TopicsCommand, UserError, parse_command
+from bot.chat.commands import BriefReply, takes_a_while
+from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
-from bot.service import Briefbot
 
 PLATFORM = "slack"
 COMMAND = "/summary"
@@ -93,13 +93,14 @@ class OneAuthTest:
 
 
 def build_app(
-    bot: Briefbot,
+    dispatcher: Dispatcher,
     client: AsyncWebClient,
     settings: SlackSettings,
     inflight: InFlight | None = None,
     authorize: OneAuthTest | None = None,
 ) -> AsyncApp:
-    """A Bolt app answering ``/summary`` and app mentions from ``bot``, posting via ``client``.
+    """A Bolt app answering ``/summary`` and app mentions through ``dispatcher``, posting via
+    ``client``.
 
     Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
     ``authorize`` should have been called once already (see ``OneAuthTest``).
@@ -112,7 +113,7 @@ def build_app(
         process_before_response=False,
         authorize=(authorize or OneAuthTest(client)).for_bolt(),
     )
-    listeners = SlackListeners(bot, client.retry_handlers, inflight or InFlight())
+    listeners = SlackListeners(dispatcher, client.retry_handlers, inflight or InFlight())
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
     return app
@@ -122,9 +123,12 @@ class SlackListeners:
     """Translate Slack payloads into core commands and core replies into Slack messages."""
 
     def __init__(
-        self, bot: Briefbot, retry_handlers: list[AsyncRetryHandler], inflight: InFlight
+        self,
+        dispatcher: Dispatcher,
+        retry_handlers: list[AsyncRetryHandler],
+        inflight: InFlight,
     ) -> None:
-        self.bot = bot
+        self.dispatcher = dispatcher
         self.retry_handlers = retry_handlers
         self.inflight = inflight
 
@@ -140,16 +144,16 @@ class SlackListeners:
             channel_id=str(command.get("channel_id", "")),
             user_id=str(command.get("user_id", "")),
         )
-        if _answers_at_once(text, self.bot.settings.max_points):
-            # Help, the topic list and parse errors touch neither the store nor the network, so
-            # the answer itself is the ack.
-            message = reply_message(await self.bot.handle(text, conversation))
+        request = self.dispatcher.read(text)
+        if not takes_a_while(request):
+            # Help, the topic list and mistakes are answered at once, so they fit in the ack.
+            message = reply_message(await self.dispatcher.answer(request, conversation))
             await ack(text=message.text, blocks=message.blocks_json(), response_type="ephemeral")
             return
         # Everything else (briefs, links, subscriptions) may wait on the store or a web page:
         # acknowledge first, answer through the response URL.
         await ack(text=WORKING, response_type="ephemeral")
-        reply = await self.bot.handle(text, conversation)
+        reply = await self.dispatcher.answer(request, conversation)
         visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
         await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
 
@@ -167,7 +171,7 @@ class SlackListeners:
         # Bolt has acknowledged the delivery before this runs, so the claim (a store write)
         # never delays the ack. Slack redelivers (X-Slack-Retry-Num) an event whose ack was slow
         # or lost; the claim is stored, so a redelivery is ignored across restarts and processes.
-        if isinstance(event_id, str) and not await self.bot.claim_event(PLATFORM, event_id):
+        if isinstance(event_id, str) and not await self.dispatcher.claim_event(PLATFORM, event_id):
             log.info("ignoring redelivered event %s", event_id)
             return
         channel = str(event.get("channel", ""))
@@ -179,7 +183,7 @@ class SlackListeners:
             thread_id=thread or None,
         )
         text = _LEADING_MENTIONS.sub("", str(event.get("text", ""))).strip()
-        message = reply_message(await self.bot.handle(text, conversation))
+        message = reply_message(await self.dispatcher.handle(text, conversation))
         await client.chat_postMessage(
             channel=channel,
             thread_ts=thread or None,
@@ -202,14 +206,6 @@ class SlackListeners:
             log.warning(
                 "response_url refused the reply: %d %s", response.status_code, response.body[:200]
             )
-
-
-def _answers_at_once(text: str, max_points: int) -> bool:
-    """Whether the command's answer is instant and local: help, topics or a parse error."""
-    try:
-        return isinstance(parse_command(text, max_points), HelpCommand | TopicsCommand)
-    except UserError:
-        return True
 
 
 def http_app(

@@ -26,8 +26,8 @@ from adapters.slack.app import (
 )
 from adapters.slack.guard import REQUEST_HEAD_SECONDS, GuardedTCPSite
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
-from bot.service import Briefbot
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
     """Start the core and the Slack app; return 0 after a clean shutdown."""
     slack = load_slack_settings(env)  # fail on a missing secret before opening anything
     await check_tokens(slack_web_client(slack), slack)
-    return await run_chat(settings, lambda bot, shutdown: serve(bot, slack, shutdown))
+    return await run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, slack, shutdown))
 
 
 async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
@@ -60,17 +60,17 @@ async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
 
 
 async def serve(
-    bot: Briefbot,
+    dispatcher: Dispatcher,
     slack: SlackSettings,
     shutdown: Shutdown,
     drain_seconds: float = CHAT_DRAIN_SECONDS,
 ) -> None:
-    """Answer Slack for ``bot`` until ``shutdown`` is requested, then finish what was taken."""
+    """Answer Slack through ``dispatcher`` until ``shutdown``, then finish what was taken."""
     inflight = InFlight()
     client = slack_web_client(slack)
     authorize = OneAuthTest(client)
     await authorize()  # so that no request's ack waits for auth.test
-    app = build_app(bot, client, slack, inflight, authorize)
+    app = build_app(dispatcher, client, slack, inflight, authorize)
     if slack.socket_mode:
         await _serve_socket_mode(app, slack, shutdown)
     else:

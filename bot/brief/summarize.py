@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.brief.briefer import Ranker, RankJob
 from bot.brief.build import build_brief
 from bot.brief.select import SelectionLimits
-from bot.brief.worker import BriefJob, Ranker
 from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Article, Brief, PreparedArticle, RawArticle, SentenceRecord
 from bot.text.terms import TermIndexer
@@ -82,12 +82,11 @@ def summarize(
 async def summarize_within(
     corpus: Corpus, ranker: Ranker, limits: SelectionLimits, title: str, seconds: float
 ) -> Brief:
-    """``summarize`` within ``seconds``, in a process the deadline kills if the corpus is big.
-
-    Raise TimeoutError at the deadline, with the work stopped.
+    """``summarize`` within ``seconds`` through ``ranker`` (a ``ProcessRanker`` stops the work
+    at the deadline). Raise TimeoutError at the deadline.
     """
-    job = BriefJob.of("summary", title, corpus.articles, corpus.records, limits)
-    brief = await asyncio.wait_for(ranker.build(job), max(seconds, 0.0))
+    job = RankJob("summary", title, corpus.articles, corpus.records, limits, None)
+    brief = await asyncio.wait_for(ranker.rank(job), max(seconds, 0.0))
     return brief if limits.words is None else fit_words(brief, limits.words)
 
 

@@ -23,14 +23,12 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from bot.brief.briefer import RankJob
 from bot.brief.build import build_brief
-from bot.brief.select import SelectionLimits
-from bot.models import Article, Brief, SentenceRecord
+from bot.models import Brief
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -44,62 +42,41 @@ class RankingFailed(Exception):
     """The ranking process died or raised; the message says how (for the log, not the user)."""
 
 
-@dataclass(frozen=True)
-class BriefJob:
-    """Everything ``build_brief`` needs except the indexer (each process keeps its own)."""
+class ProcessRanker:
+    """The ``Ranker`` whose big briefs can be stopped: one brief at a time, a small one on a
+    thread, a big one in a ranking process that cancelling the call kills.
 
-    topic: str
-    title: str
-    articles: tuple[Article, ...]
-    records: tuple[SentenceRecord, ...]
-    limits: SelectionLimits
-    query: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        topic: str,
-        title: str,
-        articles: Sequence[Article],
-        records: Sequence[SentenceRecord],
-        limits: SelectionLimits,
-        query: str | None = None,
-    ) -> BriefJob:
-        """A job over copies of the sequences given."""
-        return cls(topic, title, tuple(articles), tuple(records), limits, query)
-
-    def run(self, indexer: TermIndexer) -> Brief:
-        """Build the brief here, in this thread."""
-        return build_brief(
-            self.topic, self.title, self.articles, self.records, indexer, self.limits, self.query
-        )
-
-
-class Ranker:
-    """Builds briefs, one ``build`` at a time per caller; cancelling a big one kills its process.
-
-    Use ``async with`` (or call ``close``) so that the child process ends with its owner.
+    ``aclose`` (or ``async with``) ends the ranking process with its owner.
     """
 
     def __init__(self, indexer: TermIndexer, language: str) -> None:
-        self.indexer = indexer
-        self._process = RankingProcess(language)
+        self._indexer = indexer
+        self._one_at_a_time = asyncio.Semaphore(1)
+        self.process = RankingProcess(language)
 
-    async def build(self, job: BriefJob) -> Brief:
+    async def rank(self, job: RankJob) -> Brief:
         """The brief of ``job``; raise RankingFailed if the process building it died."""
-        if len(job.records) < PROCESS_MIN_SENTENCES:
-            return await asyncio.to_thread(job.run, self.indexer)
-        return await self._process.build(job)
+        async with self._one_at_a_time:
+            if len(job.records) < PROCESS_MIN_SENTENCES:
+                return await asyncio.to_thread(run_job, job, self._indexer)
+            return await self.process.rank(job)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Kill the ranking process, if one is running."""
-        self._process.kill()
+        self.process.kill()
 
-    async def __aenter__(self) -> Ranker:
+    async def __aenter__(self) -> ProcessRanker:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.close()
+        await self.aclose()
+
+
+def run_job(job: RankJob, indexer: TermIndexer) -> Brief:
+    """Build the brief of ``job`` here, in this thread."""
+    return build_brief(
+        job.key, job.title, job.articles, job.records, indexer, job.limits, job.query
+    )
 
 
 class RankingProcess:
@@ -115,7 +92,7 @@ class RankingProcess:
         """The child's process id while one runs (for tests and logs)."""
         return None if self._child is None else self._child[0].pid
 
-    async def build(self, job: BriefJob) -> Brief:
+    async def rank(self, job: RankJob) -> Brief:
         """The brief of ``job``, built in the child; cancelling this kills the child."""
         async with self._lock:
             connection = self._started()
@@ -214,7 +191,7 @@ def _serve(connection: Connection, language: str) -> None:
         except (EOFError, OSError):
             return
         try:
-            result: tuple[str, object] = ("ok", job.run(indexer))
+            result: tuple[str, object] = ("ok", run_job(job, indexer))
         except Exception as exc:  # sent back whole, for the parent's log
             result = ("error", f"{type(exc).__name__}: {exc}")
         connection.send(result)

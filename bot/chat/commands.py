@@ -1,6 +1,9 @@
 """The chat command language every adapter shares, and the replies the core gives back.
 
-Adapters pass the text after ``/summary`` (or after "@briefbot") to ``parse_command`` and render
+Text is parsed once, here, into a typed command: adapters hand the text after ``/summary`` (or
+after "@briefbot") to the dispatcher, which parses it with ``parse_command``; an adapter whose
+platform has typed options (Discord's ``/summary topic: sentences:``) builds its command with
+``option_command`` instead, so an option's value is never read as command words. Adapters render
 whatever ``Reply`` comes back; they never interpret commands themselves.
 """
 
@@ -114,15 +117,13 @@ class Notice:
 
 
 Reply = BriefReply | Notice
+# What a chat message asks for: a command, or the notice explaining why it cannot be read.
+Request = Command | Notice
 
 
 def parse_command(text: str, max_points: int) -> Command:
     """Parse what follows ``/summary`` or a mention; raise UserError for input to correct."""
-    if len(text) > MAX_COMMAND_CHARS:
-        raise UserError(
-            f"That command is {len(text):,} characters long; the limit is {MAX_COMMAND_CHARS:,}.",
-            ("Try a topic name such as china-russia, or a few keywords.",),
-        )
+    _check_length(text)
     # Chat text may carry RTL overrides, zero-width marks, controls or lone surrogates.
     words = _split(normalize(text).replace("\n", " "))
     if words and words[0].lower() == _VERB:
@@ -162,6 +163,36 @@ def parse_command(text: str, max_points: int) -> Command:
     if link is not None:
         return UrlCommand(url=link.group(1), points=points)
     return BriefCommand(target=" ".join(target).strip(), points=points)
+
+
+def option_command(topic: str, points: int | None, max_points: int) -> Command:
+    """The command for typed options: help or the topic list by their one word, a brief of a
+    link, else a brief of the topic or keywords exactly as given (never a digest command)."""
+    _check_length(topic)
+    words = normalize(topic).split()
+    if not words:
+        raise UserError(
+            "Tell me what to summarize: a topic name or a few keywords.",
+            ("See /summary topics for the topic names.",),
+        )
+    if points is not None:
+        points = _points(str(points), max_points)
+    head = words[0].lower()
+    if len(words) == 1 and head in ("help", "-h", "--help", "?"):
+        return HelpCommand()
+    if len(words) == 1 and head == "topics":
+        return TopicsCommand()
+    link = _LINK.match(words[0]) if len(words) == 1 else None
+    if link is not None:
+        return UrlCommand(url=link.group(1), points=points)
+    return BriefCommand(target=" ".join(words), points=points)
+
+
+def takes_a_while(request: Request) -> bool:
+    """True when answering touches the store or the network, which may outlast a platform's
+    acknowledgement window (a store busy with an ingest, a slow web page): briefs, links and
+    the digest commands. Help, the topic list and mistakes are instant and local."""
+    return not isinstance(request, HelpCommand | TopicsCommand | Notice)
 
 
 def help_notice(max_points: int) -> Notice:
@@ -220,6 +251,14 @@ def _digest_command(verb: str, words: list[str]) -> Command:
         if verb == "subscribe"
         else UnsubscribeCommand(topic)
     )
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_COMMAND_CHARS:
+        raise UserError(
+            f"That command is {len(text):,} characters long; the limit is {MAX_COMMAND_CHARS:,}.",
+            ("Try a topic name such as china-russia, or a few keywords.",),
+        )
 
 
 def _looks_like_zone(word: str) -> bool:

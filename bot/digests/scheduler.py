@@ -32,10 +32,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
+from bot.brief.briefer import Briefer
 from bot.chat.commands import BriefReply, Notice, Reply, UserError
+from bot.clock import Clock, utc_now
 from bot.digests.schedule import Slot, slot_on_or_before
-from bot.digests.subscriptions import Claim, DigestEntry, DigestStatus, Subscription
-from bot.service import Briefbot, Clock, utc_now
+from bot.digests.subscriptions import (
+    Claim,
+    DigestEntry,
+    DigestStatus,
+    Subscription,
+    Subscriptions,
+)
 from bot.settings import DigestSettings
 
 log = logging.getLogger(__name__)
@@ -117,7 +124,8 @@ class Scheduler:
 
     def __init__(
         self,
-        briefbot: Briefbot,
+        briefer: Briefer,
+        subscriptions: Subscriptions,
         posters: Mapping[str, ChannelPoster],
         settings: DigestSettings,
         clock: Clock = utc_now,
@@ -125,8 +133,8 @@ class Scheduler:
         owner: str | None = None,
         is_alive: Callable[[str], bool] = owner_alive,
     ) -> None:
-        self.briefbot = briefbot
-        self.subscriptions = briefbot.subscriptions
+        self.briefer = briefer
+        self.subscriptions = subscriptions
         self.posters = posters
         self.settings = settings
         self.clock = clock
@@ -207,8 +215,9 @@ class Scheduler:
         now: dt.datetime,
     ) -> Reply | None:
         """The digest to post: a brief of what is new, a one-line note, or None to skip."""
-        title = self.briefbot.resolve(subscription.topic).title
-        brief = await self.briefbot.brief_since(subscription.topic, since)
+        target = self.briefer.target(subscription.topic)
+        title = target.label
+        brief = await self.briefer.brief_since(target, since)
         when = "" if previous is None else f" since {_since_label(previous, now, subscription)}"
         if brief is None:
             if self.settings.empty_policy == "skip":

@@ -83,7 +83,14 @@ async def diagnose(env: Mapping[str, str], config_dir: Path | None = None) -> li
             Check(Status.FAIL, "settings", str(exc), "fix settings.toml or BRIEFBOT_CONFIG"),
             *check_tokens(env),
         ]
-    checks = [Check(Status.OK, "settings", f"loaded from {settings.config_dir / 'settings.toml'}")]
+    checks = [
+        Check(
+            Status.OK,
+            "settings",
+            f"loaded from {settings.config_dir / 'settings.toml'}: {settings.config_reason}",
+        ),
+        Check(Status.OK, "store path", f"{settings.store_path}: {settings.store_reason}"),
+    ]
     topics: TopicCatalog | None = None
     try:
         topics = load_topics(settings.topics_file)

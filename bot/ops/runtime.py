@@ -18,7 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from bot.service import Briefbot
+from bot.app import App
+from bot.chat.dispatcher import Dispatcher
 from bot.settings import Settings
 
 T = TypeVar("T")
@@ -181,18 +182,18 @@ async def wait_for_stop(task: asyncio.Future[None], shutdown: Shutdown) -> bool:
 
 
 async def run_chat(
-    settings: Settings, serve: Callable[[Briefbot, Shutdown], Awaitable[None]]
+    settings: Settings, serve: Callable[[Dispatcher, Shutdown], Awaitable[None]]
 ) -> int:
-    """Start the core, ``serve`` a chat platform until SIGTERM/SIGINT, close the store.
+    """Start the app, ``serve`` a chat platform until SIGTERM/SIGINT, close the store.
 
     Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
     """
-    bot = await Briefbot.start(settings)
-    try:
-        await run_until_signalled(lambda shutdown: serve(bot, shutdown), CHAT_GRACE_SECONDS)
-    except ShutdownTimeout as exc:
-        log.error("%s; closing the store", exc)
-        return 128 + exc.signum
-    finally:
-        await bot.close()
+    async with await App.start(settings) as app:
+        try:
+            await run_until_signalled(
+                lambda shutdown: serve(app.dispatcher, shutdown), CHAT_GRACE_SECONDS
+            )
+        except ShutdownTimeout as exc:
+            log.error("%s; closing the store", exc)
+            return 128 + exc.signum
     return 0
