@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -36,6 +39,9 @@ from bot.text.terms import TermIndexer
 # copy to the child (~1 us a sentence) is small next to ranking, which may grow quadratically.
 PROCESS_MIN_SENTENCES = 1_000
 log = logging.getLogger(__name__)
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
+if _LIBC is not None and not hasattr(_LIBC, "malloc_trim"):  # musl has none
+    _LIBC = None
 
 
 class RankingFailed(Exception):
@@ -59,7 +65,12 @@ class ProcessRanker:
         async with self._one_at_a_time:
             if len(job.records) < PROCESS_MIN_SENTENCES:
                 return await asyncio.to_thread(run_job, job, self._indexer)
-            return await self.process.rank(job)
+            try:
+                return await self.process.rank(job)
+            finally:
+                # The job's sentences (tens of MB as objects and as pickled bytes) are freed
+                # now, but the C allocator keeps freed heap for reuse unless told otherwise.
+                _return_freed_memory()
 
     async def aclose(self) -> None:
         """Kill the ranking process, if one is running."""
@@ -155,6 +166,12 @@ class RankingProcess:
         theirs.close()  # so that the child's death reads as end-of-file here
         self._child = (process, ours)
         return ours
+
+
+def _return_freed_memory() -> None:
+    """Give freed heap back to the system (glibc's ``malloc_trim``; elsewhere nothing)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 async def _readable(connection: Connection) -> None:
