@@ -10,32 +10,25 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from bot.app import App
-from bot.brief.render import render_json, render_markdown, render_text
-from bot.brief.select import SelectionLimits
-from bot.brief.summarize import Corpus, build_corpus, summarize_within, summary_title
-from bot.brief.worker import ProcessRanker
-from bot.chat.commands import UserError
-from bot.clock import utc_now
-from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
-from bot.ingest.inputs import UnusableInput, read_inputs
-from bot.ingest.load import LoadError
-from bot.ingest.sources import text_file_count
-from bot.ingest.workers import ProcessPreparer, workers_for
 from bot.locations import LOCAL_CONFIG, InitError, write_default_config
-from bot.models import Brief
-from bot.ops.backup import BackupError, backup_store
-from bot.ops.doctor import Status, diagnose
 from bot.ops.logs import LOG_FORMATS, configure_logging
-from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 from bot.settings import Settings, SettingsError, load_settings
-from bot.text.split import OfflineTokenizer
-from bot.text.terms import TermIndexer
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import Corpus
+    from bot.chat.platform import Platforms
+    from bot.models import Brief
+    from bot.text.terms import TermIndexer
+
+# Each command imports what it uses when it runs, not here: `briefbot topics` must not load
+# the ranking (numpy, scipy), the web (httpx, trafilatura) or a chat library, and the chat
+# runners are ready sooner for it.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Long-running commands get this long after SIGTERM to finish the work in flight.
@@ -43,11 +36,11 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 log = logging.getLogger("bot.cli")
 _RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
 MAX_WORDS = 5000
-_RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+FORMATS = ("json", "markdown", "text")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with one sub-command per job."""
+def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job and one per chat platform."""
     parser = argparse.ArgumentParser(
         prog="briefbot", description="Short, multi-source briefs of the news."
     )
@@ -64,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief = commands.add_parser("brief", help="brief a topic or a free-text query")
     brief.add_argument("target", nargs="+", help="a topic slug (see 'topics') or keywords")
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
-    brief.add_argument("--format", choices=sorted(_RENDERERS), default="text")
+    brief.add_argument("--format", choices=FORMATS, default="text")
 
     ingest = commands.add_parser(
         "ingest", help="add web links, feeds, saved pages, article files or folders to the store"
@@ -96,16 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--words", type=int, help="cut the brief to this many words")
     size.add_argument("-n", "--sentences", type=int, help="number of points")
     summarize.add_argument("--cluster", metavar="ID", help="only this cluster of JSONL files")
-    summarize.add_argument("--format", choices=sorted(_RENDERERS), default="text")
+    summarize.add_argument("--format", choices=FORMATS, default="text")
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--limit", type=int, default=50)
 
-    commands.add_parser(
-        "slack",
-        help="run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on $PORT",
-    )
-    commands.add_parser("discord", help="run the Discord bot (token from DISCORD_TOKEN)")
+    for platform in platforms:
+        commands.add_parser(platform.name, help=platform.summary)
 
     backup = commands.add_parser("backup", help="copy the store consistently, even while in use")
     backup.add_argument("path", type=Path, help="file to write the copy to")
@@ -120,36 +110,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) -> int:
+    """Run the command line; return the process exit code.
+
+    ``platforms`` defaults to the registered chat platforms (``adapters/registry.py``).
+    """
+    if platforms is None:
+        # The command line is the composition root: only here does the core meet the registry.
+        from adapters.registry import load_platforms
+
+        platforms = load_platforms()
+    args = build_parser(platforms).parse_args(argv)
     env = dict(os.environ)
     if args.db is not None:
         env["BRIEFBOT_DB"] = str(args.db)
     try:
-        configure_logging(env, args.log_format, logging.INFO if args.verbose else logging.WARNING)
+        configure_logging(
+            env,
+            platforms.secrets,
+            args.log_format,
+            logging.INFO if args.verbose else logging.WARNING,
+        )
     except ValueError as exc:
         print(f"briefbot: BRIEFBOT_LOG_FORMAT: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         if args.command == "init":
-            return _init(args.folder, args.force)
+            return _init(args.folder, args.force, platforms.config_files)
         if args.command == "doctor":
-            return asyncio.run(_doctor(env, args.config))
+            return asyncio.run(_doctor(env, platforms, args.config))
         settings = load_settings(env, args.config)
-        if args.command == "slack":
-            # Imported here so that the other commands never load slack-bolt.
-            from adapters.slack.run import run_slack
-
-            return asyncio.run(run_slack(settings, env))
-        if args.command == "discord":
-            # Imported here so discord.py loads only for the command that needs it.
-            from adapters.discord.run import run_discord
-
-            return run_discord(settings, env)
+        platform = platforms.get(args.command)
+        if platform is not None:
+            return platform.run(settings, env)
         if args.command == "summarize":
             return _summarize(args, settings)
-        return asyncio.run(_run(args, settings))
+        return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,9 +163,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+def _render(format_name: str, brief: Brief) -> str:
+    from bot.brief.render import render_json, render_markdown, render_text
+
+    renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    return renderers[format_name](brief)
+
+
+async def _run(
+    args: argparse.Namespace, settings: Settings, env: Mapping[str, str], platforms: Platforms
+) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
+    from bot.app import App
+    from bot.ingest.sources import text_file_count
+    from bot.ingest.workers import ProcessPreparer, workers_for
+
     workers = workers_for(text_file_count(args.sources)) if args.command == "ingest" else 0
     async with contextlib.AsyncExitStack() as stack:
         preparer = None
@@ -187,7 +196,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "poll":
             return await _poll(app, args.once)
         if args.command == "digests":
-            return await _digests(app, once=args.once)
+            return await _digests(app, env, platforms, once=args.once)
         if args.command == "topics":
             print(app.dispatcher.topics_notice().text)
             return EXIT_OK
@@ -198,6 +207,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _brief(app: App, args: argparse.Namespace) -> int:
+    from bot.chat.commands import UserError
+
     target = " ".join(args.target)
     points = args.sentences
     if points is not None and not 1 <= points <= app.settings.max_points:
@@ -208,7 +219,7 @@ async def _brief(app: App, args: argparse.Namespace) -> int:
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
-    print(_RENDERERS[args.format](brief))
+    print(_render(args.format, brief))
     return EXIT_OK
 
 
@@ -219,6 +230,13 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     if args.words is not None and not 1 <= args.words <= MAX_WORDS:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import build_corpus, summary_title
+    from bot.ingest.inputs import UnusableInput, read_inputs
+    from bot.ingest.load import LoadError
+    from bot.text.split import OfflineTokenizer
+    from bot.text.terms import TermIndexer
+
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
     deadline = time.monotonic() + settings.deadline_seconds
     try:
@@ -255,7 +273,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(_RENDERERS[args.format](brief))
+    print(_render(args.format, brief))
     return EXIT_OK
 
 
@@ -267,6 +285,9 @@ async def _summarize_within(
     title: str,
     deadline: float,
 ) -> Brief:
+    from bot.brief.summarize import summarize_within
+    from bot.brief.worker import ProcessRanker
+
     async with ProcessRanker(indexer, settings.language) as ranker:
         return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
 
@@ -287,16 +308,17 @@ def _all_skipped(rejected: Sequence[str]) -> str:
     return f"all {len(rejected):,} articles were skipped ({reasons})"
 
 
-async def _digests(app: App, once: bool) -> int:
-    # The command line is the composition root: only here does the core meet the platforms.
-    from adapters.digest_posters import posters_from_env
+async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once: bool) -> int:
+    from bot.chat.platform import digest_posters
+    from bot.clock import utc_now
+    from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
+    from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
 
     try:
-        async with posters_from_env(os.environ) as posters:
+        async with digest_posters(platforms, env) as posters:
             if not posters:
                 print(
-                    "briefbot: no chat platform configured; set SLACK_BOT_TOKEN and/or"
-                    " DISCORD_TOKEN",
+                    f"briefbot: no chat platform configured; set {platforms.switches}",
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
@@ -329,6 +351,10 @@ async def _digests(app: App, once: bool) -> int:
 
 
 async def _ingest(app: App, sources: list[str]) -> int:
+    from tqdm import tqdm
+
+    from bot.ops.runtime import ShutdownTimeout, run_until_signalled
+
     # The bar goes to stderr so stdout keeps only the final count; tqdm hides it off a terminal.
     with tqdm(desc="ingesting", unit=" article", file=sys.stderr, disable=None) as bar:
 
@@ -361,6 +387,8 @@ async def _ingest(app: App, sources: list[str]) -> int:
 
 
 async def _backup(settings: Settings, target: Path, force: bool) -> int:
+    from bot.ops.backup import BackupError, backup_store
+
     try:
         report = await backup_store(settings.store_path, target, force)
     except BackupError as exc:
@@ -374,6 +402,8 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
 
 
 async def _extract(app: App, source: str) -> int:
+    from bot.chat.commands import UserError
+
     try:
         article = await app.intake.extract(source)
     except UserError as exc:
@@ -385,6 +415,8 @@ async def _extract(app: App, source: str) -> int:
 
 
 async def _poll(app: App, once: bool) -> int:
+    from bot.chat.commands import UserError
+
     try:
         poller = app.intake.feed_poller()
     except UserError as exc:
@@ -406,9 +438,9 @@ async def _poll(app: App, once: bool) -> int:
     return EXIT_OK
 
 
-def _init(folder: Path, force: bool) -> int:
+def _init(folder: Path, force: bool, extra_files: Sequence[str]) -> int:
     try:
-        written = write_default_config(folder, force)
+        written = write_default_config(folder, force, extra_files)
     except InitError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -420,8 +452,10 @@ def _init(folder: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _doctor(env: dict[str, str], config_dir: Path | None) -> int:
-    checks = await diagnose(env, config_dir)
+async def _doctor(env: dict[str, str], platforms: Platforms, config_dir: Path | None) -> int:
+    from bot.ops.doctor import Status, diagnose
+
+    checks = await diagnose(env, platforms, config_dir)
     for check in checks:
         print(check.line())
     failed = sum(c.status is Status.FAIL for c in checks)

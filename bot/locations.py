@@ -25,13 +25,14 @@ scattering ``data/`` folders wherever it is started.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-# What every configuration folder holds; `briefbot init` copies these.
-CONFIG_FILES = ("settings.toml", "topics.toml", "feeds.toml", "slack-manifest.yml")
+# What every configuration folder holds; `briefbot init` copies these, and the files the chat
+# platforms declare (an app manifest, say).
+CONFIG_FILES = ("settings.toml", "topics.toml", "feeds.toml")
 STORE_FILE = "briefbot.sqlite3"
 # Relative to the working directory.
 LOCAL_CONFIG = Path("config")
@@ -113,21 +114,24 @@ class InitError(Exception):
     """The configuration could not be written; the message says why."""
 
 
-def write_default_config(folder: Path, force: bool = False) -> list[Path]:
+def write_default_config(
+    folder: Path, force: bool = False, extra_files: Sequence[str] = ()
+) -> list[Path]:
     """Copy the packaged configuration into ``folder`` for editing; return the files written.
 
     Existing files are never overwritten unless ``force``: a deployment's edits are not lost to
     a second ``briefbot init``.
     """
     source = packaged_config_dir()
-    targets = [folder / name for name in CONFIG_FILES]
+    names = (*CONFIG_FILES, *extra_files)
+    targets = [folder / name for name in names]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
-        names = ", ".join(str(t) for t in existing)
-        raise InitError(f"{names} already exist; edit them, or pass --force to overwrite")
+        listed = ", ".join(str(t) for t in existing)
+        raise InitError(f"{listed} already exist; edit them, or pass --force to overwrite")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, target in zip(CONFIG_FILES, targets, strict=True):
+        for name, target in zip(names, targets, strict=True):
             target.write_bytes((source / name).read_bytes())
     except OSError as exc:
         raise InitError(f"cannot write {folder}: {exc.strerror or exc}") from exc

@@ -69,9 +69,15 @@ class RawArticle:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One cleaned paragraph (one source line) of an article body."""
+    """One cleaned paragraph of an article body: its sentences, or a line that holds none.
+
+    ``line`` is set for a paragraph of article text without a complete sentence (a sub-heading,
+    a standfirst without final punctuation): shown as the article's text and searched, never a
+    point of a brief.
+    """
 
     sentences: tuple[str, ...]
+    line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class CleanArticle:
     @property
     def body(self) -> str:
         """The cleaned body text, one paragraph a line."""
-        return "\n".join(" ".join(p.sentences) for p in self.paragraphs)
+        return "\n".join(p.line or " ".join(p.sentences) for p in self.paragraphs)
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ class Point:
     text: str
     sources: tuple[SourceRef, ...]
     score: float
+    # How many independent reports carry the statement (bot/brief/corroboration.py).
+    corroboration: Corroboration | None = None
 
     @property
     def dates(self) -> tuple[ArticleDate, ...]:
@@ -178,6 +186,8 @@ class Brief:
     article_count: int
     source_count: int
     date_range: DateRange | None
+    # Quantities outlets report different values for (bot/brief/figures.py).
+    figures: tuple[FigureConflict, ...] = ()
 
     @property
     def sources(self) -> tuple[SourceRef, ...]:
@@ -187,3 +197,70 @@ class Brief:
             for ref in point.sources:
                 seen.setdefault(ref.article_id, ref)
         return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """How many independent reports and how many outlets carry a point."""
+
+    independent: int
+    outlets: int
+    # The reports' names (an agency, a credited organisation or the outlet), first seen first.
+    origins: tuple[str, ...]
+    # The report behind a single-source point when no outlet carrying it bears its name
+    # ("Wall Street Journal" for a blog retelling WSJ reporting).
+    via: str | None = None
+
+    @property
+    def single_source(self) -> bool:
+        """True when one report stands behind the point, however many outlets printed it."""
+        return self.independent <= 1
+
+    def label(self) -> str:
+        """'3 independent sources (5 outlets)', 'single source', 'single source: AP (2 outlets)'."""
+        outlets = f"{self.outlets} outlet{'s' * (self.outlets != 1)}"
+        if self.single_source:
+            origin = f": {self.via}" if self.via else ""
+            return f"single source{origin}" + ("" if self.outlets <= 1 else f" ({outlets})")
+        text = f"{self.independent} independent sources"
+        return text if self.outlets == self.independent else f"{text} ({outlets})"
+
+
+@dataclass(frozen=True)
+class FigureCredit:
+    """An article that reported a figure, and the sentence it reported it in."""
+
+    article_id: int
+    source: str
+    date: dt.date
+    sentence: str
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    """One of the values reported for a quantity, who reported it and when."""
+
+    written: str  # "at least 214", "$500 million", "5.2%"
+    credits: tuple[FigureCredit, ...]  # oldest first
+    newest: bool  # the one value reported last
+
+
+@dataclass(frozen=True)
+class FigureConflict:
+    """Different values reported for one quantity in one period: one line of a brief."""
+
+    label: str  # "Deaths" or "Deaths (Indonesia)"
+    values: tuple[FigureValue, ...]  # the value reported last comes last
+
+    def line(self) -> str:
+        """'Deaths: 12 (AP, Sep 3) · 15 (Reuters, Sep 4; newest)'."""
+        parts = []
+        for value in self.values:
+            days = sorted({c.date for c in value.credits})
+            credits = "; ".join(
+                ", ".join(dict.fromkeys(c.source for c in value.credits if c.date == day))
+                + f", {day.strftime('%b')} {day.day}"
+                for day in days
+            )
+            parts.append(f"{value.written} ({credits}{'; newest' if value.newest else ''})")
+        return f"{self.label}: {' · '.join(parts)}"

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ class Recorded:
     path: str
     query: dict[str, str]
     body: Any
+    at: float = 0.0  # when the fake received it (time.monotonic, comparable across sessions)
 
     @property
     def route(self) -> str:
@@ -96,6 +98,8 @@ class FakeDiscordApi:
         # Gateway: intents refused with close code 4014, as Discord does for privileged intents
         # the application has not enabled, and the events pushed after READY.
         self.refused_intents = 0
+        # Gateway/bot's session start limit: IDENTIFYs allowed per 5 s, one per shard bucket.
+        self.max_concurrency = 1
         self.gateway_events: list[tuple[str, dict[str, Any]]] = []
         self._changed = asyncio.Condition()
         self._ids = iter(range(1900000000000000001, 1999999999999999999))
@@ -146,14 +150,15 @@ class FakeDiscordApi:
             if message["op"] == 1:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif message["op"] == 2:
-                await self._record(Recorded("IDENTIFY", request.path, {}, message["d"]))
+                identify = Recorded("IDENTIFY", request.path, {}, message["d"], time.monotonic())
+                await self._record(identify)
                 if message["d"]["intents"] & self.refused_intents:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
-                await self._ready(ws)
+                await self._ready(ws, message["d"].get("shard", [0, 1]))
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int]) -> None:
         ready = {
             "v": 10,
             "user": BOT_USER,
@@ -161,7 +166,7 @@ class FakeDiscordApi:
             "session_id": "fake-session",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": BOT_ID, "flags": 0},
-            "shard": [0, 1],
+            "shard": shard,
         }
         events = [("READY", ready), *self.gateway_events]
         for seq, (name, data) in enumerate(events, start=1):
@@ -185,7 +190,12 @@ class FakeDiscordApi:
         if r.method == "GET" and route == "/users/@me":
             return _json(BOT_USER)
         if r.method == "GET" and route == "/gateway/bot":
-            limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+            limit = {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": self.max_concurrency,
+            }
             return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
         if r.method == "GET" and route == "/oauth2/applications/@me":
             return _json(_application())

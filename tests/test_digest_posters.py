@@ -13,17 +13,20 @@ import discord.http
 import pytest
 from aiohttp import web
 
-from adapters.digest_posters import posters_from_env
 from adapters.discord.digest import DiscordDigestPoster
 from adapters.discord.embeds import render_reply
+from adapters.registry import load_platforms
 from adapters.slack.blocks import reply_message
 from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.app import App
 from bot.chat.commands import BriefReply, Notice
+from bot.chat.platform import digest_posters
 from bot.digests.scheduler import PostNotSent, PostRejected
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
+
+PLATFORMS = load_platforms()
 
 
 @pytest.fixture
@@ -163,7 +166,7 @@ async def test_discord_failing_at_login_is_not_sent_and_not_a_crash(
     # 503: discord.py does not retry it (it retries 500, 502 and 504 for ~25 s, then the same).
     fake_discord.me_status = 503
     with pytest.raises(PostNotSent, match=r"Discord API failed at login \(503\)"):
-        async with posters_from_env({"DISCORD_TOKEN": "discord-test-token"}):
+        async with digest_posters(PLATFORMS, {"DISCORD_TOKEN": "discord-test-token"}):
             pass
 
 
@@ -196,10 +199,10 @@ async def test_posters_from_env_check_each_token(
         "SLACK_API_URL": slack.api_url,
         "DISCORD_TOKEN": "discord-test-token",
     }
-    async with posters_from_env(env) as posters:
+    async with digest_posters(PLATFORMS, env) as posters:
         assert sorted(posters) == ["discord", "slack"]
-    async with posters_from_env({}) as none:
+    async with digest_posters(PLATFORMS, {}) as none:
         assert none == {}
     with pytest.raises(PostRejected, match="invalid_auth"):
-        async with posters_from_env({**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
+        async with digest_posters(PLATFORMS, {**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
             pass

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import load_platforms
 from bot.app import App
 from bot.cli import main
 from bot.ops.doctor import Check, Status, check_tokens, diagnose
 from bot.settings import PROJECT_DIR, load_settings
+
+PLATFORMS = load_platforms()
 
 
 def config_copy(tmp_path: Path) -> Path:
@@ -30,7 +33,7 @@ async def test_healthy_store_and_slack(briefbot: App) -> None:
         "SLACK_BOT_TOKEN": "xoxb-fake-1",
         "SLACK_SIGNING_SECRET": "fake-signing-secret",
     }
-    checks = by_name(await diagnose(env))
+    checks = by_name(await diagnose(env, PLATFORMS))
     assert (
         checks["store"].status is Status.OK and "integrity ok, 5 articles" in checks["store"].detail
     )
@@ -51,38 +54,42 @@ async def test_topics_without_articles_and_broken_topics(tmp_path: Path) -> None
         + '\n[[topic]]\nslug = "mars-landing"\ntitle = "Mars"\nkeywords = ["Mars"]\n'
     )
     await (await App.start(load_settings({"BRIEFBOT_DB": str(db)}, folder))).close()
-    checks = by_name(await diagnose({"BRIEFBOT_DB": str(db)}, folder))
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(db)}, PLATFORMS, folder))
     coverage = checks["topic coverage"]
     assert coverage.status is Status.WARN and "mars-landing" in coverage.detail
     assert "china-russia" not in coverage.detail and "briefbot ingest" in coverage.fix
 
     topics.write_text("[[topic]]\nslug = 'Bad Slug!'\n")
-    checks = by_name(await diagnose({"BRIEFBOT_DB": str(db)}, folder))
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(db)}, PLATFORMS, folder))
     assert checks["topics"].status is Status.FAIL and "topic #1" in checks["topics"].detail
     assert checks["store"].status is Status.OK
 
 
 async def test_missing_settings_and_unreadable_store(tmp_path: Path) -> None:
-    checks = by_name(await diagnose({}, tmp_path / "nowhere"))
+    checks = by_name(await diagnose({}, PLATFORMS, tmp_path / "nowhere"))
     assert checks["settings"].status is Status.FAIL and "not found" in checks["settings"].detail
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database" * 100)
-    checks = by_name(await diagnose({"BRIEFBOT_DB": str(junk)}))
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(junk)}, PLATFORMS))
     assert (
         checks["store"].status is Status.FAIL and "restore it from a backup" in checks["store"].fix
     )
 
 
 def test_token_shapes_and_socket_mode() -> None:
-    socket_mode = by_name(check_tokens({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}))
+    socket_mode = by_name(
+        check_tokens({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, PLATFORMS)
+    )
     assert socket_mode["slack"].status is Status.OK
-    swapped = by_name(check_tokens({"SLACK_BOT_TOKEN": "xapp-1", "SLACK_APP_TOKEN": "xoxb-1"}))
+    swapped = by_name(
+        check_tokens({"SLACK_BOT_TOKEN": "xapp-1", "SLACK_APP_TOKEN": "xoxb-1"}, PLATFORMS)
+    )
     assert swapped["slack"].status is Status.FAIL
     assert "SLACK_BOT_TOKEN should start with xoxb-" in swapped["slack"].detail
     assert "xapp-1" not in swapped["slack"].line()
-    half = by_name(check_tokens({"SLACK_BOT_TOKEN": "xoxb-1"}))
+    half = by_name(check_tokens({"SLACK_BOT_TOKEN": "xoxb-1"}, PLATFORMS))
     assert half["slack"].status is Status.FAIL and "SLACK_SIGNING_SECRET" in half["slack"].fix
-    nothing = by_name(check_tokens({}))
+    nothing = by_name(check_tokens({}, PLATFORMS))
     assert nothing["chat"].status is Status.WARN
 
 
@@ -100,7 +107,7 @@ async def test_doctor_reads_an_old_store_without_changing_it(tmp_path: Path) -> 
     old = tmp_path / "old.sqlite3"
     with sqlite3.connect(old) as db:
         db.execute("CREATE TABLE notes (x TEXT)")
-    checks = by_name(await diagnose({"BRIEFBOT_DB": str(old)}))
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(old)}, PLATFORMS))
     assert checks["store"].status is Status.OK and "no articles" in checks["store"].detail
     assert checks["store mode"].status is Status.WARN and "delete" in checks["store mode"].detail
     assert checks["schema"].status is Status.WARN and "migrates it" in checks["schema"].fix

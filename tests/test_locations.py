@@ -101,6 +101,8 @@ def test_briefbot_init_on_the_command_line(
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0
     assert (tmp_path / "config" / "settings.toml").is_file()
+    # The files the chat platforms declare come too (Slack's app manifest).
+    assert (tmp_path / "config" / "slack-manifest.yml").is_file()
     assert "briefbot uses ./config" in capsys.readouterr().out
     assert main(["init"]) == 1
     assert "--force" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import load_platforms
 from bot.app import App
 from bot.chat.commands import Notice
 from bot.models import Article, Conversation
@@ -35,6 +36,8 @@ SECRET_ENV = {
 }
 HERE = Conversation(platform="slack", channel_id="C1", user_id="U1")
 
+PLATFORMS = load_platforms()
+
 
 def assert_no_secret(text: str) -> None:
     assert "xox" not in text
@@ -47,7 +50,7 @@ def assert_no_secret(text: str) -> None:
 def log_stream(keep_root_logging: None) -> io.StringIO:
     """Route logging to a buffer the test reads (pytest's handlers come back afterwards)."""
     stream = io.StringIO()
-    configure_logging(SECRET_ENV, "json", logging.INFO, stream)
+    configure_logging(SECRET_ENV, PLATFORMS.secrets, "json", logging.INFO, stream)
     return stream
 
 
@@ -56,7 +59,7 @@ def lines(stream: io.StringIO) -> list[dict[str, str]]:
 
 
 def test_redactor_scrubs_values_and_token_shapes() -> None:
-    redact = Redactor.from_env({**SECRET_ENV, "DISCORD_TOKEN": "short"})
+    redact = Redactor.from_env({**SECRET_ENV, "DISCORD_TOKEN": "short"}, PLATFORMS.secrets)
     text = f"bot={SLACK_BOT} app={SLACK_APP} sig={SIGNING} dc={DISCORD} other=xoxp-99999-abcdef"
     scrubbed = redact(text)
     assert_no_secret(scrubbed)
@@ -150,7 +153,9 @@ def test_cli_failure_with_secrets_in_env_and_paths_leaks_nothing(tmp_path: Path)
 
 
 async def test_doctor_names_tokens_without_their_values(tmp_path: Path) -> None:
-    checks = await diagnose({**SECRET_ENV, "BRIEFBOT_DB": str(tmp_path / "none.sqlite3")})
+    checks = await diagnose(
+        {**SECRET_ENV, "BRIEFBOT_DB": str(tmp_path / "none.sqlite3")}, PLATFORMS
+    )
     report = "\n".join(c.line() for c in checks)
     assert "set: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN" in report
     assert "discord: set: DISCORD_TOKEN" in report

@@ -56,10 +56,27 @@ def test_one_sentence_article_is_kept(indexer: TermIndexer) -> None:
     assert prepare(raw, indexer).article.sentences == ("Xi and Putin spoke by video on Friday.",)
 
 
-def test_only_boilerplate_is_rejected(indexer: TermIndexer) -> None:
-    raw = RawArticle(origin="x", text="Like us on Facebook.\nSign up for our newsletter today.")
-    with pytest.raises(RejectedArticle, match="boilerplate"):
-        prepare(raw, indexer)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Like us on Facebook.\nSign up for our newsletter today.",
+            "no article text before the end-of-article line 'Like us on Facebook.'",
+        ),
+        (
+            "Sign up for our newsletter today.\nClick here to reset your password.",
+            r"only site furniture \(2 line\(s\)",
+        ),
+        (
+            "Federal: Health care, of course, and vending machines\nLocal: Guns and shark fins",
+            "no complete sentence: none of its 1 line",
+        ),
+        ("New Year, new laws: Obamacare, pot, guns and drones", "only a title line"),
+    ],
+)
+def test_a_rejected_text_says_why(indexer: TermIndexer, text: str, reason: str) -> None:
+    with pytest.raises(RejectedArticle, match=reason):
+        prepare(RawArticle(origin="x", text=text), indexer)
 
 
 def test_cjk_text_is_rejected_as_not_english(indexer: TermIndexer) -> None:

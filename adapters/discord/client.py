@@ -14,9 +14,11 @@ import discord
 from discord import app_commands
 
 from adapters.discord.embeds import DiscordMessage, render_reply
+from adapters.discord.shards import IdentifyGate, ShardPlan
 from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
+from bot.store.locks import NamedLocks
 
 PLATFORM = "discord"
 # Mentions never ping, whatever an article or a user typed: no @everyone, roles, users or replies.
@@ -58,6 +60,10 @@ class BriefbotClient(discord.Client):
 
     async def setup_hook(self) -> None:
         """Register ``/summary`` with Discord once per process (on_ready may fire many times)."""
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Send the app commands to Discord and log the invite link."""
         synced = await self.tree.sync()
         log.info("synced application commands: %s", ", ".join(c.name for c in synced))
         if self.application_id is not None:
@@ -94,6 +100,71 @@ class BriefbotClient(discord.Client):
                     mention_author=False,
                     allowed_mentions=NO_PINGS,
                 )
+
+
+class ShardedBriefbotClient(BriefbotClient, discord.AutoShardedClient):
+    """The same bot running the shards of ``plan`` in this process (discord.py's
+    AutoShardedClient), with each IDENTIFY admitted by a gate shared through ``locks`` with the
+    processes running the other shards."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        inflight: InFlight,
+        *,
+        intents: discord.Intents,
+        plan: ShardPlan,
+        locks: NamedLocks,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            dispatcher,
+            inflight,
+            intents=intents,
+            shard_count=plan.count,
+            shard_ids=None if plan.ids is None else list(plan.ids),
+            **options,
+        )
+        self.plan = plan
+        self.locks = locks
+        self.identify_gate: IdentifyGate | None = None
+
+    async def setup_hook(self) -> None:
+        """Learn the bot's IDENTIFY concurrency; only the process running shard 0 registers the
+        app commands (the same PUT from every process would be redundant)."""
+        limits = await self.fetch_session_start_limits()
+        assert self.user is not None  # set by login, which runs this hook
+        self.identify_gate = IdentifyGate(
+            self.locks, bot_id=self.user.id, max_concurrency=limits.max_concurrency
+        )
+        log.info(
+            "running %s (IDENTIFY concurrency %d); %s",
+            self.plan.describe(),
+            limits.max_concurrency,
+            "direct messages arrive here, on shard 0"
+            if self.plan.runs_shard_zero
+            else "direct messages arrive on shard 0, in another process",
+        )
+        if self.plan.runs_shard_zero:
+            await self.sync_commands()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for the shard's bucket instead of discord.py's fixed 5 s between shards of one
+        process, which knows nothing of the other processes."""
+        if self.identify_gate is None:  # no login yet: cannot happen, but keep Discord's pace
+            await super().before_identify_hook(shard_id, initial=initial)
+        else:
+            await self.identify_gate.admit(shard_id or 0)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as it becomes ready (on_ready waits for all of this process's)."""
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+    async def close(self) -> None:
+        """Disconnect every shard, then give back any IDENTIFY bucket still held."""
+        await super().close()
+        if self.identify_gate is not None:
+            await self.identify_gate.close()
 
 
 def invite_url(application_id: int) -> str:

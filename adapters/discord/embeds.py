@@ -12,7 +12,7 @@ from typing import assert_never
 import discord
 from discord.utils import escape_markdown
 
-from bot.brief.render import source_label, summary_line
+from bot.brief.render import FIGURES_HEADING, corroboration_label, source_label, summary_line
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
 
@@ -65,6 +65,8 @@ def brief_messages(brief: Brief, limits: DiscordLimits = LIMITS) -> tuple[Discor
         limits.description, limits.embed_total - limits.title - len(footer) - _PART_RESERVE
     )
     blocks = [_point_block(n, p) for n, p in enumerate(brief.points, 1)]
+    if brief.figures:
+        blocks.append(_figures_block(brief))
     descriptions = pack_lines(blocks, budget, separator="\n\n")
     parts = len(descriptions)
     embeds = []
@@ -104,7 +106,14 @@ def pack_lines(blocks: list[str], limit: int, separator: str = "\n") -> list[str
 
 def _point_block(number: int, point: Point) -> str:
     sources = "; ".join(_source_link(ref) for ref in point.sources)
-    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}"
+    label = corroboration_label(point)
+    tail = f" · *{escape_markdown(label)}*" if label else ""
+    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}{tail}"
+
+
+def _figures_block(brief: Brief) -> str:
+    lines = [f"**{FIGURES_HEADING}**", *(f"- {escape_markdown(c.line())}" for c in brief.figures)]
+    return "\n".join(lines)
 
 
 def _source_link(ref: SourceRef) -> str:

@@ -6,13 +6,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import discord
 
-from adapters.discord.client import BriefbotClient
+from adapters.discord.client import BriefbotClient, ShardedBriefbotClient
+from adapters.discord.shards import ShardPlan, ShardPlanError, shard_plan
 from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
 from bot.settings import Settings
+from bot.store.locks import NamedLocks, open_locks
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 EXIT_SETUP = 2
@@ -41,18 +44,38 @@ def bot_intents(message_content: bool) -> discord.Intents:
     )
 
 
+@dataclass(frozen=True)
+class Sharding:
+    """This process's shards and the locks it shares with the processes running the others."""
+
+    plan: ShardPlan
+    locks: NamedLocks
+
+
+def new_client(
+    dispatcher: Dispatcher, inflight: InFlight, intents: discord.Intents, sharding: Sharding | None
+) -> BriefbotClient:
+    """One gateway connection (a plain client), or the planned shards."""
+    if sharding is None:
+        return BriefbotClient(dispatcher, inflight, intents=intents)
+    return ShardedBriefbotClient(
+        dispatcher, inflight, intents=intents, plan=sharding.plan, locks=sharding.locks
+    )
+
+
 async def serve(
     dispatcher: Dispatcher,
     token: str,
     shutdown: Shutdown,
     drain_seconds: float = CHAT_DRAIN_SECONDS,
+    sharding: Sharding | None = None,
 ) -> None:
     """Run the bot until ``shutdown``, then let the commands in flight deliver their replies
     before disconnecting. When Discord refuses the privileged Message Content intent, reconnect
     without it: /summary, mentions of the bot and DMs need no privileged intent."""
     inflight = InFlight()
     for message_content in (True, False):
-        client = BriefbotClient(dispatcher, inflight, intents=bot_intents(message_content))
+        client = new_client(dispatcher, inflight, bot_intents(message_content), sharding)
         try:
             async with client:
                 connection = asyncio.ensure_future(client.start(token))
@@ -75,13 +98,34 @@ async def serve(
             raise DiscordSetupError(f"Discord rejected {TOKEN_VARIABLE}: {exc}") from exc
 
 
+def sharding_plan(env: Mapping[str, str]) -> ShardPlan | None:
+    """The shard variables, read once; a mistake in them is a setup error."""
+    try:
+        return shard_plan(env)
+    except ShardPlanError as exc:
+        raise DiscordSetupError(str(exc)) from None
+
+
+async def run_bot(settings: Settings, token: str, plan: ShardPlan | None) -> int:
+    """The core and the bot, sharded when planned (with the store's locks for IDENTIFY)."""
+    if plan is None:
+        return await run_chat(
+            settings, lambda dispatcher, shutdown: serve(dispatcher, token, shutdown)
+        )
+    async with open_locks(settings) as locks:
+        sharding = Sharding(plan, locks)
+        return await run_chat(
+            settings,
+            lambda dispatcher, shutdown: serve(dispatcher, token, shutdown, sharding=sharding),
+        )
+
+
 def run_discord(settings: Settings, env: Mapping[str, str]) -> int:
     """Check the token, start the core, and run the bot; return the process exit code."""
     try:
         token = token_from(env)
-        return asyncio.run(
-            run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, token, shutdown))
-        )
+        plan = sharding_plan(env)
+        return asyncio.run(run_bot(settings, token, plan))
     except DiscordSetupError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_SETUP

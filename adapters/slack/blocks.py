@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.brief.render import summary_line
+from bot.brief.render import FIGURES_HEADING, corroboration_label, summary_line
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
 
@@ -61,6 +61,8 @@ def reply_message(reply: Reply) -> SlackMessage:
 def brief_message(brief: Brief) -> SlackMessage:
     """A brief: header, one section per point with a context line of sources, a footer."""
     footer: list[Block] = [DividerBlock(), ContextBlock(elements=[_mrkdwn(summary_line(brief))])]
+    if brief.figures:
+        footer.insert(0, _figures_block(brief))
     room = MAX_BLOCKS - 1 - len(footer)  # the header comes first
     shown = list(brief.points)
     if 2 * len(shown) > room:
@@ -107,19 +109,32 @@ def _point_blocks(n: int, point: Point) -> tuple[Block, Block]:
 
 
 def _sources(point: Point) -> str:
-    """The point's sources joined, cut before the limit with a count of what was left out."""
+    """The point's sources joined, then how many independent reports they are, cut before the
+    limit with a count of what was left out."""
     parts = [source_link(ref) for ref in point.sources]
-    text = " · ".join(parts)
+    label = corroboration_label(point)
+    tail = f" · _{escape(label)}_" if label else ""
+    text = " · ".join(parts) + tail
     kept = len(parts)
     while len(text) > MAX_TEXT_CHARS and kept > 1:
         kept -= 1
-        text = " · ".join(parts[:kept]) + f" · …and {_count(len(parts) - kept, 'more source')}"
+        more = _count(len(parts) - kept, "more source")
+        text = " · ".join(parts[:kept]) + f" · …and {more}" + tail
     return _trim(text, MAX_TEXT_CHARS)
+
+
+def _figures_block(brief: Brief) -> Block:
+    """'Figures that differ', one line per quantity outlets disagree on."""
+    lines = [f"*{FIGURES_HEADING}*", *(f"• {escape(c.line())}" for c in brief.figures)]
+    return SectionBlock(
+        text=MarkdownTextObject(text=_trim("\n".join(lines), MAX_TEXT_CHARS), verbatim=True)
+    )
 
 
 def _brief_fallback(brief: Brief) -> str:
     lines = [brief.title, summary_line(brief)]
     lines.extend(f"{n}. {p.text}" for n, p in enumerate(brief.points, start=1))
+    lines.extend(c.line() for c in brief.figures)
     return _trim(escape("\n".join(lines)), MAX_FALLBACK_CHARS)
 
 

@@ -10,10 +10,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import reply_message
+from adapters.slack.settings import SLACK_API_URL
 from bot.chat.commands import Reply
 from bot.digests.scheduler import PostNotSent, PostRejected
-
-SLACK_API_URL = "https://slack.com/api/"
 
 
 def digest_client(token: str, base_url: str = SLACK_API_URL) -> AsyncWebClient:

@@ -27,9 +27,26 @@ class SlackSettings:
         return self.app_token is not None
 
 
+@dataclass(frozen=True)
+class SlackApi:
+    """How to call Slack's Web API: all that posting digests needs."""
+
+    bot_token: str = field(repr=False)
+    api_url: str  # ends with '/', so method names are joined below it
+
+
+def load_slack_api(env: Mapping[str, str]) -> SlackApi:
+    """The Web API settings; raise SettingsError naming the variable that is missing or bad."""
+    bot_token = _secret(env, "SLACK_BOT_TOKEN", "xoxb-", "the app's Bot User OAuth Token")
+    api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
+    if not api_url.startswith(("https://", "http://")):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+    return SlackApi(bot_token, api_url if api_url.endswith("/") else api_url + "/")
+
+
 def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
     """Read the Slack settings; raise SettingsError naming the variable that is missing or bad."""
-    bot_token = _secret(env, "SLACK_BOT_TOKEN", "xoxb-", "the app's Bot User OAuth Token")
+    api = load_slack_api(env)
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
     if app_token is not None and not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
@@ -40,17 +57,14 @@ def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
             "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials);"
             " it is needed unless SLACK_APP_TOKEN selects Socket Mode"
         )
-    api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
-    if not api_url.startswith(("https://", "http://")):
-        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
     port_text = env.get("PORT", "").strip() or str(DEFAULT_PORT)
     if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
         raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
     return SlackSettings(
-        bot_token=bot_token,
+        bot_token=api.bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
-        api_url=api_url if api_url.endswith("/") else api_url + "/",
+        api_url=api.api_url,
         port=int(port_text),
     )
 

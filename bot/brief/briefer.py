@@ -13,17 +13,20 @@ import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.brief.build import build_brief
 from bot.brief.cache import BriefCache, BriefKey
-from bot.brief.select import SelectionLimits
 from bot.brief.topics import TopicCatalog, free_text_query, query_words
 from bot.chat.commands import UserError
 from bot.models import Article, Brief, SentenceRecord
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.terms import TermIndexer
+
+if TYPE_CHECKING:
+    # Ranking and selection load numpy and scipy: imported when a brief is built, so commands
+    # and chat runners that never brief start without them.
+    from bot.brief.select import SelectionLimits
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class ThreadRanker:
 
     async def rank(self, job: RankJob) -> Brief:
         """Rank ``job`` in a thread once the ranking before it has finished."""
+        from bot.brief.build import build_brief
+
         async with self._one_at_a_time:
             return await asyncio.to_thread(
                 build_brief,
@@ -168,6 +173,8 @@ class Briefer:
         self, target: BriefTarget, articles: Sequence[Article], points: int | None
     ) -> Brief:
         """The brief of these articles for the target, from the cache when it holds it."""
+        from bot.brief.select import SelectionLimits
+
         limits = SelectionLimits(points=points or self.settings.points)
         key = BriefKey(target.key, target.title, limits.points, tuple(a.id for a in articles))
         return await self.cache.get(key, lambda: self._rank(target, articles, limits))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from bot.brief.corroboration import ArticleText, Reports, group_reports
+from bot.brief.figures import DatedSentence, figure_reports, find_conflicts
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
-from bot.models import Article, Brief, DateRange, Point, SentenceRecord
+from bot.models import Article, Brief, DatePrecision, DateRange, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
 
@@ -29,26 +33,19 @@ def build_brief(
     """
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
-    return Brief(
-        topic=topic,
-        title=title,
+    if not records:
         # Articles left with no sentence (all furniture, say) have nothing to rank.
-        points=_ranked_points(records, by_id, indexer, limits, query) if records else (),
-        article_count=len(by_id),
-        source_count=len({a.source for a in by_id.values()}),
-        date_range=date_range(by_id.values()),
-    )
-
-
-def _ranked_points(
-    records: Sequence[SentenceRecord],
-    by_id: dict[int, Article],
-    indexer: TermIndexer,
-    limits: SelectionLimits,
-    query: str | None,
-) -> tuple[Point, ...]:
+        return Brief(
+            topic=topic,
+            title=title,
+            points=(),
+            article_count=len(by_id),
+            source_count=len({a.source for a in by_id.values()}),
+            date_range=date_range(by_id.values()),
+        )
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
-    terms = TermCodes([r.terms if r.terms is not None else indexer.terms(r.text) for r in records])
+    term_lists = [r.terms if r.terms is not None else indexer.terms(r.text) for r in records]
+    terms = TermCodes(term_lists)
     strategy = limits.strategy
     leads = None
     if strategy.position_decay is not None:
@@ -58,7 +55,62 @@ def _ranked_points(
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
     quoted = [indexer.quotations(r.text) for r in records]
-    return select_points(records, terms, scores, by_id, limits, quoted)
+    points = select_points(records, terms, scores, by_id, limits, quoted)
+    reports = group_reports(article_texts(records, term_lists, by_id))
+    outlets = {a.id: a.source for a in by_id.values()}
+    points = tuple(
+        dataclasses.replace(
+            p, corroboration=reports.corroboration((r.article_id for r in p.sources), outlets)
+        )
+        for p in points
+    )
+    return Brief(
+        topic=topic,
+        title=title,
+        points=points,
+        article_count=len(by_id),
+        source_count=len({a.source for a in by_id.values()}),
+        date_range=date_range(by_id.values()),
+        figures=find_conflicts(figure_reports(dated_sentences(records, by_id, reports))),
+    )
+
+
+def article_texts(
+    records: Sequence[SentenceRecord],
+    terms: Sequence[Sequence[str]],
+    articles: Mapping[int, Article],
+) -> list[ArticleText]:
+    """Each article's sentences and their terms in reading order, for copy detection."""
+    rows: dict[int, list[tuple[int, str, tuple[str, ...]]]] = defaultdict(list)
+    for record, record_terms in zip(records, terms, strict=True):
+        rows[record.article_id].append((record.position, record.text, tuple(record_terms)))
+    texts = []
+    for article_id, sentences in rows.items():
+        sentences.sort()
+        texts.append(
+            ArticleText(
+                articles[article_id],
+                tuple(text for _, text, _ in sentences),
+                tuple(t for _, _, t in sentences),
+            )
+        )
+    return texts
+
+
+def dated_sentences(
+    records: Sequence[SentenceRecord], articles: Mapping[int, Article], reports: Reports
+) -> Iterator[DatedSentence]:
+    """Sentences to read figures from, dated to the day their article came out (or None)."""
+    for record in records:
+        article = articles[record.article_id]
+        day = article.date.value if article.date.precision is DatePrecision.DAY else None
+        yield DatedSentence(
+            record.article_id,
+            article.source,
+            day,
+            record.text,
+            reports.report_of.get(record.article_id, -record.article_id),
+        )
 
 
 def date_range(articles: Iterable[Article]) -> DateRange | None:

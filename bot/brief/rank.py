@@ -28,12 +28,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from bot.text.termcodes import IntArray, TermCodes
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # sumy's LexRankSummarizer.threshold and .epsilon.
 THRESHOLD = 0.1
@@ -85,6 +88,8 @@ def lexrank_scores(
 
 def tfidf_rows(terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
     """Sentences as unit-length TF-IDF rows (sumy's tf and idf); term-less rows are zero."""
+    import scipy.sparse as sp  # here, not at the top: only commands that rank pay for scipy
+
     coded = TermCodes.of(terms)
     n = len(coded)
     counts = sp.csr_matrix(
@@ -175,6 +180,8 @@ def similarity_graph(
         columns.append((c[edge] + start).astype(np.int32))
     indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
+    import scipy.sparse as sp
+
     upper_matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
     return SimilarityGraph.from_upper(
         upper_matrix, np.ones(n) if multiplicity is None else multiplicity

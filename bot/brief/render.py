@@ -6,7 +6,7 @@ import json
 import textwrap
 from typing import Any
 
-from bot.models import Brief, Point, SourceRef
+from bot.models import Brief, FigureConflict, Point, SourceRef
 
 _WIDTH = 88
 
@@ -24,8 +24,23 @@ def summary_line(brief: Brief) -> str:
     return f"{articles} from {sources} · {dates}"
 
 
+def corroboration_label(point: Point) -> str:
+    """'3 independent sources (5 outlets)', 'single source', or '' when not counted."""
+    return point.corroboration.label() if point.corroboration is not None else ""
+
+
+def credit_line(point: Point, sources: str) -> str:
+    """The point's sources, then how many independent reports they are."""
+    label = corroboration_label(point)
+    return f"{sources} · {label}" if label else sources
+
+
+FIGURES_HEADING = "Figures that differ"
+
+
 def render_text(brief: Brief) -> str:
-    """A brief for a terminal: numbered points, each followed by its sources and dates."""
+    """A brief for a terminal: numbered points, each followed by its sources and dates, then
+    the figures outlets disagree on."""
     lines = [brief.title, summary_line(brief), ""]
     for n, point in enumerate(brief.points, start=1):
         lines.extend(
@@ -33,12 +48,18 @@ def render_text(brief: Brief) -> str:
         )
         lines.extend(
             textwrap.wrap(
-                "; ".join(source_label(r) for r in point.sources),
+                credit_line(point, "; ".join(source_label(r) for r in point.sources)),
                 _WIDTH,
                 initial_indent="   — ",
                 subsequent_indent="     ",
             )
         )
+    if brief.figures:
+        lines.extend(["", f"{FIGURES_HEADING}:"])
+        for conflict in brief.figures:
+            lines.extend(
+                textwrap.wrap(conflict.line(), _WIDTH, initial_indent="- ", subsequent_indent="  ")
+            )
     return "\n".join(lines)
 
 
@@ -47,7 +68,11 @@ def render_markdown(brief: Brief) -> str:
     lines = [f"## {_md(brief.title)}", "", f"*{summary_line(brief)}*", ""]
     for n, point in enumerate(brief.points, start=1):
         lines.append(f"{n}. {_md(point.text)}  ")
-        lines.append(f"   — {'; '.join(_md_source(r) for r in point.sources)}")
+        sources = "; ".join(_md_source(r) for r in point.sources)
+        lines.append(f"   — {credit_line(point, sources)}")
+    if brief.figures:
+        lines.extend(["", f"**{FIGURES_HEADING}**", ""])
+        lines.extend(f"- {_md(conflict.line())}" for conflict in brief.figures)
     return "\n".join(lines)
 
 
@@ -67,16 +92,45 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         if brief.date_range is None
         else {"first": brief.date_range.first.iso(), "last": brief.date_range.last.iso()},
         "points": [_point_dict(p) for p in brief.points],
+        "figures": [_figure_dict(c) for c in brief.figures],
     }
 
 
 def _point_dict(point: Point) -> dict[str, Any]:
+    c = point.corroboration
     return {
         "text": point.text,
         "score": round(point.score, 6),
         "sources": [
             {"source": r.source, "title": r.title, "url": r.url, "date": r.date.iso()}
             for r in point.sources
+        ],
+        "corroboration": None
+        if c is None
+        else {
+            "independent_sources": c.independent,
+            "outlets": c.outlets,
+            "origins": list(c.origins),
+            "single_source": c.single_source,
+            "label": c.label(),
+        },
+    }
+
+
+def _figure_dict(conflict: FigureConflict) -> dict[str, Any]:
+    return {
+        "quantity": conflict.label,
+        "line": conflict.line(),
+        "values": [
+            {
+                "value": v.written,
+                "newest": v.newest,
+                "sources": [
+                    {"source": c.source, "date": c.date.isoformat(), "sentence": c.sentence}
+                    for c in v.credits
+                ],
+            }
+            for v in conflict.values
         ],
     }
 

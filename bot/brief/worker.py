@@ -30,7 +30,6 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from bot.brief.briefer import RankJob
-from bot.brief.build import build_brief
 from bot.models import Brief
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -85,6 +84,8 @@ class ProcessRanker:
 
 def run_job(job: RankJob, indexer: TermIndexer) -> Brief:
     """Build the brief of ``job`` here, in this thread."""
+    from bot.brief.build import build_brief  # numpy and scipy: on first use, not at start-up
+
     return build_brief(
         job.key, job.title, job.articles, job.records, indexer, job.limits, job.query
     )
@@ -157,7 +158,7 @@ class RankingProcess:
             return self._child[1]
         self.kill()
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["bot.brief.build", __name__])
         ours, theirs = context.Pipe()
         process = context.Process(
             target=_serve, args=(theirs, self._language), name="briefbot-ranking", daemon=True

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import trafilatura
-
 from bot.ingest.load import parse_date
 from bot.ingest.pipeline import RejectedArticle
 from bot.models import ArticleDate, RawArticle
@@ -37,6 +35,10 @@ def extract_article(
     """Extract one article (text, title, date, site name, author); raise ExtractError if none."""
     if len(html) > _MAX_HTML_BYTES:
         raise ExtractError(f"{origin}: the page is too large to read")
+    # Imported on first use: trafilatura (with lxml, htmldate, courlan) is the heaviest import
+    # of the web path, and most commands never read a page.
+    import trafilatura
+
     document = trafilatura.bare_extraction(
         html,
         url=url,

@@ -14,14 +14,16 @@ import tomllib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import feedparser
 
 from bot.ingest.fetch import FetchError
 from bot.ingest.pipeline import IngestFailure, RejectedArticle
 from bot.ingest.web import WebIngester
 from bot.settings import FetchSettings, SettingsError
+
+if TYPE_CHECKING:
+    import feedparser
 
 log = logging.getLogger(__name__)
 MAX_FEED_ENTRIES = FetchSettings().max_feed_entries
@@ -98,6 +100,8 @@ def parse_feed(
 ) -> tuple[FeedEntry, ...]:
     """The first ``max_entries`` entries of an RSS/Atom document (feeds list the newest
     first), links made absolute against ``base_url``."""
+    import feedparser  # on first use: only polling and ingesting feeds need it
+
     data = _first_entries(data, max_entries, base_url)
     parsed = feedparser.parse(
         io.BytesIO(data),

@@ -18,11 +18,13 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import httpx
-
 from bot.settings import FetchSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,14 +93,39 @@ class FetchResult:
         return self.content_type in FEED_TYPES
 
 
-def new_http_client(settings: FetchSettings) -> httpx.AsyncClient:
+def new_http_client(settings: FetchSettings) -> LazyHttpClient:
     """The HTTP client for a Fetcher: no proxies from the environment, no automatic redirects."""
-    return httpx.AsyncClient(
-        trust_env=False,
-        follow_redirects=False,
-        timeout=httpx.Timeout(settings.deadline_seconds),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-    )
+    return LazyHttpClient(settings)
+
+
+class LazyHttpClient:
+    """An ``httpx.AsyncClient`` made when the first link is fetched.
+
+    Importing httpx costs ~0.1 s of start-up (with NLTK installed, httpx also loads its own
+    command line: click, rich, pygments); most commands and most chat sessions never fetch.
+    """
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._settings = settings
+        self._client: httpx.AsyncClient | None = None
+
+    def get(self) -> httpx.AsyncClient:
+        """The client, made on first use."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                trust_env=False,
+                follow_redirects=False,
+                timeout=httpx.Timeout(self._settings.deadline_seconds),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the client, if one was made."""
+        if self._client is not None:
+            await self._client.aclose()
 
 
 async def system_resolver(host: str) -> list[str]:
@@ -140,13 +167,13 @@ class Fetcher:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | LazyHttpClient,
         settings: FetchSettings,
         resolver: Resolver = system_resolver,
         trusted_networks: Sequence[IPNetwork] = (),
     ) -> None:
         """``trusted_networks`` exempts these networks from vetting (an intranet news host)."""
-        self._client = client
+        self._given_client = client
         self._settings = settings
         self._resolve = resolver
         self._trusted = tuple(trusted_networks)
@@ -230,6 +257,13 @@ class Fetcher:
         self, url: httpx.URL, address: IPAddress, validators: Validators | None
     ) -> FetchResult | str:
         """One hop: a FetchResult, or the next URL to follow."""
+        import httpx
+
+        client = (
+            self._given_client.get()
+            if isinstance(self._given_client, LazyHttpClient)
+            else self._given_client
+        )
         headers = {
             "Host": url.netloc.decode("ascii"),
             "User-Agent": self._settings.user_agent,
@@ -243,15 +277,15 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         # Cookies would be filed under the IP connected to and leak between sites sharing it;
         # reading news needs none.
-        self._client.cookies.clear()
-        request = self._client.build_request(
+        client.cookies.clear()
+        request = client.build_request(
             "GET",
             url.copy_with(host=str(address), fragment=None),
             headers=headers,
             extensions={"sni_hostname": _ascii_host(url)},
         )
         try:
-            response = await self._client.send(request, stream=True, follow_redirects=False)
+            response = await client.send(request, stream=True, follow_redirects=False)
         except httpx.TimeoutException as exc:
             raise FetchError(
                 FetchErrorKind.TIMEOUT, f"{url.host} did not answer in time", transient=True
@@ -357,6 +391,8 @@ class _Decoder:
 
 
 def _parse(url: str) -> httpx.URL:
+    import httpx
+
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError) as exc:

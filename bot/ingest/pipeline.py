@@ -32,7 +32,7 @@ from bot.ingest.load import (
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.store.sqlite.store import Store
-from bot.text.clean import clean_lines, keep_sentence, letter_counts
+from bot.text.clean import CleanText, clean_lines, keep_sentence, letter_counts
 from bot.text.terms import TermIndexer
 
 # English prose is at least ~30% stop words; other languages score near zero on sumy's list.
@@ -79,12 +79,14 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
         sentences = tuple(s for s in indexer.tokenizer.to_sentences(line) if keep_sentence(s))
         if sentences:
             paragraphs.append(Paragraph(sentences))
+        elif any(c.isalpha() for c in line):
+            paragraphs.append(Paragraph((), line=line))
     count = sum(len(p.sentences) for p in paragraphs)
-    if not paragraphs or count > MAX_ARTICLE_SENTENCES:
+    if not count or count > MAX_ARTICLE_SENTENCES:
         # Rejected either way; when it is not English, that is the reason to give.
         _require_english(raw.origin, sample, indexer.tokenizer.to_words(sample), indexer)
-    if not paragraphs:
-        raise RejectedArticle(f"{raw.origin}: no article text left after removing site boilerplate")
+    if not count:
+        raise RejectedArticle(f"{raw.origin}: {_nothing_left(cleaned)}")
     if count > MAX_ARTICLE_SENTENCES:
         raise RejectedArticle(
             f"{raw.origin}: {count:,} sentences is not one article (the limit is "
@@ -102,6 +104,28 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
     words = indexer.tokenizer.to_words_many(article.sentences)
     _require_english(raw.origin, sample, _leading_words(article.sentences, words), indexer)
     return PreparedArticle(article, tuple(indexer.terms_of_words(w) for w in words))
+
+
+def _nothing_left(cleaned: CleanText) -> str:
+    """Why a text that had something in it yields no sentence to brief, in the user's words."""
+    worded = [line for line in cleaned.lines if any(c.isalpha() for c in line)]
+    if worded:
+        return (
+            f"no complete sentence: none of its {len(worded)} line(s) of text is a"
+            " sentence ending in a full stop (a headline, a list or a cut-off text?)"
+        )
+    if cleaned.lines:
+        return "no article text: no words, only numbers or punctuation"
+    if cleaned.cut_at is not None and not cleaned.furniture:
+        return f"no article text before the end-of-article line {cleaned.cut_at!r}"
+    if cleaned.furniture:
+        return (
+            f"only site furniture ({cleaned.furniture} line(s) of share, sign-up or promo"
+            " text), no article text"
+        )
+    if cleaned.title is not None:
+        return f"only a title line ({cleaned.title!r}), no article text"
+    return "no article text"
 
 
 class Preparer(Protocol):

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.brief.topics import TopicCatalog, load_topics
+from bot.chat.platform import ChatPlatform, Platforms
 from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.sqlite.migrations import MIGRATIONS
@@ -44,44 +45,16 @@ class Check:
         return f"{text}\n     fix: {self.fix}" if self.fix else text
 
 
-@dataclass(frozen=True)
-class Platform:
-    """The secrets one chat adapter reads from the environment, and which it needs."""
-
-    name: str
-    variables: tuple[str, ...]
-    prefixes: Mapping[str, str]  # variable -> how a real value starts
-    needs: str  # what a complete setup is, for the fix line
-
-    def complete(self, present: set[str]) -> bool:
-        """Whether these variables are enough to run the adapter."""
-        if self.name == "slack":
-            # HTTP mode needs the signing secret; Socket Mode needs the app token instead.
-            return "SLACK_BOT_TOKEN" in present and bool(
-                present & {"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
-            )
-        return set(self.variables) <= present
-
-
-PLATFORMS = (
-    Platform(
-        "slack",
-        ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"),
-        {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"},
-        "SLACK_BOT_TOKEN, plus SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
-    ),
-    Platform("discord", ("DISCORD_TOKEN",), {}, "DISCORD_TOKEN"),
-)
-
-
-async def diagnose(env: Mapping[str, str], config_dir: Path | None = None) -> list[Check]:
+async def diagnose(
+    env: Mapping[str, str], platforms: Platforms, config_dir: Path | None = None
+) -> list[Check]:
     """Run every check, in order; later checks are skipped when what they need failed."""
     try:
         settings = load_settings(env, config_dir)
     except SettingsError as exc:
         return [
             Check(Status.FAIL, "settings", str(exc), "fix settings.toml or BRIEFBOT_CONFIG"),
-            *check_tokens(env),
+            *check_tokens(env, platforms),
         ]
     checks = [
         Check(
@@ -99,7 +72,7 @@ async def diagnose(env: Mapping[str, str], config_dir: Path | None = None) -> li
     else:
         checks.append(Check(Status.OK, "topics", f"{len(topics.topics)} topics parse"))
     checks.extend(await check_store(settings, topics))
-    checks.extend(check_tokens(env))
+    checks.extend(check_tokens(env, platforms))
     checks.append(check_seeds(settings))
     return checks
 
@@ -216,30 +189,30 @@ async def _check_topics(store: Store, topics: TopicCatalog) -> list[Check]:
     ]
 
 
-def check_tokens(env: Mapping[str, str]) -> list[Check]:
+def check_tokens(env: Mapping[str, str], platforms: Platforms) -> list[Check]:
     """Which platform secrets are set (never their values) and whether they look right."""
-    checks = [_platform(env, p) for p in PLATFORMS]
+    checks = [_platform(env, p) for p in platforms]
     if all(c.status is not Status.OK for c in checks):
         checks.append(
             Check(
                 Status.WARN,
                 "chat",
                 "no platform is fully configured; only the command line will work",
-                "set the Slack or Discord variables above",
+                "set the variables of one of the platforms above",
             )
         )
     return checks
 
 
-def _platform(env: Mapping[str, str], platform: Platform) -> Check:
-    present = {v for v in platform.variables if env.get(v, "").strip()}
+def _platform(env: Mapping[str, str], platform: ChatPlatform) -> Check:
+    present = frozenset(v.name for v in platform.variables if env.get(v.name, "").strip())
     if not present:
         return Check(Status.WARN, platform.name, "not configured", f"set {platform.needs}")
-    set_names = ", ".join(v for v in platform.variables if v in present)
+    set_names = ", ".join(v.name for v in platform.variables if v.name in present)
     misshapen = [
-        f"{v} should start with {prefix}"
-        for v, prefix in platform.prefixes.items()
-        if v in present and not env[v].strip().startswith(prefix)
+        f"{v.name} should start with {v.prefix}"
+        for v in platform.variables
+        if v.prefix and v.name in present and not env[v.name].strip().startswith(v.prefix)
     ]
     if misshapen:
         return Check(

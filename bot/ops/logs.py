@@ -15,19 +15,13 @@ import secrets
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TextIO
 
-SECRET_ENV_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
 LOG_FORMATS = ("text", "json")
 REDACTED = "[REDACTED]"
 NO_REQUEST = "-"
 
-# Slack bot/user/app tokens, and Discord bot tokens (base64 id . timestamp . HMAC).
-_TOKEN_SHAPES = re.compile(
-    r"xox[abeoprs]-[A-Za-z0-9-]{6,}"
-    r"|xapp-[A-Za-z0-9-]{6,}"
-    r"|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
-)
 # Environment values shorter than this are not secrets worth matching (and would over-match).
 _MIN_SECRET_CHARS = 8
 
@@ -49,25 +43,36 @@ def request_context(rid: str | None = None) -> Iterator[str]:
         request_id.reset(token)
 
 
+@dataclass(frozen=True)
+class Secrets:
+    """What counts as a secret: the variables holding one, and the shapes of known tokens (both
+    declared by the chat platforms)."""
+
+    names: tuple[str, ...] = ()
+    shapes: tuple[str, ...] = ()  # regular expressions
+
+
 class Redactor:
     """Replaces secret values and token-shaped strings with ``[REDACTED]``."""
 
-    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+    def __init__(self, secret_values: Iterable[str] = (), shapes: Iterable[str] = ()) -> None:
         values = sorted(
             {v for v in secret_values if len(v) >= _MIN_SECRET_CHARS}, key=len, reverse=True
         )
         self._values = tuple(values)
+        patterns = tuple(shapes)
+        self._shapes = re.compile("|".join(patterns)) if patterns else None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Redactor:
+    def from_env(cls, env: Mapping[str, str], secrets: Secrets) -> Redactor:
         """A redactor for the secrets set in this environment."""
-        return cls(env[name] for name in SECRET_ENV_NAMES if env.get(name))
+        return cls((env[name] for name in secrets.names if env.get(name)), secrets.shapes)
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced."""
         for value in self._values:
             text = text.replace(value, REDACTED)
-        return _TOKEN_SHAPES.sub(REDACTED, text)
+        return text if self._shapes is None else self._shapes.sub(REDACTED, text)
 
 
 class TextFormatter(logging.Formatter):
@@ -111,6 +116,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(
     env: Mapping[str, str],
+    secrets: Secrets,
     log_format: str | None = None,
     level: int = logging.WARNING,
     stream: TextIO | None = None,
@@ -122,7 +128,7 @@ def configure_logging(
     chosen = log_format or env.get("BRIEFBOT_LOG_FORMAT") or "text"
     if chosen not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, not {chosen!r}")
-    redactor = Redactor.from_env(env)
+    redactor = Redactor.from_env(env, secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(redactor) if chosen == "json" else TextFormatter(redactor))
     root = logging.getLogger()

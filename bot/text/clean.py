@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-# A line matching one of these ends the article: what follows is the site, not the story.
+# A short standalone line matching one of these ends the article: what follows is the site, not
+# the story. Only the whole line counts ("No comments were made" is news; "No comments:" isn't).
 _TAIL_MARKERS = re.compile(
-    r"^\s*(like us on facebook|previous story|next story|just posted|no comments\b|"
-    r"post a comment|be among the first to know|related (stories|articles|coverage)\b|"
-    r"more stories\b|recommended for you|you may also like|trending now|most read\b|"
-    r"leave a (comment|reply))",
+    r"^\s*(like us on facebook\b.*|(previous|next) (story|article)|just posted|"
+    r"(no|\d+) comments?|post a comment|be among the first to know|"
+    r"related (stories|articles|coverage|content|links)|more stories( from .*)?|"
+    r"recommended for you|you may also like|trending now|most read|"
+    r"leave a (comment|reply)|see more photos)\s*[:.!]?\s*$",
     re.IGNORECASE,
 )
+# Furniture is short: a site's prompts, captions and promo lines run to a few dozen words. A
+# longer line is article text whatever it mentions (a story about Getty Images, a privacy policy).
+FURNITURE_MAX_WORDS = 40
+# A tail marker is a heading or a button: a line of a few words.
+_TAIL_MAX_WORDS = 12
 
 # Promo and navigation lines inserted into the body: "ALERT: ...", "Read more: ...".
 _PROMO_PREFIX = re.compile(
@@ -37,14 +44,21 @@ _PROMO_PREFIX = re.compile(
 _BOILERPLATE_PHRASES = (
     ("like us on facebook", r"like us on facebook"),
     ("follow us on ", r"follow us on (twitter|facebook|instagram|x\b)"),
-    ("sign up ", r"sign up (for|with|today)"),
-    ("sign up", r"\bsign up\b.*\b(newsletter|inbox|account)"),
-    ("subscribe ", r"subscribe (to|now|today)"),
+    # Sign-up and subscription prompts, not news about signing up: the imperative that opens a
+    # line, or the site's own offer ("sign up for our newsletter", "a free account").
+    ("sign up", r"^[^\w]*(please )?sign up\b"),
+    ("sign up ", r"\bsign up (for|to) (our|a free|the free)\b"),
+    ("sign up with ", r"\bsign up with (google|facebook|apple|email)\b"),
+    ("subscribe", r"^[^\w]*subscribe\b"),
+    ("subscribe ", r"\bsubscribe (now|today|to our)\b"),
     ("newsletter", r"\bnewsletter\b.*\binbox\b"),
     ("check your inbox", r"check your inbox"),
     ("recaptcha", r"recaptcha"),
-    ("privacy policy", r"privacy policy"),
-    ("terms of ", r"terms of (service|use)"),
+    # A site's policy notice, not a report about a company's policy.
+    ("privacy policy", r"\b(our|google) privacy policy\b"),
+    ("privacy policy ", r"privacy policy (and|&) terms"),
+    ("terms of ", r"terms of (service|use) apply"),
+    ("terms of ", r"^[^\w]*terms of (service|use)[^\w]*$"),
     ("reset your password", r"reset your password"),
     ("t have an account", r"don'?t have an account"),
     ("click here", r"click here"),
@@ -54,7 +68,10 @@ _BOILERPLATE_PHRASES = (
     ("image", r"^\s*image\s*:"),
     ("video", r"^\s*video\s*:"),
     ("photo ", r"\bphoto (by|contributed|supplied|courtesy)\b"),
-    ("getty images", r"\bgetty images\b"),
+    # A photo credit ("Jane Doe/Getty Images", "(Getty Images)"), not news about the agency.
+    ("getty images", r"[/(]\s*getty images\b"),
+    ("getty images", r"\b(via|photo:|credit:|images?:) getty images\b"),
+    ("getty images", r"\bgetty images\s*\)?\s*$"),
     ("(ap photo", r"\(ap photo"),
     ("reuters)", r"/ ?reuters\)"),
     ("share this ", r"share this (article|story)"),
@@ -91,17 +108,47 @@ _NOT_ASCII_LOWER = bytes(b for b in range(256) if not 0x61 <= b <= 0x7A)
 # ASCII bytes that are not letters, and not upper-case letters, to count letters in C.
 _ASCII_NOT_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _ASCII_NOT_UPPER = bytes(b for b in range(128) if not chr(b).isupper())
+# Wire copy: a dateline "CITY (AP) _ " opening the story; an underscore set between spaces as a
+# dash; and pick-up or length markers for editors ("3rd graf pvs", "(MORE)", "(END OPTIONAL
+# TRIM)", "(STORY CAN END HERE ...)") that sit inside or at the end of the text.
+_WIRE_DATELINE = re.compile(
+    r"^[A-Z][A-Za-z.'\u2019 -]{1,40}(, [A-Z][A-Za-z. ]{1,20})?\s*"
+    r"\((AP|UPI|AFP|Reuters|Xinhua|XINHUA|NYT|LAT-WP)\)\s*([_\u2014\u2013]|--?)?\s*"
+)
+_WIRE_DASH = re.compile(r" _(?= )")
+_WIRE_TRAILER = re.compile(
+    r"\s*\b\d+(?:st|nd|rd|th) grafs? pvs(?![a-z])|"
+    r"\s*\((?:MORE|END OPTIONAL TRIM|OPTIONAL TRIM|END ADV|STORY CAN END HERE[^)]*)\)|"
+    r"\s*\bEND ADV\b.*$|\s*\bENDIT\b"
+)
+# A line ending in one of these, or in one of these words, stops mid-sentence.
+_OPEN_ENDINGS = (",", ";", "-", "\u2013", "\u2014", "(", "\u201c", "/")
+_OPEN_WORDS = frozenset(
+    (
+        *("a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into"),
+        *("and", "or", "but", "nor", "as", "than", "that", "which", "who", "whose", "its"),
+        *("is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would"),
+        *("can", "could", "may", "might", "must", "should", "their", "his", "her", "our"),
+        *("this", "these", "those", "over", "under", "about", "after", "before", "between"),
+    )
+)
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？")
 _MAX_TITLE_WORDS = 25
 
 
 @dataclass(frozen=True)
 class CleanText:
-    """What cleaning keeps of a raw text: a title if one stood alone, body lines, a date line."""
+    """What cleaning keeps of a raw text: a title if one stood alone, body lines, a date line.
+
+    ``furniture`` counts the lines dropped as site furniture and ``cut_at`` is the end-of-article
+    marker the text was cut at, if any, so a text with nothing left can say why.
+    """
 
     title: str | None
     lines: tuple[str, ...]
     date_line: str | None
+    furniture: int = 0
+    cut_at: str | None = None
 
 
 def normalize(text: str) -> str:
@@ -149,7 +196,12 @@ def letter_counts(text: str) -> tuple[int, int]:
 
 
 def is_boilerplate(text: str) -> bool:
-    """True for a line or sentence that belongs to the site, not the story."""
+    """True for a line or sentence that belongs to the site, not the story.
+
+    Only text short enough to be furniture is judged: a long line is article text.
+    """
+    if _word_count(text) > FURNITURE_MAX_WORDS:
+        return False
     if _PROMO_PREFIX.match(text):
         return True
     folded = _fold(text)
@@ -164,6 +216,10 @@ def is_boilerplate(text: str) -> bool:
     letters, upper = letter_counts(text)
     # Inserted promo headlines are set in capitals: "RUSSIANS SET UP METHOD TO ...".
     return letters >= 12 and upper / letters > 0.8
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
 
 
 def _ascii_lower_count(text: str) -> int:
@@ -190,31 +246,102 @@ def ends_like_prose(sentence: str) -> bool:
 
 
 def clean_lines(text: str) -> CleanText:
-    """Keep the article's prose lines, in order, and the title line if there is one."""
+    """Keep the article's prose lines, in order, and the title line if there is one.
+
+    Hard-wrapped lines are joined into their paragraphs first, and wire-service markup
+    (datelines, pick-up trailers, doubled quote marks) is rewritten or removed, never the text
+    around it.
+    """
     title: str | None = None
     date_line: str | None = None
     lines: list[str] = []
-    for line in _normal_lines(text):
-        if "*" in line:
-            line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", line)).strip()
-        if not line:
-            continue
+    furniture = 0
+    cut_at: str | None = None
+    for line in paragraphs(_normal_lines(text)):
         match = _DATE_LINE.match(line)
         if match and not lines and title is None:
             date_line = match.group(1)
             line = match.group(2).strip()
             if not line:
                 continue
-        if _TAIL_MARKERS.match(line):
+        if _word_count(line) <= _TAIL_MAX_WORDS and _TAIL_MARKERS.match(line):
+            cut_at = line
             break
         if is_boilerplate(line):
+            furniture += 1
             continue
-        if not lines and title is None and not ends_like_prose(line):
-            if len(line.split()) <= _MAX_TITLE_WORDS:
-                title = line
+        # A lone first line without final punctuation is the title; a long one is the article
+        # itself (wire copy often runs as one line ending in a trailer).
+        if (
+            not lines
+            and title is None
+            and not ends_like_prose(line)
+            and _word_count(line) <= _MAX_TITLE_WORDS
+        ):
+            title = line
             continue
         lines.append(line)
-    return CleanText(title=title, lines=tuple(lines), date_line=date_line)
+    return CleanText(
+        title=title, lines=tuple(lines), date_line=date_line, furniture=furniture, cut_at=cut_at
+    )
+
+
+def paragraphs(lines: Iterable[str]) -> Iterator[str]:
+    """Normalized source lines as paragraphs: hard-wrapped lines joined, wire markup removed.
+
+    A line continues on the next when it ends mid-sentence: without final punctuation, and
+    either the next line starts in lower case or the line ends on a comma, a dash or a word
+    that cannot end a sentence or a headline ("the", "of", "and"). A blank line always ends a
+    paragraph.
+    """
+    held: str | None = None
+    for line in lines:
+        if "*" in line:
+            line = _SPACES.sub(" ", _STRAY_MARKUP.sub(" ", line)).strip()
+        if not line:
+            if held is not None:
+                yield from _unwired(held)
+            held = None
+            continue
+        if held is not None and _continues(held, line):
+            joint = "" if held.endswith("-") and held[-2:-1].isalpha() else " "
+            held = held + joint + line
+            continue
+        if held is not None:
+            yield from _unwired(held)
+        held = line
+    if held is not None:
+        yield from _unwired(held)
+
+
+def _continues(line: str, following: str) -> bool:
+    if ends_like_prose(line):
+        return False
+    if following[0].islower():
+        return True
+    if line.endswith(_OPEN_ENDINGS):
+        return True
+    last = line.rsplit(" ", 1)[-1]
+    return last in _OPEN_WORDS
+
+
+def _unwired(paragraph: str) -> Iterator[str]:
+    """A paragraph with wire-service markup rewritten: one or more paragraphs.
+
+    ``\x60\x60quoted''`` becomes curly quotes, a spaced underscore a dash; a dateline
+    ("WASHINGTON (AP) _") is removed, and a pick-up marker ("4th graf pvs", "(MORE)") ends
+    the paragraph there, so the text on either side is kept.
+    """
+    if "`" in paragraph or "''" in paragraph:
+        paragraph = paragraph.replace("``", "\u201c").replace("''", "\u201d")
+    if " _ " in paragraph or paragraph.startswith("_ "):
+        paragraph = _WIRE_DASH.sub(" \u2014 ", paragraph).removeprefix("_ ")
+    if "(" in paragraph:
+        paragraph = _WIRE_DATELINE.sub("", paragraph, count=1)
+    for part in _WIRE_TRAILER.split(paragraph):
+        part = part.strip()
+        if part:
+            yield part
 
 
 def keep_sentence(sentence: str) -> bool:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import punkt
-from nltk.tokenize import NLTKWordTokenizer
-from punkt.annotate import first_pass_annotation, second_pass_annotation
+from bot.text.nltk_parts import word_tokenizer_class
+
+if TYPE_CHECKING:
+    # Imported where a model is first loaded: a process that never splits text skips it.
+    import punkt
 
 # sumy's rule for what counts as a word (sumy.nlp.tokenizers.Tokenizer._WORD_PATTERN).
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
@@ -58,18 +60,36 @@ class OfflineTokenizer:
 
     def __init__(self, language: str = "english", memo_size: int = 100_000) -> None:
         self.language = language
-        self._sentences: PunktModel = _punkt_model(language)
-        self._sentence_shortcut = _PunktShortcut(self._sentences)
-        self._words = NLTKWordTokenizer()
-        self._learner = _on_stdlib_re(NLTKWordTokenizer())
-        # With line breaks ignored, Punkt only ever splits at a candidate its detector finds.
-        self._boundaries = (
-            punkt.PunktBoundaryDetector(self._sentences.rules)
-            if self._sentences.line_breaks == "ignore"
-            else None
-        )
         self._memo_size = memo_size
         self._chunk_words: dict[tuple[str, int], tuple[str, ...] | None] = {}
+
+    # The models and tokenizers load on first use: a process that never splits text (listing
+    # topics, a brief from stored terms) never pays for them.
+
+    @cached_property
+    def _sentences(self) -> PunktModel:
+        return _punkt_model(self.language)
+
+    @cached_property
+    def _sentence_shortcut(self) -> _PunktShortcut:
+        return _PunktShortcut(self._sentences)
+
+    @cached_property
+    def _words(self) -> Any:
+        return word_tokenizer_class()()
+
+    @cached_property
+    def _learner(self) -> Any:
+        return _on_stdlib_re(word_tokenizer_class()())
+
+    @cached_property
+    def _boundaries(self) -> punkt.PunktBoundaryDetector | None:
+        # With line breaks ignored, Punkt only ever splits at a candidate its detector finds.
+        import punkt
+
+        if self._sentences.line_breaks == "ignore":
+            return punkt.PunktBoundaryDetector(self._sentences.rules)
+        return None
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
         """Split one paragraph into sentences."""
@@ -275,6 +295,8 @@ def _only_words(tokens: list[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def _punkt_model(language: str) -> PunktModel:
+    import punkt
+
     model: PunktModel = punkt.tokenizer_for(language)
     params = getattr(model, "params", None)
     abbreviations = getattr(params, "abbrev_types", None)
@@ -296,6 +318,12 @@ class _PunktShortcut:
     """
 
     def __init__(self, model: PunktModel) -> None:
+        import punkt
+        from punkt.annotate import first_pass_annotation, second_pass_annotation
+
+        self._token = punkt.PunktToken
+        self._first_pass = first_pass_annotation
+        self._second_pass = second_pass_annotation
         self._model = model
         rules = model.rules
         self._exact = model.line_breaks == "ignore" and rules == punkt.DEFAULT_LANGUAGE_VARS
@@ -355,11 +383,11 @@ class _PunktShortcut:
 
     def _has_sentbreak(self, context: str) -> bool:
         # A token decided a break, with a token after it to show it ends a sentence.
-        tokens = [punkt.PunktToken(word) for word in self._words.tokenize(context)]
+        tokens = [self._token(word) for word in self._words.tokenize(context)]
         for token in tokens:
-            first_pass_annotation(token, self._params, self._rules)
+            self._first_pass(token, self._params, self._rules)
         for token, following in pairwise(tokens):
-            second_pass_annotation(token, following, self._params)
+            self._second_pass(token, following, self._params)
             if token.sentbreak:
                 return True
         return False

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cached_property
 
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
-
+from bot.text import nltk_parts
 from bot.text.split import OfflineTokenizer
 
 # A passage in double quotation marks, curly or straight. A straight mark opens a quotation only
@@ -27,12 +26,21 @@ class TermIndexer:
     ) -> None:
         """``memo_size`` bounds the words whose terms are remembered (~200 bytes each)."""
         self.tokenizer = tokenizer
-        self.stemmer = Stemmer(language)
-        self.stop_words = frozenset(w.lower() for w in get_stop_words(language))
+        self.language = language
         # Each word as written -> its term, None for a stop word: NLTK's Snowball stemmer
         # costs ~20 us a word, and a new article brings few new words.
         self._terms: dict[str, str | None] = {}
         self._memo_size = memo_size
+
+    @cached_property
+    def stemmer(self) -> nltk_parts.Stemmer:
+        """sumy's ``Stemmer(language)``, loaded when the first new word needs it."""
+        return nltk_parts.stemmer(self.language)
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        """sumy's stop words, lower-cased as its LexRank compares them."""
+        return frozenset(w.lower() for w in nltk_parts.stop_words(self.language))
 
     def terms(self, sentence: str) -> tuple[str, ...]:
         """The sentence's terms in order, repeats kept (term frequency matters to LexRank)."""
