@@ -35,7 +35,7 @@ def many_sentences(count: int) -> str:
 @pytest.mark.parametrize(
     ("name", "text", "why"),
     [
-        ("furniture.txt", FURNITURE, "no article text left after removing site boilerplate"),
+        ("furniture.txt", FURNITURE, "no article text"),
         ("empty.txt", "", "the file is empty"),
         ("no-full-stop.txt", "a line of words that never ends with a stop\n", "no article text"),
         ("huge.txt", many_sentences(1_200), "1,200 sentences is not one article"),
