@@ -264,3 +264,12 @@ class FigureConflict:
             )
             parts.append(f"{value.written} ({credits}{'; newest' if value.newest else ''})")
         return f"{self.label}: {' · '.join(parts)}"
+
+
+@dataclass(frozen=True)
+class FollowedTopic:
+    """A topic a channel made from free text (``/summary follow power of siberia``)."""
+
+    slug: str  # "power-of-siberia": how the channel names it
+    words: str  # "power of siberia": the free-text query it briefs
+    created_at: dt.datetime

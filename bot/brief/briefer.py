@@ -10,6 +10,7 @@ the event loop, within the deadline.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.brief.cache import BriefCache, BriefKey
 from bot.brief.topics import TopicCatalog, free_text_query, query_words
 from bot.chat.commands import UserError
-from bot.models import Article, Brief, SentenceRecord
+from bot.models import Article, Brief, DatePrecision, SentenceRecord
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.terms import TermIndexer
@@ -59,6 +60,8 @@ class RankJob:
     records: tuple[SentenceRecord, ...]
     limits: SelectionLimits
     query: str | None
+    # Sentences of articles from before a "what's new" window: their statements are left out.
+    earlier: tuple[SentenceRecord, ...] = ()
 
 
 class Ranker(Protocol):
@@ -95,6 +98,7 @@ class ThreadRanker:
                 self._indexer,
                 job.limits,
                 job.query,
+                job.earlier,
             )
 
 
@@ -141,27 +145,72 @@ class Briefer:
         articles = await self.store.search(target.search, self.settings.max_articles)
         if articles:
             return await self.build(target, articles, points)
+        raise self._nothing_stored(target, text)
+
+    async def brief_new(
+        self, text: str, points: int | None, start: dt.datetime | None, label: str
+    ) -> Brief:
+        """Brief only what is new since ``start`` (everything when None): statements of the
+        articles in the window that no article from before it already stated.
+
+        An article is in the window when it was published on or after ``start``'s day; an
+        article without a day-precise date, when it was stored after ``start``.
+        """
+        target = self.target(text)
+        articles = await self.store.search(target.search, self.settings.max_articles)
+        if not articles:
+            raise self._nothing_stored(target, text)
+        titled = dataclasses.replace(target, title=f"{target.title} · new since {label}")
+        if start is None:
+            return await self.build(titled, articles, points)
+        stored_after = {
+            a.id
+            for a in await self.store.search(
+                target.search, self.settings.max_articles, ingested_after=start
+            )
+        }
+        window = [a for a in articles if in_window(a, start, a.id in stored_after)]
+        before = [a for a in articles if not in_window(a, start, a.id in stored_after)]
+        nothing_new = UserError(f"Nothing new on {target.label} since {label}.")
+        if not window:
+            raise nothing_new
+        brief = await self.build(titled, window, points, before, empty=nothing_new)
+        return brief
+
+    def _nothing_stored(self, target: BriefTarget, text: str) -> UserError:
         if target.is_topic:
-            raise UserError(
+            return UserError(
                 f"No articles are stored for {target.key} yet.",
                 ("Add some with: briefbot ingest PATH",),
             )
         suggestions = self.topics.suggest(text)
         if suggestions:
-            raise UserError(
+            return UserError(
                 f"Unknown topic '{shorten(text)}'.", (f"Did you mean: {', '.join(suggestions)}?",)
             )
         names = ", ".join(t.slug for t in self.topics.topics)
-        raise UserError(f"No stored article matches '{shorten(text)}'.", (f"Topics: {names}",))
+        return UserError(f"No stored article matches '{shorten(text)}'.", (f"Topics: {names}",))
 
     async def brief_since(self, target: BriefTarget, since: dt.datetime | None) -> Brief | None:
-        """Brief of the target's articles stored after ``since`` (all when None); None if none."""
+        """What is new in the target's articles stored after ``since`` (all when None): their
+        statements that no article stored before ``since`` already stated. None when nothing
+        is new."""
         articles = await self.store.search(
             target.search, self.settings.max_articles, ingested_after=since
         )
         if not articles:
             return None
-        return await self.build(target, articles, None)
+        before: list[Article] = []
+        if since is not None:
+            new_ids = {a.id for a in articles}
+            everything = await self.store.search(target.search, self.settings.max_articles)
+            before = [a for a in everything if a.id not in new_ids]
+        try:
+            return await self.build(target, articles, None, before, empty=_NOTHING_NEW)
+        except UserError as exc:
+            if exc is _NOTHING_NEW:
+                return None
+            raise
 
     async def brief_article(self, article: Article, link: str, points: int | None) -> Brief:
         """Brief one article on its own (a link someone asked about)."""
@@ -170,21 +219,45 @@ class Briefer:
         return await self.build(target, [article], points)
 
     async def build(
-        self, target: BriefTarget, articles: Sequence[Article], points: int | None
+        self,
+        target: BriefTarget,
+        articles: Sequence[Article],
+        points: int | None,
+        earlier: Sequence[Article] = (),
+        empty: UserError | None = None,
     ) -> Brief:
-        """The brief of these articles for the target, from the cache when it holds it."""
+        """The brief of these articles for the target, from the cache when it holds it; with
+        ``earlier`` articles, only the statements they did not already state (``empty`` is
+        raised when that leaves nothing)."""
         from bot.brief.select import SelectionLimits
 
         limits = SelectionLimits(points=points or self.settings.points)
-        key = BriefKey(target.key, target.title, limits.points, tuple(a.id for a in articles))
-        return await self.cache.get(key, lambda: self._rank(target, articles, limits))
+        ids = tuple(a.id for a in articles)
+        if earlier:
+            ids += (0, *(a.id for a in earlier))  # 0 separates the window from what came before
+        key = BriefKey(target.key, target.title, limits.points, ids)
+        return await self.cache.get(
+            key, lambda: self._rank(target, articles, limits, earlier, empty)
+        )
 
     async def _rank(
-        self, target: BriefTarget, articles: Sequence[Article], limits: SelectionLimits
+        self,
+        target: BriefTarget,
+        articles: Sequence[Article],
+        limits: SelectionLimits,
+        earlier: Sequence[Article] = (),
+        empty: UserError | None = None,
     ) -> Brief:
         records = await self.store.sentences([a.id for a in articles])
+        earlier_records = await self.store.sentences([a.id for a in earlier]) if earlier else []
         job = RankJob(
-            target.key, target.title, tuple(articles), tuple(records), limits, target.query
+            target.key,
+            target.title,
+            tuple(articles),
+            tuple(records),
+            limits,
+            target.query,
+            tuple(earlier_records),
         )
         # Time queued behind other rankings counts against the deadline too.
         try:
@@ -197,10 +270,24 @@ class Briefer:
                 f"{self.settings.deadline_seconds:g} s; try a narrower query."
             ) from exc
         if not brief.points:
+            if earlier and empty is not None:
+                raise empty
             raise UserError(
                 f"The {len(articles)} matching article(s) have no complete sentences to brief."
             )
         return brief
+
+
+def in_window(article: Article, start: dt.datetime, stored_after: bool) -> bool:
+    """True when an article is new in a window opening at ``start``: published on or after
+    its day when the day is known, else stored after it."""
+    if article.date.value is not None and article.date.precision is DatePrecision.DAY:
+        return article.date.value >= start.date()
+    return stored_after
+
+
+# brief_since's "nothing new": a digest with nothing new is no error, only an empty digest.
+_NOTHING_NEW = UserError("Nothing new.")
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -9,12 +9,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from bot.brief.corroboration import ArticleText, Reports, group_reports
 from bot.brief.figures import DatedSentence, figure_reports, find_conflicts
+from bot.brief.novelty import earlier_points
 from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
-from bot.models import Article, Brief, DatePrecision, DateRange, SentenceRecord
+from bot.models import Article, Brief, DatePrecision, DateRange, Point, SentenceRecord
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
+
+# A "what's new" brief chooses among this many times its points before leaving out the earlier.
+NEW_ONLY_WIDENING = 3
 
 
 def build_brief(
@@ -25,11 +29,13 @@ def build_brief(
     indexer: TermIndexer,
     limits: SelectionLimits,
     query: str | None = None,
+    earlier: Sequence[SentenceRecord] = (),
 ) -> Brief:
     """Rank every sentence of the articles with LexRank and keep the best distinct statements.
 
     The walk is biased toward article leads and, given a free-text ``query``, toward sentences
-    sharing its terms.
+    sharing its terms. Given ``earlier`` sentences (of articles before a "what's new" window),
+    points stating what one of them already stated are left out (bot/brief/novelty.py).
     """
     by_id = {a.id: a for a in articles}
     records = [r for r in records if r.article_id in by_id]
@@ -55,7 +61,14 @@ def build_brief(
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
     quoted = [indexer.quotations(r.text) for r in records]
-    points = select_points(records, terms, scores, by_id, limits, quoted)
+    if earlier:
+        # Choose from more candidates, so that leaving out earlier statements still leaves
+        # the best new ones.
+        wider = dataclasses.replace(limits, points=limits.points * NEW_ONLY_WIDENING)
+        chosen = select_points(records, terms, scores, by_id, wider, quoted)
+        points = only_new(chosen, earlier, indexer, limits.points)
+    else:
+        points = select_points(records, terms, scores, by_id, limits, quoted)
     reports = group_reports(article_texts(records, term_lists, by_id))
     outlets = {a.id: a.source for a in by_id.values()}
     points = tuple(
@@ -73,6 +86,22 @@ def build_brief(
         date_range=date_range(by_id.values()),
         figures=find_conflicts(figure_reports(dated_sentences(records, by_id, reports))),
     )
+
+
+def only_new(
+    points: Sequence[Point], earlier: Sequence[SentenceRecord], indexer: TermIndexer, keep: int
+) -> tuple[Point, ...]:
+    """The best ``keep`` points (by score) that no earlier sentence stated, in their order."""
+    old = earlier_points(
+        points,
+        [indexer.terms(p.text) for p in points],
+        [indexer.quotations(p.text) for p in points],
+        [r.terms if r.terms is not None else indexer.terms(r.text) for r in earlier],
+        [indexer.quotations(r.text) for r in earlier],
+    )
+    new = [p for p, is_old in zip(points, old, strict=True) if not is_old]
+    best = set(map(id, sorted(new, key=lambda p: -p.score)[:keep]))
+    return tuple(p for p in new if id(p) in best)
 
 
 def article_texts(

@@ -23,6 +23,7 @@ from bot.text.clean import normalize
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
+_SINCE_FLAG = re.compile(r"^--since(?:=(.*))?$", re.IGNORECASE)
 # A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
 _LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
 _TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
@@ -39,10 +40,12 @@ class UserError(Exception):
 
 @dataclass(frozen=True)
 class BriefCommand:
-    """Brief a topic slug or a free-text query."""
+    """Brief a topic slug or a free-text query; with ``since``, only what is new since then
+    (as typed: ``yesterday``, ``24h``, a date or ``last``; read by bot/brief/since.py)."""
 
     target: str
     points: int | None = None
+    since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,20 @@ class SubscriptionsCommand:
     """List this channel's daily digests."""
 
 
+@dataclass(frozen=True)
+class FollowCommand:
+    """Make free text a topic of this channel (``/summary follow power of siberia``)."""
+
+    words: str
+
+
+@dataclass(frozen=True)
+class UnfollowCommand:
+    """Forget one of this channel's followed topics, by its name or its words."""
+
+    topic: str
+
+
 Command = (
     BriefCommand
     | UrlCommand
@@ -92,6 +109,8 @@ Command = (
     | SubscribeCommand
     | UnsubscribeCommand
     | SubscriptionsCommand
+    | FollowCommand
+    | UnfollowCommand
 )
 
 
@@ -140,12 +159,26 @@ def parse_command(text: str, max_points: int) -> Command:
         return TopicsCommand()
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
+    if head in ("follow", "unfollow"):
+        return _follow_command(head, words[1:])
     points: int | None = None
+    since: str | None = None
     target: list[str] = []
     i = 0
     while i < len(words):
         match = _POINTS_FLAG.match(words[i])
-        if match:
+        since_match = _SINCE_FLAG.match(words[i])
+        if since_match:
+            since = since_match.group(1)
+            if since is None:
+                i += 1
+                since = words[i] if i < len(words) else ""
+            if not since.strip():
+                raise UserError(
+                    "--since needs a window: yesterday, 24h, a date (YYYY-MM-DD) or last.",
+                    ("Example: /summary china-russia --since yesterday",),
+                )
+        elif match:
             value = match.group(1)
             if value is None:
                 i += 1
@@ -161,8 +194,10 @@ def parse_command(text: str, max_points: int) -> Command:
         )
     link = _LINK.match(target[0]) if len(target) == 1 else None
     if link is not None:
+        if since is not None:
+            raise UserError("--since works with a topic or keywords, not a link.")
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(target).strip(), points=points)
+    return BriefCommand(target=" ".join(target).strip(), points=points, since=since)
 
 
 def option_command(topic: str, points: int | None, max_points: int) -> Command:
@@ -204,7 +239,11 @@ def help_notice(max_points: int) -> Notice:
             "/summary <keywords>: brief the stored articles matching all the keywords",
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
-            "/summary topics: list the topic names",
+            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
+            " (last: since this channel's last brief of the topic)",
+            "/summary topics: list the topic names (and the topics this channel follows)",
+            "/summary follow <keywords>: make them a topic of this channel, e.g. /summary follow"
+            " power of siberia; /summary unfollow <topic> forgets it",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
             " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
             "/summary unsubscribe <topic>: stop that digest",
@@ -251,6 +290,22 @@ def _digest_command(verb: str, words: list[str]) -> Command:
         if verb == "subscribe"
         else UnsubscribeCommand(topic)
     )
+
+
+def _follow_command(verb: str, words: list[str]) -> Command:
+    text = " ".join(words).strip()
+    if not text:
+        example = "power of siberia" if verb == "follow" else "power-of-siberia"
+        raise UserError(
+            f"Tell me which story to {verb}.",
+            (f"Example: /summary {verb} {example}",),
+        )
+    if any(_LINK.match(w) for w in words):
+        raise UserError(
+            "Follow a story by a few keywords, not a link.",
+            ("Example: /summary follow power of siberia",),
+        )
+    return FollowCommand(text) if verb == "follow" else UnfollowCommand(text)
 
 
 def _check_length(text: str) -> None:

@@ -8,17 +8,20 @@ nothing about briefs or digests itself.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import assert_never
 
 from bot.brief.briefer import Briefer
+from bot.brief.since import Since, SinceError, parse_since
 from bot.brief.topics import Topic
 from bot.chat.commands import (
     BriefCommand,
     BriefReply,
     Command,
+    FollowCommand,
     HelpCommand,
     Notice,
     Reply,
@@ -26,6 +29,7 @@ from bot.chat.commands import (
     SubscribeCommand,
     SubscriptionsCommand,
     TopicsCommand,
+    UnfollowCommand,
     UnsubscribeCommand,
     UrlCommand,
     UserError,
@@ -33,6 +37,7 @@ from bot.chat.commands import (
     option_command,
     parse_command,
 )
+from bot.chat.follows import Follows
 from bot.chat.ratelimit import RateLimiter
 from bot.digests.desk import SubscriptionDesk
 from bot.ingest.intake import Intake
@@ -56,8 +61,10 @@ class Dispatcher:
         limiter: RateLimiter,
         store: Store,
         clock: Callable[[], dt.datetime],
+        follows: Follows | None = None,
     ) -> None:
         self.max_points = max_points
+        self.follows = follows or Follows(store, briefer, clock)
         self.briefer = briefer
         self.desk = desk
         self.intake = intake
@@ -121,23 +128,73 @@ class Dispatcher:
             case HelpCommand():
                 return help_notice(self.max_points)
             case TopicsCommand():
-                return self.topics_notice()
-            case BriefCommand(target=target, points=points):
-                return BriefReply(await self.briefer.brief(target, points))
+                return await self.topics_listing(conversation)
+            case FollowCommand(words=words):
+                return await self.follows.follow(words, conversation)
+            case UnfollowCommand(topic=topic):
+                return await self.follows.unfollow(topic, conversation)
+            case BriefCommand(target=typed, points=points, since=since):
+                target = await self.follows.resolve(typed, conversation)
+                if since is None:
+                    brief = await self.briefer.brief(target, points)
+                else:
+                    window = await self._window(since, target, conversation)
+                    brief = await self.briefer.brief_new(target, points, window.start, window.label)
+                await self._note_brief(conversation, target)
+                return BriefReply(brief)
             case UrlCommand(url=url, points=points):
                 article = await self.intake.add_link(url)
                 return BriefReply(await self.briefer.brief_article(article, url, points))
-            case SubscribeCommand():
-                return await self.desk.subscribe(command, conversation)
+            case SubscribeCommand(topic=topic):
+                # A followed topic's digest is the digest of its words, so the scheduler
+                # needs no channel to resolve it.
+                resolved = await self.follows.resolve(topic, conversation)
+                return await self.desk.subscribe(
+                    dataclasses.replace(command, topic=resolved), conversation
+                )
             case UnsubscribeCommand(topic=topic):
-                return await self.desk.unsubscribe(topic, conversation)
+                return await self.desk.unsubscribe(
+                    await self.follows.resolve(topic, conversation), conversation
+                )
             case SubscriptionsCommand():
                 return await self.desk.listing(conversation)
         assert_never(command)
 
+    async def _window(self, typed: str, target: str, conversation: Conversation) -> Since:
+        """The ``--since`` window; ``last`` becomes the channel's last brief of the target."""
+        try:
+            window = parse_since(typed, self.clock())
+        except SinceError as exc:
+            raise UserError(str(exc)) from exc
+        if not window.is_last:
+            return window
+        key = self.briefer.target(target).key
+        shown = await self.store.last_brief(conversation.platform, conversation.channel_id, key)
+        if shown is None:
+            # Nothing was shown here yet, so everything is new.
+            return Since(None, "this channel's first brief of it")
+        return Since(
+            shown, f"this channel's last brief ({shown:%b} {shown.day}, {shown:%H:%M} UTC)"
+        )
+
+    async def _note_brief(self, conversation: Conversation, target: str) -> None:
+        key = self.briefer.target(target).key
+        await self.store.note_brief(
+            conversation.platform, conversation.channel_id, key, self.clock()
+        )
+
     async def claim_event(self, platform: str, event_id: str) -> bool:
         """True the first time a platform event is seen; False for a redelivery to ignore."""
         return await self.store.claim_event(platform, event_id, self.clock(), EVENT_MEMORY)
+
+    async def topics_listing(self, conversation: Conversation) -> Notice:
+        """The configured topics, then the ones this channel follows."""
+        notice = self.topics_notice()
+        followed = await self.follows.listing(conversation)
+        if not followed:
+            return notice
+        lines = [f"{f.slug}: '{f.words}' (followed here)" for f in followed]
+        return dataclasses.replace(notice, lines=(*notice.lines, *lines))
 
     def topics_notice(self) -> Notice:
         """The topic list as a notice."""

@@ -119,4 +119,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX digest_log_status ON digest_log (status);
     """,
+    # story: when each channel was last shown a brief of each target (`--since last`), and the
+    # topics channels follow from chat (`/summary follow`).
+    """
+    CREATE TABLE channel_briefs (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        shown_at TEXT NOT NULL,
+        PRIMARY KEY (platform, channel_id, target)
+    );
+    CREATE TABLE followed_topics (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        words TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (platform, channel_id, slug)
+    );
+    """,
 )

@@ -20,6 +20,7 @@ from bot.models import (
     ArticleDate,
     CleanArticle,
     DatePrecision,
+    FollowedTopic,
     PreparedArticle,
     SentenceRecord,
 )
@@ -279,6 +280,65 @@ class Store:
                 (platform, event_id, now.isoformat()),
             )
             return cursor.rowcount == 1
+
+    async def note_brief(
+        self, platform: str, channel_id: str, target: str, shown_at: dt.datetime
+    ) -> None:
+        """Remember that a channel was shown a brief of a target (for ``--since last``)."""
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO channel_briefs (platform, channel_id, target, shown_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (platform, channel_id, target)"
+                " DO UPDATE SET shown_at = excluded.shown_at",
+                (platform, channel_id, target, shown_at.astimezone(dt.UTC).isoformat()),
+            )
+
+    async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
+        """When the channel was last shown a brief of the target, or None."""
+        async with self.read() as db:
+            row = await (
+                await db.execute(
+                    "SELECT shown_at FROM channel_briefs"
+                    " WHERE platform = ? AND channel_id = ? AND target = ?",
+                    (platform, channel_id, target),
+                )
+            ).fetchone()
+        return None if row is None else dt.datetime.fromisoformat(str(row[0]))
+
+    async def follow(
+        self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
+    ) -> bool:
+        """Store a channel's followed topic; False when the channel already follows it."""
+        async with self.write() as db:
+            cursor = await db.execute(
+                "INSERT INTO followed_topics (platform, channel_id, slug, words, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id, slug) DO NOTHING",
+                (platform, channel_id, slug, words, now.astimezone(dt.UTC).isoformat()),
+            )
+            return cursor.rowcount == 1
+
+    async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
+        """Forget a channel's followed topic; False when it did not follow it."""
+        async with self.write() as db:
+            cursor = await db.execute(
+                "DELETE FROM followed_topics WHERE platform = ? AND channel_id = ? AND slug = ?",
+                (platform, channel_id, slug),
+            )
+            return cursor.rowcount == 1
+
+    async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
+        """A channel's followed topics, oldest first."""
+        async with self.read() as db:
+            rows = await (
+                await db.execute(
+                    "SELECT slug, words, created_at FROM followed_topics"
+                    " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
+                    (platform, channel_id),
+                )
+            ).fetchall()
+        return [
+            FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
+        ]
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""
