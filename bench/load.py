@@ -64,7 +64,6 @@ COMMANDS = [
     "https://news.invalid/story",
     "china-russia --sentences 99",
 ]
-INSTANT = {"help", "topics", "china-russia --sentences 99"}
 
 
 @dataclass

@@ -109,7 +109,8 @@ def test_typed_options_mistakes(topic: str, points: int | None, message: str) ->
         ("china-russia", True),
         ("https://example.com/a", True),
         ("help", False),
-        ("topics", False),
+        ("topics", True),  # the channel's followed topics are in the store
+        ("follow Power of Siberia", True),
         # Digest commands read and write the store, which an ingest may be holding.
         ("subscribe x", True),
         ("subscriptions", True),

@@ -62,7 +62,7 @@ class ProcessRanker:
     async def rank(self, job: RankJob) -> Brief:
         """The brief of ``job``; raise RankingFailed if the process building it died."""
         async with self._one_at_a_time:
-            if len(job.records) < PROCESS_MIN_SENTENCES:
+            if len(job.records) + len(job.earlier) < PROCESS_MIN_SENTENCES:
                 return await asyncio.to_thread(run_job, job, self._indexer)
             try:
                 return await self.process.rank(job)
@@ -87,7 +87,7 @@ def run_job(job: RankJob, indexer: TermIndexer) -> Brief:
     from bot.brief.build import build_brief  # numpy and scipy: on first use, not at start-up
 
     return build_brief(
-        job.key, job.title, job.articles, job.records, indexer, job.limits, job.query
+        job.key, job.title, job.articles, job.records, indexer, job.limits, job.query, job.earlier
     )
 
 

@@ -225,9 +225,10 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
 
 def takes_a_while(request: Request) -> bool:
     """True when answering touches the store or the network, which may outlast a platform's
-    acknowledgement window (a store busy with an ingest, a slow web page): briefs, links and
-    the digest commands. Help, the topic list and mistakes are instant and local."""
-    return not isinstance(request, HelpCommand | TopicsCommand | Notice)
+    acknowledgement window (a store busy with an ingest, a slow web page): briefs, links, the
+    topic list (it holds the channel's followed topics), follows and digest commands. Help and
+    mistakes are instant and local."""
+    return not isinstance(request, HelpCommand | Notice)
 
 
 def help_notice(max_points: int) -> Notice:
