@@ -154,6 +154,24 @@ def briefbot(indexer: TermIndexer, strategy: Strategy) -> System:
     return run
 
 
+def briefbot_last_point_cut(indexer: TermIndexer) -> System:
+    """briefbot's points by rank until the budget is reached, the last one cut by ``cut``: what
+    ``--words`` gave before points were kept whole (issue 14), for comparison."""
+
+    def run(cluster: Cluster) -> list[str]:
+        limits = SelectionLimits(points=10_000, strategy=Strategy())
+        brief = summarize(cluster.corpus, indexer, limits)
+        kept, words = set(), 0
+        for point in sorted(brief.points, key=lambda p: p.rank):
+            if words >= cluster.budget:
+                break
+            kept.add(point.rank)
+            words += len(point.text.split())
+        return [p.text for p in brief.points if p.rank in kept]
+
+    return run
+
+
 def cut(sentences: Sequence[str], words: int) -> str:
     """The summary's first ``words`` words."""
     return " ".join(" ".join(sentences).split()[:words])
@@ -245,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lead-each": lead_each,
         "sumy LexRankSummarizer": sumy_lexrank(tokenizer),
         BRIEFBOT: briefbot(indexer, Strategy()),
+        "briefbot, last point cut at the budget (former --words)": briefbot_last_point_cut(indexer),
     }
     results = {name: score_clusters(system, clusters, scorer) for name, system in systems.items()}
     main_rows = [row(name, aggregate(per_cluster)) for name, per_cluster in results.items()]

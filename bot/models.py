@@ -136,13 +136,14 @@ class SentenceRecord:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """An article credited for a point."""
+    """An article credited for a point, with the sentence(s) in it that carry the point."""
 
     article_id: int
     source: str
     title: str | None
     url: str | None
     date: ArticleDate
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,9 @@ class Point:
     score: float
     # How many independent reports carry the statement (bot/brief/corroboration.py).
     corroboration: Corroboration | None = None
+    # 1 for the point chosen first: where a platform must shorten a brief, the highest rank
+    # numbers go first (0: unranked).
+    rank: int = 0
 
     @property
     def dates(self) -> tuple[ArticleDate, ...]:

@@ -6,6 +6,7 @@ Also a client that sends the bot real-format, correctly signed requests, as Slac
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +29,8 @@ DATA = Path(__file__).parent / "data" / "slack"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 APP_TOKEN = "xapp-1-A123ABC456-1234567890-abcdef"
+CLIENT_ID = "1234567890.2468013579"
+CLIENT_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 HANG_GUARD_SECONDS = 20
 
 
@@ -57,8 +60,44 @@ class FakeSlack:
     hold: set[str] = field(default_factory=set)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     held: list[str] = field(default_factory=list)
+    # Bot tokens Slack accepts and the auth.test answer of each (the one workspace of BOT_TOKEN
+    # unless a test installs more), and OAuth: the app's credentials and, per authorization
+    # code, the workspace that oauth.v2.access installs the app in (see ``grant``).
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    client_credentials: tuple[str, str] = (CLIENT_ID, CLIENT_SECRET)
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens.setdefault(BOT_TOKEN, json.loads((DATA / "auth_test.json").read_text()))
+
+    def grant(self, code: str, team_id: str, team_name: str, bot_token: str) -> None:
+        """Let ``code`` install the app in a workspace whose bot token is ``bot_token``, as
+        oauth.v2.access answers (https://api.slack.com/methods/oauth.v2.access)."""
+        bot_user, bot_id = f"U{team_id[1:]}BOT", f"B{team_id[1:]}"
+        self.grants[code] = {
+            "ok": True,
+            "access_token": bot_token,
+            "token_type": "bot",
+            "scope": "commands,app_mentions:read,chat:write",
+            "bot_user_id": bot_user,
+            "app_id": "A123ABC456",
+            "team": {"name": team_name, "id": team_id},
+            "enterprise": None,
+            "authed_user": {"id": "U0INSTALLER"},
+            "is_enterprise_install": False,
+        }
+        self.tokens[bot_token] = {
+            "ok": True,
+            "url": f"https://{team_name.lower()}.slack.com/",
+            "team": team_name,
+            "user": "briefbot",
+            "team_id": team_id,
+            "user_id": bot_user,
+            "bot_id": bot_id,
+            "is_enterprise_install": False,
+        }
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
@@ -105,7 +144,7 @@ class FakeSlack:
                 self.held.append(path)
                 self._changed.notify_all()
             await self.release.wait()
-        status, answer = 200, self._answer(path, request.headers.get("Authorization"))
+        status, answer = 200, self._answer(path, request.headers.get("Authorization"), body)
         headers: dict[str, str] = {}
         if self.throttle.get(path, 0) > 0:
             self.throttle[path] -= 1
@@ -134,19 +173,29 @@ class FakeSlack:
                     self._changed.notify_all()
         return socket
 
-    def _answer(self, path: str, authorization: str | None) -> dict[str, Any]:
+    def _answer(self, path: str, authorization: str | None, body: dict[str, Any]) -> dict[str, Any]:
         if path.startswith("/respond/"):
             return {}
         if path == "/api/apps.connections.open" and authorization == f"Bearer {APP_TOKEN}":
             return {"ok": True, "url": self.url("/socket").replace("http://", "ws://")}
-        if authorization != f"Bearer {BOT_TOKEN}":
+        if path == "/api/oauth.v2.access":
+            return self._oauth_access(authorization, body)
+        token = (authorization or "").removeprefix("Bearer ")
+        if token not in self.tokens or self.tokens[token].get("revoked"):
             return {"ok": False, "error": "invalid_auth"}
         if path == "/api/auth.test":
-            answer: dict[str, Any] = json.loads((DATA / "auth_test.json").read_text())
-            return answer
+            return self.tokens[token]
         if path == "/api/chat.postMessage":
             return {"ok": True, "channel": "C123ABC456", "ts": "1515449523.000100"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _oauth_access(self, authorization: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        client_id, client_secret = self.client_credentials
+        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        if authorization != f"Basic {basic}":
+            return {"ok": False, "error": "invalid_client_id"}
+        grant = self.grants.pop(str(body.get("code")), None)  # a code works once
+        return grant if grant is not None else {"ok": False, "error": "invalid_code"}
 
 
 def slash_command_body(text: str, response_url: str, **changes: str) -> str:

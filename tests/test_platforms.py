@@ -19,6 +19,7 @@ from bot import cli
 from bot.chat.platform import ChatPlatform, EnvVariable, Platforms, digest_posters
 from bot.digests.scheduler import ChannelPoster
 from bot.settings import PROJECT_DIR, Settings
+from bot.store.installations import Installations
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 from tests.test_digest_crash import subscribe_due_now
 
@@ -107,7 +108,9 @@ class Recorder:
 
 def third_platform(ran: list[Mapping[str, str]], poster: Recorder) -> ChatPlatform:
     @contextlib.asynccontextmanager
-    async def digest_poster(env: Mapping[str, str]) -> AsyncIterator[ChannelPoster]:
+    async def digest_poster(
+        env: Mapping[str, str], installations: Installations
+    ) -> AsyncIterator[ChannelPoster]:
         yield poster
 
     def run(settings: Settings, env: Mapping[str, str]) -> int:

@@ -13,6 +13,7 @@ from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.digests.scheduler import ChannelPoster
+    from bot.store.installations import Installations
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 log = logging.getLogger(__name__)
@@ -26,8 +27,11 @@ def run(settings: Settings, env: Mapping[str, str]) -> int:
 
 
 @asynccontextmanager
-async def digest_poster(env: Mapping[str, str]) -> AsyncIterator[ChannelPoster]:
-    """A poster logged in to the REST API with the bot token (no gateway connection)."""
+async def digest_poster(
+    env: Mapping[str, str], installations: Installations
+) -> AsyncIterator[ChannelPoster]:
+    """A poster logged in to the REST API with the bot token (no gateway connection); one bot
+    token serves every server, so ``installations`` are not needed."""
     from adapters.discord.digest import DiscordDigestPoster
     from adapters.discord.run import DiscordSetupError, token_from
 

@@ -32,11 +32,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, reply_message
+from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, ChannelAddress, oauth_settings
 from adapters.slack.settings import SlackSettings
 from bot.chat.commands import BriefReply, takes_a_while
 from bot.chat.dispatcher import Dispatcher
 from bot.models import Conversation
 from bot.ops.runtime import InFlight
+from bot.store.installations import InstallationStore
 
 PLATFORM = "slack"
 COMMAND = "/summary"
@@ -98,22 +100,43 @@ def build_app(
     settings: SlackSettings,
     inflight: InFlight | None = None,
     authorize: OneAuthTest | None = None,
+    installations: InstallationStore | None = None,
 ) -> AsyncApp:
     """A Bolt app answering ``/summary`` and app mentions through ``dispatcher``, posting via
-    ``client``.
+    ``client``: with the one SLACK_BOT_TOKEN, or, when ``settings.oauth`` is set, with each
+    workspace's token from ``installations`` (and the OAuth install pages).
 
     Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
     ``authorize`` should have been called once already (see ``OneAuthTest``).
     """
-    app = AsyncApp(
-        name="briefbot",
-        client=client,
-        # Socket Mode requests are not signed (the WebSocket is authenticated instead).
-        signing_secret=settings.signing_secret or "",
-        process_before_response=False,
-        authorize=(authorize or OneAuthTest(client)).for_bolt(),
+    if settings.oauth is not None:
+        if installations is None:
+            raise ValueError("OAuth installs need the store's installations")
+        app = AsyncApp(
+            name="briefbot",
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            process_before_response=False,
+            oauth_settings=oauth_settings(settings.oauth, installations),
+            installation_store_bot_only=True,
+        )
+        # app_uninstalled and tokens_revoked delete the workspace's installation.
+        app.enable_token_revocation_listeners()
+    else:
+        app = AsyncApp(
+            name="briefbot",
+            client=client,
+            # Socket Mode requests are not signed (the WebSocket is authenticated instead).
+            signing_secret=settings.signing_secret or "",
+            process_before_response=False,
+            authorize=(authorize or OneAuthTest(client)).for_bolt(),
+        )
+    listeners = SlackListeners(
+        dispatcher,
+        client.retry_handlers,
+        inflight or InFlight(),
+        per_workspace=settings.oauth is not None,
     )
-    listeners = SlackListeners(dispatcher, client.retry_handlers, inflight or InFlight())
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
     return app
@@ -127,10 +150,19 @@ class SlackListeners:
         dispatcher: Dispatcher,
         retry_handlers: list[AsyncRetryHandler],
         inflight: InFlight,
+        per_workspace: bool = False,
     ) -> None:
         self.dispatcher = dispatcher
         self.retry_handlers = retry_handlers
         self.inflight = inflight
+        # Installed in many workspaces: channels are addressed with their workspace, so
+        # subscriptions (digests) know whose token reaches them.
+        self.per_workspace = per_workspace
+
+    def address(self, team_id: object, channel_id: object) -> str:
+        """The conversation's channel: ``TEAM:CHANNEL`` per workspace, else the channel id."""
+        team = str(team_id) if self.per_workspace and team_id else None
+        return str(ChannelAddress(team, str(channel_id or "")))
 
     async def on_summary(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """``/summary …``: help, topics and mistakes at once; a brief after the ack."""
@@ -141,7 +173,7 @@ class SlackListeners:
         text = str(command.get("text", ""))
         conversation = Conversation(
             platform=PLATFORM,
-            channel_id=str(command.get("channel_id", "")),
+            channel_id=self.address(command.get("team_id"), command.get("channel_id")),
             user_id=str(command.get("user_id", "")),
         )
         request = self.dispatcher.read(text)
@@ -158,14 +190,15 @@ class SlackListeners:
         await self._respond(str(command.get("response_url", "")), reply_message(reply), visibility)
 
     async def on_mention(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """``@briefbot summary china-russia``: the reply goes into the mention's thread."""
+        """``@briefbot summary china-russia``: the reply goes into the mention's thread, posted
+        with the token of the workspace it came from (Bolt's ``client`` for this request)."""
         async with self.inflight.track():
-            await self._mention(event, body, client)
+            await self._mention(body, event, client)
 
     async def _mention(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         event_id = body.get("event_id")
         # Bolt has acknowledged the delivery before this runs, so the claim (a store write)
@@ -174,11 +207,12 @@ class SlackListeners:
         if isinstance(event_id, str) and not await self.dispatcher.claim_event(PLATFORM, event_id):
             log.info("ignoring redelivered event %s", event_id)
             return
+        team_id = body.get("team_id")
         channel = str(event.get("channel", ""))
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         conversation = Conversation(
             platform=PLATFORM,
-            channel_id=channel,
+            channel_id=self.address(team_id, channel),
             user_id=str(event.get("user", "")),
             thread_id=thread or None,
         )
@@ -249,4 +283,22 @@ def http_app(
 
     app = web.Application()
     app.router.add_post(path, handle)
+    if bolt.oauth_flow is not None:
+        flow = bolt.oauth_flow
+
+        async def install(request: web.Request) -> web.Response:
+            """The "Add to Slack" page, with a one-time state bound to this browser."""
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def redirect(request: web.Request) -> web.Response:
+            """Slack's redirect after an install: check the state, exchange the code, keep the
+            workspace's bot token."""
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        app.router.add_get(INSTALL_PATH, install)
+        app.router.add_get(REDIRECT_PATH, redirect)
     return app

@@ -66,7 +66,10 @@ def brief_message(brief: Brief) -> SlackMessage:
     room = MAX_BLOCKS - 1 - len(footer)  # the header comes first
     shown = list(brief.points)
     if 2 * len(shown) > room:
-        shown = shown[: (room - 1) // 2]  # keep one block for the "more points" line
+        # Keep one block for the "more points" line; the lowest-ranked points go, the rest
+        # stay in reading order.
+        keep = sorted(range(len(shown)), key=lambda n: (shown[n].rank, n))[: (room - 1) // 2]
+        shown = [shown[n] for n in sorted(keep)]
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_trim(brief.title, MAX_HEADER_CHARS)))
     ]

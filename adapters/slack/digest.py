@@ -10,9 +10,11 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import reply_message
+from adapters.slack.oauth import PLATFORM, ChannelAddress
 from adapters.slack.settings import SLACK_API_URL
 from bot.chat.commands import Reply
 from bot.digests.scheduler import PostNotSent, PostRejected
+from bot.store.installations import Installations
 
 
 def digest_client(token: str, base_url: str = SLACK_API_URL) -> AsyncWebClient:
@@ -69,3 +71,49 @@ class SlackDigestPoster:
             # ok=false: Slack answered and did not post (channel_not_found, not_in_channel, ...).
             raise PostRejected(str(exc.response.get("error"))) from exc
         return str(response["ts"])
+
+
+class SlackWorkspacesPoster:
+    """The digest port for an app installed by OAuth: each channel address (``TEAM:CHANNEL``)
+    is posted to with its workspace's bot token, looked up in the store at each post so an
+    uninstall or a reinstall takes effect at once. A bare channel id (subscribed while the app
+    served one workspace) uses ``fallback_token`` (SLACK_BOT_TOKEN) when there is one."""
+
+    idempotency_window = dt.timedelta(0)
+
+    def __init__(
+        self,
+        installations: Installations,
+        api_url: str = SLACK_API_URL,
+        fallback_token: str | None = None,
+    ) -> None:
+        self._installations = installations
+        self._api_url = api_url
+        self._fallback_token = fallback_token
+        self._posters: dict[str, SlackDigestPoster] = {}  # by token: one client each
+
+    async def check(self) -> str:
+        """How many workspaces the app is installed in, for the log."""
+        count = await self._installations.count_installations(PLATFORM)
+        return f"{count} workspace(s) installed by OAuth"
+
+    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+        """Post with the token of the channel's workspace; PostRejected when it has none."""
+        address = ChannelAddress.parse(channel_id)
+        if address.team_id is None:
+            token = self._fallback_token
+            if token is None:
+                raise PostRejected(
+                    f"channel {channel_id} names no workspace and SLACK_BOT_TOKEN is not set"
+                )
+        else:
+            installation = await self._installations.find_installation(
+                PLATFORM, "", address.team_id
+            )
+            if installation is None:
+                raise PostRejected(f"briefbot is not installed in workspace {address.team_id}")
+            token = installation.bot_token
+        poster = self._posters.get(token)
+        if poster is None:
+            poster = self._posters[token] = SlackDigestPoster(digest_client(token, self._api_url))
+        return await poster.post(address.channel_id, reply, idempotency_key)

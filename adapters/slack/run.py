@@ -25,10 +25,14 @@ from adapters.slack.app import (
     slack_web_client,
 )
 from adapters.slack.guard import REQUEST_HEAD_SECONDS, GuardedTCPSite
+from adapters.slack.oauth import INSTALL_PATH, PLATFORM
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.app import run_chat
 from bot.chat.dispatcher import Dispatcher
-from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
+from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, wait_for_stop
 from bot.settings import Settings, SettingsError
+from bot.store.installations import InstallationStore
+from bot.store.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,26 @@ log = logging.getLogger(__name__)
 async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
     """Start the core and the Slack app; return 0 after a clean shutdown."""
     slack = load_slack_settings(env)  # fail on a missing secret before opening anything
-    await check_tokens(slack_web_client(slack), slack)
-    return await run_chat(settings, lambda dispatcher, shutdown: serve(dispatcher, slack, shutdown))
+    if slack.oauth is None:
+        await check_tokens(slack_web_client(slack), slack)
+        return await run_chat(
+            settings, lambda dispatcher, shutdown: serve(dispatcher, slack, shutdown)
+        )
+    # Installed by OAuth: the workspaces' tokens are in the store, read through its own
+    # connection here so the core's is never held by a token look-up.
+    async with await Store.open(settings.store_path) as store:
+        installations = store.installations
+        log.info(
+            "OAuth installs: %d workspace(s); add more at %s",
+            await installations.count_installations(PLATFORM),
+            INSTALL_PATH,
+        )
+        return await run_chat(
+            settings,
+            lambda dispatcher, shutdown: serve(
+                dispatcher, slack, shutdown, installations=installations
+            ),
+        )
 
 
 async def check_tokens(client: AsyncWebClient, slack: SlackSettings) -> None:
@@ -64,13 +86,16 @@ async def serve(
     slack: SlackSettings,
     shutdown: Shutdown,
     drain_seconds: float = CHAT_DRAIN_SECONDS,
+    installations: InstallationStore | None = None,
 ) -> None:
     """Answer Slack through ``dispatcher`` until ``shutdown``, then finish what was taken."""
     inflight = InFlight()
     client = slack_web_client(slack)
-    authorize = OneAuthTest(client)
-    await authorize()  # so that no request's ack waits for auth.test
-    app = build_app(dispatcher, client, slack, inflight, authorize)
+    authorize = None
+    if slack.oauth is None:
+        authorize = OneAuthTest(client)
+        await authorize()  # so that no request's ack waits for auth.test
+    app = build_app(dispatcher, client, slack, inflight, authorize, installations)
     if slack.socket_mode:
         await _serve_socket_mode(app, slack, shutdown)
     else:

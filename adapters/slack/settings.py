@@ -9,17 +9,30 @@ from bot.settings import SettingsError
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# What the app's manifest (config/slack-manifest.yml) asks for: /summary, mentions, replies.
+DEFAULT_SCOPES = ("commands", "app_mentions:read", "chat:write")
+
+
+@dataclass(frozen=True)
+class SlackOAuth:
+    """Installation by OAuth into any number of workspaces (SLACK_CLIENT_ID/SECRET)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    redirect_uri: str | None = None  # None: the one registered with the app
 
 
 @dataclass(frozen=True)
 class SlackSettings:
     """How to reach Slack. Secrets are kept out of ``repr`` so they never reach a log line."""
 
-    bot_token: str = field(repr=False)
+    bot_token: str | None = field(repr=False)  # None: one token per workspace, by OAuth
     signing_secret: str | None = field(repr=False)
     app_token: str | None = field(repr=False)
     api_url: str
     port: int
+    oauth: SlackOAuth | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -38,14 +51,50 @@ class SlackApi:
 def load_slack_api(env: Mapping[str, str]) -> SlackApi:
     """The Web API settings; raise SettingsError naming the variable that is missing or bad."""
     bot_token = _secret(env, "SLACK_BOT_TOKEN", "xoxb-", "the app's Bot User OAuth Token")
+    return SlackApi(bot_token, api_url_from(env))
+
+
+def api_url_from(env: Mapping[str, str]) -> str:
+    """SLACK_API_URL (ending with '/'), or Slack's."""
     api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
     if not api_url.startswith(("https://", "http://")):
         raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
-    return SlackApi(bot_token, api_url if api_url.endswith("/") else api_url + "/")
+    return api_url if api_url.endswith("/") else api_url + "/"
+
+
+def oauth_requested(env: Mapping[str, str]) -> bool:
+    """True when either OAuth credential is set: the app is installed per workspace."""
+    return any(env.get(name, "").strip() for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"))
+
+
+def load_slack_oauth(env: Mapping[str, str]) -> SlackOAuth | None:
+    """The OAuth settings when SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are set; None otherwise."""
+    if not oauth_requested(env):
+        return None
+    missing = [n for n in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if not env.get(n, "").strip()]
+    if missing:
+        raise SettingsError(
+            f"{missing[0]} is not set; OAuth installs need both SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (Basic Information > App Credentials)"
+        )
+    scopes_text = env.get("SLACK_SCOPES", "").strip()
+    scopes = tuple(s.strip() for s in scopes_text.split(",") if s.strip()) or DEFAULT_SCOPES
+    redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip() or None
+    if redirect_uri is not None and not redirect_uri.startswith(("https://", "http://")):
+        raise SettingsError(f"SLACK_REDIRECT_URI must be an http(s) URL, not {redirect_uri!r}")
+    return SlackOAuth(
+        client_id=env["SLACK_CLIENT_ID"].strip(),
+        client_secret=env["SLACK_CLIENT_SECRET"].strip(),
+        scopes=scopes,
+        redirect_uri=redirect_uri,
+    )
 
 
 def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
     """Read the Slack settings; raise SettingsError naming the variable that is missing or bad."""
+    oauth = load_slack_oauth(env)
+    if oauth is not None:
+        return _oauth_settings(env, oauth)
     api = load_slack_api(env)
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
     if app_token is not None and not app_token.startswith("xapp-"):
@@ -57,16 +106,45 @@ def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
             "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials);"
             " it is needed unless SLACK_APP_TOKEN selects Socket Mode"
         )
-    port_text = env.get("PORT", "").strip() or str(DEFAULT_PORT)
-    if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
-        raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
     return SlackSettings(
         bot_token=api.bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
         api_url=api.api_url,
-        port=int(port_text),
+        port=_port(env),
     )
+
+
+def _oauth_settings(env: Mapping[str, str], oauth: SlackOAuth) -> SlackSettings:
+    if env.get("SLACK_APP_TOKEN", "").strip():
+        raise SettingsError(
+            "OAuth installs (SLACK_CLIENT_ID) are served over HTTP: unset SLACK_APP_TOKEN "
+            "(Socket Mode serves the one workspace of SLACK_BOT_TOKEN)"
+        )
+    signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if not signing_secret:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); Slack signs "
+            "every request to an app installed by OAuth"
+        )
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip() or None
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must start with xoxb-")
+    return SlackSettings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=None,
+        api_url=api_url_from(env),
+        port=_port(env),
+        oauth=oauth,
+    )
+
+
+def _port(env: Mapping[str, str]) -> int:
+    port_text = env.get("PORT", "").strip() or str(DEFAULT_PORT)
+    if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
+    return int(port_text)
 
 
 def _secret(env: Mapping[str, str], name: str, prefix: str, what: str) -> str:

@@ -1,4 +1,4 @@
-"""Stage 6, render: a Brief as plain text, Markdown or JSON (adapters render for platforms)."""
+"""Stage 7, render: a Brief as plain text, Markdown or JSON (adapters render for platforms)."""
 
 from __future__ import annotations
 
@@ -101,8 +101,16 @@ def _point_dict(point: Point) -> dict[str, Any]:
     return {
         "text": point.text,
         "score": round(point.score, 6),
+        "rank": point.rank,
         "sources": [
-            {"source": r.source, "title": r.title, "url": r.url, "date": r.date.iso()}
+            {
+                "source": r.source,
+                "title": r.title,
+                "url": r.url,
+                "date": r.date.iso(),
+                # The sentence (or two adjacent ones) in that article that carries the point.
+                "evidence": r.evidence,
+            }
             for r in point.sources
         ],
         "corroboration": None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.ops.logs import Secrets
 from bot.settings import Settings
+from bot.store.installations import BotInstallation, Installations
 
 if TYPE_CHECKING:
     from bot.digests.scheduler import ChannelPoster
@@ -50,13 +51,17 @@ class ChatPlatform:
     run: Callable[[Settings, Mapping[str, str]], int]  # serve chat until stopped; exit status
     # A digest poster from the platform's validated settings, its token checked; SettingsError
     # for a bad setting, PostRejected when the platform refuses the token.
-    digest_poster: Callable[[Mapping[str, str]], AbstractAsyncContextManager[ChannelPoster]]
+    # ``installations`` holds the bot tokens of platforms installed per workspace (OAuth).
+    digest_poster: Callable[
+        [Mapping[str, str], Installations], AbstractAsyncContextManager[ChannelPoster]
+    ]
     secret_shapes: tuple[str, ...] = ()  # regexes of the platform's token formats, redacted
     config_files: tuple[str, ...] = ()  # files in the packaged config folder `init` copies
+    other_switches: tuple[str, ...] = ()  # further variables that turn it on (another mode)
 
     def configured(self, env: Mapping[str, str]) -> bool:
-        """True when the variable that turns the platform on is set."""
-        return bool(env.get(self.switch, "").strip())
+        """True when a variable that turns the platform on is set."""
+        return any(env.get(name, "").strip() for name in (self.switch, *self.other_switches))
 
 
 class Platforms:
@@ -97,17 +102,37 @@ class Platforms:
         return " and/or ".join(p.switch for p in self._platforms)
 
 
+class NoInstallations:
+    """No platform installed per workspace (a store without installations, for tests)."""
+
+    async def save_installation(self, installation: BotInstallation) -> None:
+        raise NotImplementedError("this store keeps no installations")
+
+    async def find_installation(
+        self, platform: str, enterprise_id: str, team_id: str
+    ) -> BotInstallation | None:
+        return None
+
+    async def delete_installation(self, platform: str, enterprise_id: str, team_id: str) -> int:
+        return 0
+
+    async def count_installations(self, platform: str) -> int:
+        return 0
+
+
 @asynccontextmanager
 async def digest_posters(
-    platforms: Platforms, env: Mapping[str, str]
+    platforms: Platforms,
+    env: Mapping[str, str],
+    installations: Installations | None = None,
 ) -> AsyncIterator[dict[str, ChannelPoster]]:
     """Posters keyed by platform name, for every platform configured in ``env``; each is closed
-    when the block exits."""
+    when the block exits. ``installations`` are the store's per-workspace bot tokens."""
     async with AsyncExitStack() as stack:
         posters: dict[str, ChannelPoster] = {}
         for platform in platforms:
             if platform.configured(env):
                 posters[platform.name] = await stack.enter_async_context(
-                    platform.digest_poster(env)
+                    platform.digest_poster(env, installations or NoInstallations())
                 )
         yield posters

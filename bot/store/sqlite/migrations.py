@@ -139,4 +139,24 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (platform, channel_id, slug)
     );
     """,
+    # chat installations: a bot token per workspace (Slack OAuth installs), and OAuth states.
+    """
+    CREATE TABLE chat_installations (
+        platform TEXT NOT NULL,
+        enterprise_id TEXT NOT NULL,
+        team_id TEXT NOT NULL,
+        app_id TEXT,
+        team_name TEXT,
+        bot_token TEXT NOT NULL,
+        bot_id TEXT NOT NULL,
+        bot_user_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        is_enterprise_install INTEGER NOT NULL,
+        refresh_token TEXT,
+        expires_at TEXT,
+        installed_at TEXT NOT NULL,
+        PRIMARY KEY (platform, enterprise_id, team_id)
+    );
+    CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+    """,
 )

@@ -1,4 +1,4 @@
-"""Stage 4, store and index: one SQLite file holding articles, their sentences and an FTS index."""
+"""Stage 4, store: one SQLite file holding articles, their sentences and an FTS index."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.models import (
     PreparedArticle,
     SentenceRecord,
 )
+from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -73,6 +74,11 @@ class Store:
             await connection.close()
             raise
         return store
+
+    @property
+    def installations(self) -> SqliteInstallations:
+        """Chat installations by workspace and OAuth states (bot.store.installations)."""
+        return SqliteInstallations(self)
 
     async def close(self) -> None:
         """Close the connection; WAL content is checkpointed by SQLite on last close."""
