@@ -189,9 +189,11 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
         ack = await served.command(workspace, "subscribe china-russia 11:55 UTC", "x")
         assert "Working on it" in json.dumps(ack)  # the store is written after the ack
     await served.fake.wait_for(
-        lambda f: bool(f.delivered("/respond/Acme"))
-        and bool(f.delivered("/respond/Globex"))
-        and len(f.delivered("/respond/x")) == 2
+        lambda f: (
+            bool(f.delivered("/respond/Acme"))
+            and bool(f.delivered("/respond/Globex"))
+            and len(f.delivered("/respond/x")) == 2
+        )
     )
     assert all("daily digest" in json.dumps(r.body) for r in served.fake.delivered("/respond/x"))
     for workspace in (ACME, GLOBEX):
