@@ -62,12 +62,12 @@ def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest", help="add web links, feeds, saved pages, article files or folders to the store"
     )
-    ingest.add_argument("sources", nargs="+", metavar="URL|FEED|PATH")
+    ingest.add_argument("inputs", nargs="+", metavar="URL|FEED|PATH")
 
     extract = commands.add_parser(
         "extract", help="print the article text the bot reads from a link or saved HTML page"
     )
-    extract.add_argument("source", metavar="FILE_OR_URL")
+    extract.add_argument("input", metavar="FILE_OR_URL")
 
     poll = commands.add_parser("poll", help="poll the feeds in feeds.toml for new articles")
     poll.add_argument("--once", action="store_true", help="poll every feed once, then exit")
@@ -176,10 +176,10 @@ async def _run(
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
     from bot.app import App
-    from bot.ingest.sources import text_file_count
+    from bot.ingest.mixed import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
 
-    workers = workers_for(text_file_count(args.sources)) if args.command == "ingest" else 0
+    workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
     async with contextlib.AsyncExitStack() as stack:
         preparer = None
         if workers:
@@ -190,9 +190,9 @@ async def _run(
         if args.command == "brief":
             return await _brief(app, args)
         if args.command == "ingest":
-            return await _ingest(app, args.sources)
+            return await _ingest(app, args.inputs)
         if args.command == "extract":
-            return await _extract(app, args.source)
+            return await _extract(app, args.input)
         if args.command == "poll":
             return await _poll(app, args.once)
         if args.command == "digests":
@@ -341,7 +341,7 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
         return 128 + exc.signum
 
 
-async def _ingest(app: App, sources: list[str]) -> int:
+async def _ingest(app: App, inputs: list[str]) -> int:
     from tqdm import tqdm
 
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
@@ -355,7 +355,7 @@ async def _ingest(app: App, sources: list[str]) -> int:
 
         try:
             report, shutdown = await run_until_signalled(
-                lambda stop: app.intake.ingest(sources, on_progress=progress, stop=stop),
+                lambda stop: app.intake.ingest(inputs, on_progress=progress, stop=stop),
                 SHUTDOWN_GRACE_SECONDS,
             )
         except ShutdownTimeout as exc:
@@ -388,11 +388,11 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _extract(app: App, source: str) -> int:
+async def _extract(app: App, name: str) -> int:
     from bot.chat.commands import UserError
 
     try:
-        article = await app.intake.extract(source)
+        article = await app.intake.extract(name)
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_FAILED

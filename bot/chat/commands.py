@@ -153,10 +153,9 @@ def parse_command(text: str, max_points: int) -> Command:
             ("Example: /summary china-russia", "See /summary topics for the topic names."),
         )
     head = words[0].lower()
-    if len(words) == 1 and head in ("help", "-h", "--help", "?"):
-        return HelpCommand()
-    if len(words) == 1 and head == "topics":
-        return TopicsCommand()
+    lone = _lone_word(words)
+    if lone is not None:
+        return lone
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
     if head in ("follow", "unfollow"):
@@ -212,11 +211,9 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
         )
     if points is not None:
         points = _points(str(points), max_points)
-    head = words[0].lower()
-    if len(words) == 1 and head in ("help", "-h", "--help", "?"):
-        return HelpCommand()
-    if len(words) == 1 and head == "topics":
-        return TopicsCommand()
+    lone = _lone_word(words)
+    if lone is not None:
+        return lone
     link = _LINK.match(words[0]) if len(words) == 1 else None
     if link is not None:
         return UrlCommand(url=link.group(1), points=points)
@@ -307,6 +304,16 @@ def _follow_command(verb: str, words: list[str]) -> Command:
             ("Example: /summary follow power of siberia",),
         )
     return FollowCommand(text) if verb == "follow" else UnfollowCommand(text)
+
+
+def _lone_word(words: list[str]) -> HelpCommand | TopicsCommand | None:
+    """Help or the topic list, asked for by their one word."""
+    if len(words) != 1:
+        return None
+    word = words[0].lower()
+    if word in ("help", "-h", "--help", "?"):
+        return HelpCommand()
+    return TopicsCommand() if word == "topics" else None
 
 
 def _check_length(text: str) -> None:
