@@ -63,7 +63,7 @@ class App:
         self.subscriptions = Subscriptions(store)
         self._owned: list[Callable[[], Awaitable[None]]] = []
         if ranker is None:
-            process_ranker = ProcessRanker(indexer, settings.language)
+            process_ranker = ProcessRanker(indexer, settings.language, settings.languages.supported)
             self._owned.append(process_ranker.aclose)
             ranker = process_ranker
         self.briefer = Briefer(settings, store, topics, ranker)
@@ -106,7 +106,11 @@ class App:
         ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
-        indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+        indexer = TermIndexer(
+            OfflineTokenizer(settings.language),
+            settings.language,
+            supported=settings.languages.supported,
+        )
         store = await Store.open(settings.store_path)
         client = None
         if fetcher is None:

@@ -26,13 +26,14 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Collection
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from bot.brief.briefer import RankJob
 from bot.models import Brief
 from bot.text.split import OfflineTokenizer
-from bot.text.terms import TermIndexer
+from bot.text.terms import ALL_LANGUAGES, TermIndexer
 
 # Below this many sentences a brief takes milliseconds and is built on a thread; above it, the
 # copy to the child (~1 us a sentence) is small next to ranking, which may grow quadratically.
@@ -54,10 +55,14 @@ class ProcessRanker:
     ``aclose`` (or ``async with``) ends the ranking process with its owner.
     """
 
-    def __init__(self, indexer: TermIndexer, language: str) -> None:
+    def __init__(
+        self, indexer: TermIndexer, language: str, supported: Collection[str] = ALL_LANGUAGES
+    ) -> None:
+        """``language`` and ``supported`` are those ``indexer`` was made with: the ranking
+        process makes its own indexer from them."""
         self._indexer = indexer
         self._one_at_a_time = asyncio.Semaphore(1)
-        self.process = RankingProcess(language)
+        self.process = RankingProcess(language, supported)
 
     async def rank(self, job: RankJob) -> Brief:
         """The brief of ``job``; raise RankingFailed if the process building it died."""
@@ -94,8 +99,9 @@ def run_job(job: RankJob, indexer: TermIndexer) -> Brief:
 class RankingProcess:
     """One child process building briefs in turn; killed when a build is cancelled."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, supported: Collection[str] = ALL_LANGUAGES) -> None:
         self._language = language
+        self._supported = tuple(supported)
         self._lock = asyncio.Lock()
         self._child: tuple[BaseProcess, Connection] | None = None
 
@@ -161,7 +167,10 @@ class RankingProcess:
         context.set_forkserver_preload(["bot.brief.build", __name__])
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=_serve, args=(theirs, self._language), name="briefbot-ranking", daemon=True
+            target=_serve,
+            args=(theirs, self._language, self._supported),
+            name="briefbot-ranking",
+            daemon=True,
         )
         process.start()
         theirs.close()  # so that the child's death reads as end-of-file here
@@ -192,7 +201,7 @@ async def _readable(connection: Connection) -> None:
         loop.remove_reader(fd)
 
 
-def _serve(connection: Connection, language: str) -> None:
+def _serve(connection: Connection, language: str, supported: tuple[str, ...]) -> None:
     """The child: build each job received and send back ("ok", brief) or ("error", why)."""
     # The parent decides when this stops (it kills it); a Ctrl-C or SIGTERM to the whole process
     # group must not end a build the parent is still waiting for.
@@ -202,7 +211,7 @@ def _serve(connection: Connection, language: str) -> None:
     if parent is not None:
         # Ignoring signals, the child would outlive a parent killed with SIGKILL.
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-    indexer = TermIndexer(OfflineTokenizer(language), language)
+    indexer = TermIndexer(OfflineTokenizer(language), language, supported=supported)
     while True:
         try:
             job = connection.recv()
