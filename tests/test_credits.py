@@ -123,3 +123,14 @@ def test_ten_articles_of_one_wire_are_one_source() -> None:
     raws = cluster_articles(json.dumps(cluster), cluster["id"])
     brief = summarize(build_corpus(raws, INDEXER), INDEXER, SelectionLimits(points=5))
     assert brief.article_count == 10 and brief.source_count == 1
+
+
+def test_a_sentence_giving_another_number_is_no_credit() -> None:
+    # MultiLing M003: "won stage 13" (Jul 21) and "won stage 15" (Jul 23) share every term
+    # (LexRank's terms hold no numbers), but they are two facts.
+    line = EVAL.read_text("utf-8").splitlines()[3]
+    corpus = build_corpus(cluster_articles(line, "M003"), INDEXER)
+    brief = summarize(corpus, INDEXER, SelectionLimits(points=10_000, words=100))
+    (stage_13,) = [p for p in brief.points if "stage 13" in p.text]
+    assert all("stage 15" not in (ref.evidence or "") for ref in stage_13.sources)
+    assert [ref.date.iso() for ref in stage_13.sources] == ["2007-07-21"]

@@ -127,7 +127,8 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("killed-after-post", "chat.postMessage", True, 1, DigestStatus.UNKNOWN),
-    Scenario("killed-before-post", "auth.test", False, 1, DigestStatus.POSTED),
+    # A brief is posted as a thread: the parent line and the brief in reply, two messages.
+    Scenario("killed-before-post", "auth.test", False, 2, DigestStatus.POSTED),
     Scenario("killed-in-flight", "chat.postMessage", False, 0, DigestStatus.UNKNOWN),
 )
 SEED_ONCE = "seeded.sqlite3"

@@ -38,6 +38,16 @@ def credit_line(point: Point, sources: str) -> str:
 FIGURES_HEADING = "Figures that differ"
 
 
+def thread_parent_line(brief: Brief) -> str:
+    """A digest's short parent message; its points follow in the thread under it.
+
+    'Daily digest of China–Russia relations: 1 new article from 1 source since yesterday's
+    digest · 1 point in the thread'.
+    """
+    points = len(brief.points)
+    return f"{brief.title} · {points} point{'s' * (points != 1)} in the thread"
+
+
 def render_text(brief: Brief) -> str:
     """A brief for a terminal: numbered points, each followed by its sources and dates, then
     the figures outlets disagree on."""

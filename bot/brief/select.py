@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ import numpy as np
 from bot.brief.dedupe import CARRIES, LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
 from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 
+# A number and the word before it: "stage 13", "killed 32", "magnitude 6.6". LexRank's terms
+# hold no numbers, so two sentences differing only in one look alike to the term measures.
+_NUMBER_SLOT = re.compile(r"([A-Za-z]+)\s+(\d(?:[\d,.]*\d)?)")
 # Scores below this share of the best one count as "never reached by the walk".
 UNREACHED_SHARE = 1e-6
 
@@ -143,7 +147,7 @@ def select_points(
         del overlap[best]
         per_article[records[best].article_id] += 1
         words += word_counts[best]
-        group = _statement(index, best, following[records[best].article_id], strategy)
+        group = _statement(index, records, best, following[records[best].article_id], strategy)
         credits.append(_verified_credits(index, records, sentences_of, best, group))
         statements.append(group)
         # The statement is no further point: its linked sentences, and in every credited
@@ -179,7 +183,11 @@ def _sentences_by_article(records: Sequence[SentenceRecord]) -> dict[int, list[i
 
 
 def _statement(
-    index: OverlapIndex, point: int, following: Mapping[int, int], strategy: Strategy
+    index: OverlapIndex,
+    records: Sequence[SentenceRecord],
+    point: int,
+    following: Mapping[int, int],
+    strategy: Strategy,
 ) -> list[int]:
     """The sentences linked to a point's statement (``OverlapIndex.statement``), and those
     linked to the sentence after it when that one quotes someone or holds words quoted
@@ -197,7 +205,26 @@ def _statement(
         and (index.quotes(after) or index.quote_links(after))
     ):
         group.update(index.statement(after, None))
-    return sorted(group)
+    # "Won stage 13" and "won stage 15" are two facts, however alike their words.
+    figures = _figures(records[point].text)
+    return sorted(j for j in group if not _contradicts(figures, records[j].text))
+
+
+def _figures(text: str) -> dict[str, set[str]]:
+    """The numbers of a sentence, each under the word before it (lower case)."""
+    found: dict[str, set[str]] = {}
+    for word, number in _NUMBER_SLOT.findall(text):
+        found.setdefault(word.lower(), set()).add(number.replace(",", ""))
+    return found
+
+
+def _contradicts(figures: Mapping[str, set[str]], text: str) -> bool:
+    """True when ``text`` gives another number where the point gives one ("stage 15" for
+    "stage 13") and not the point's."""
+    if not figures:
+        return False
+    other = _figures(text)
+    return any(word in other and not numbers & other[word] for word, numbers in figures.items())
 
 
 def _verified_credits(
@@ -216,7 +243,8 @@ def _verified_credits(
         if article_id == own:
             continue
         share, carrier = index.carriage(point, sentences_of[article_id])
-        if share >= CARRIES:
+        evidence = " ".join(records[j].text for j in carrier)
+        if share >= CARRIES and not _contradicts(_figures(records[point].text), evidence):
             credits[article_id] = carrier
     return credits
 
