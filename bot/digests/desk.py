@@ -10,7 +10,7 @@ from bot.brief.briefer import Briefer, shorten
 from bot.chat.commands import Notice, SubscribeCommand, UserError
 from bot.clock import Clock
 from bot.digests.schedule import next_slot, parse_zone
-from bot.digests.subscriptions import Subscription, Subscriptions
+from bot.digests.subscriptions import Subscription, Subscriptions, ThreadMode
 from bot.models import Conversation
 from bot.settings import DigestSettings
 
@@ -61,7 +61,10 @@ class SubscriptionDesk:
             parse_zone(zone_name),
             conversation.user_id,
             self.clock(),
+            ThreadMode.FOLLOW if command.follow_thread else ThreadMode.DAILY,
         )
+        if command.follow_thread:
+            lines.append("Each digest replies in the thread of the first one.")
         return Notice(
             title=(
                 f"This channel gets a daily digest of {target.label} "

@@ -26,6 +26,13 @@ class DigestStatus(StrEnum):
     UNKNOWN = "unknown"  # may or may not have been posted; deliberately not retried
 
 
+class ThreadMode(StrEnum):
+    """Where a subscription's digests go."""
+
+    DAILY = "daily"  # each digest starts its own thread
+    FOLLOW = "follow"  # each digest replies in the thread of the subscription's first one
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A channel's daily digest of one topic at a local time of day."""
@@ -37,6 +44,7 @@ class Subscription:
     time_of_day: dt.time
     zone: ZoneInfo
     active_since: dt.datetime
+    threads: ThreadMode = ThreadMode.DAILY
 
     @property
     def schedule_label(self) -> str:
@@ -76,7 +84,7 @@ class Claim:
     detail: str | None = None
 
 
-_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since"
+_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since, threads"
 _ENTRY_COLUMNS = (
     "id, subscription_id, local_date, slot_at, status, owner, claimed_at, covers_from,"
     " covers_until, message_id, detail"
@@ -98,6 +106,7 @@ class Subscriptions:
         zone: ZoneInfo,
         user_id: str,
         now: dt.datetime,
+        threads: ThreadMode = ThreadMode.DAILY,
     ) -> Subscription:
         """Create or change the channel's subscription to a topic; it delivers from ``now`` on."""
         async with self._store.write() as db:
@@ -105,10 +114,11 @@ class Subscriptions:
             # changing the time never yields a second digest the same day.
             await db.execute(
                 "INSERT INTO subscriptions (platform, channel_id, topic, time_of_day, zone, active,"
-                " active_since, updated_by) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+                " active_since, updated_by, threads) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)"
                 " ON CONFLICT (platform, channel_id, topic) DO UPDATE SET"
                 " time_of_day = excluded.time_of_day, zone = excluded.zone, active = 1,"
-                " active_since = excluded.active_since, updated_by = excluded.updated_by",
+                " active_since = excluded.active_since, updated_by = excluded.updated_by,"
+                " threads = excluded.threads",
                 (
                     platform,
                     channel_id,
@@ -117,6 +127,7 @@ class Subscriptions:
                     zone.key,
                     _iso(now),
                     user_id,
+                    threads.value,
                 ),
             )
         found = await self.find(platform, channel_id, topic)
@@ -269,6 +280,15 @@ class Subscriptions:
         )
         return _entry(rows[0]) if rows else None
 
+    async def first_posted(self, subscription_id: int) -> DigestEntry | None:
+        """The subscription's first posted digest: the thread 'follow' digests reply in."""
+        rows = await self._store.fetch_all(
+            f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE subscription_id = ?"
+            " AND status = 'posted' AND message_id IS NOT NULL ORDER BY local_date LIMIT 1",
+            (subscription_id,),
+        )
+        return _entry(rows[0]) if rows else None
+
     async def log(self, subscription_id: int) -> list[DigestEntry]:
         """Every log row of a subscription, oldest first."""
         rows = await self._store.fetch_all(
@@ -296,6 +316,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         time_of_day=dt.time.fromisoformat(str(row["time_of_day"])),
         zone=ZoneInfo(str(row["zone"])),
         active_since=_moment(str(row["active_since"])),
+        threads=ThreadMode(str(row["threads"])),
     )
 
 
