@@ -101,7 +101,11 @@ class App:
         ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
-        indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+        indexer = TermIndexer(
+            OfflineTokenizer(settings.language),
+            settings.language,
+            supported=settings.languages.supported,
+        )
         store = await Store.open(settings.store_path)
         client = None
         if fetcher is None:

@@ -53,6 +53,11 @@ def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
     brief = commands.add_parser("brief", help="brief a topic or a free-text query")
     brief.add_argument("target", nargs="+", help="a topic slug (see 'topics') or keywords")
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
+    brief.add_argument(
+        "--lang",
+        metavar="CODES",
+        help="only articles in these languages, e.g. en,fr (default: [languages] brief)",
+    )
     brief.add_argument("--format", choices=FORMATS, default="text")
 
     ingest = commands.add_parser(
@@ -180,7 +185,12 @@ async def _run(
         preparer = None
         if workers:
             # Started before the store opens its thread, so the workers can be forked cheaply.
-            preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
+            preparer = ProcessPreparer.start(
+                settings.language,
+                settings.max_article_bytes,
+                workers,
+                settings.languages.supported,
+            )
             stack.callback(preparer.close)
         app = await stack.enter_async_context(await App.start(settings, preparer=preparer))
         if args.command == "brief":
@@ -210,8 +220,17 @@ async def _brief(app: App, args: argparse.Namespace) -> int:
     if points is not None and not 1 <= points <= app.settings.max_points:
         print(f"briefbot: --sentences takes 1 to {app.settings.max_points}", file=sys.stderr)
         return EXIT_USAGE
+    languages = app.settings.languages.brief
+    if args.lang is not None:
+        from bot.text.languages import UnsupportedLanguage, parse_languages
+
+        try:
+            languages = parse_languages(args.lang.replace(",", " ").split())
+        except UnsupportedLanguage as exc:
+            print(f"briefbot: --lang: no text pipeline for {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        brief = await app.briefer.brief(target, points)
+        brief = await app.briefer.brief(target, points, languages)
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
@@ -233,7 +252,11 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from bot.text.split import OfflineTokenizer
     from bot.text.terms import TermIndexer
 
-    indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    indexer = TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
     except LoadError as exc:

@@ -49,6 +49,7 @@ def corpus_of(cleaned: Sequence[PreparedArticle], rejected: tuple[str, ...] = ()
                 url=clean.url,
                 date=clean.date,
                 origin=clean.origin,
+                language=clean.language,
             )
         )
         for position, (text, terms) in enumerate(zip(clean.sentences, prepared.terms, strict=True)):

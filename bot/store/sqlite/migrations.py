@@ -159,6 +159,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
     """,
+    # lang: each article's language (ISO 639-1), identified at ingest; stored ones were English.
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    CREATE INDEX articles_language ON articles (language);
+    """,
     # story: a subscription's digests each start a thread ('daily') or all go into the thread
     # of the first one ('follow').
     """
