@@ -8,6 +8,7 @@ swap (clock, fetcher, preparer, ranker) are injected here.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,10 +26,13 @@ from bot.ingest.intake import Intake
 from bot.ingest.pipeline import Preparer
 from bot.ingest.web import WebIngester
 from bot.ingest.workers import InProcessPreparer
+from bot.ops.runtime import CHAT_GRACE_SECONDS, Shutdown, ShutdownTimeout, run_until_signalled
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
+
+log = logging.getLogger(__name__)
 
 
 class App:
@@ -93,7 +97,7 @@ class App:
         """Open the store, load topics, and ingest the seed corpus into an empty store.
 
         Without a ``fetcher``, one is made on a new HTTP client that ``close()`` closes.
-        ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-4 for files.
+        ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
         indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
@@ -141,3 +145,21 @@ async def open_app(
     """``App.start`` as a context manager: the app is closed when the block exits."""
     async with await App.start(settings, clock, fetcher, preparer=preparer) as app:
         yield app
+
+
+async def run_chat(
+    settings: Settings, serve: Callable[[Dispatcher, Shutdown], Awaitable[None]]
+) -> int:
+    """Start the app, ``serve`` a chat platform until SIGTERM/SIGINT, close the store.
+
+    Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
+    """
+    async with await App.start(settings) as app:
+        try:
+            await run_until_signalled(
+                lambda shutdown: serve(app.dispatcher, shutdown), CHAT_GRACE_SECONDS
+            )
+        except ShutdownTimeout as exc:
+            log.error("%s; closing the store", exc)
+            return 128 + exc.signum
+    return 0

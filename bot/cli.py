@@ -258,7 +258,7 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
     from bot.chat.platform import digest_posters
     from bot.clock import utc_now
     from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
-    from bot.ops.runtime import Shutdown, ShutdownTimeout, run_until_signalled
+    from bot.ops.runtime import ShutdownTimeout, run_until_signalled
 
     try:
         async with digest_posters(platforms, env, app.store.installations) as posters:
@@ -275,18 +275,9 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
                 print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing due")
                 return EXIT_OK
 
-            async def loop(shutdown: Shutdown) -> None:
-                # A signal lets the digest in flight finish and be recorded, within the grace.
-                stop = asyncio.Event()
-                relay = asyncio.ensure_future(shutdown.wait())
-                relay.add_done_callback(lambda _: stop.set())
-                try:
-                    await scheduler.run_forever(stop)
-                finally:
-                    relay.cancel()
-
+            # A signal lets the digest in flight finish and be recorded, within the grace.
             # Stopping by signal is how this service ends: a clean stop exits 0.
-            await run_until_signalled(loop, SHUTDOWN_GRACE_SECONDS)
+            await run_until_signalled(scheduler.run_forever, SHUTDOWN_GRACE_SECONDS)
             return EXIT_OK
     except (PostRejected, PostNotSent) as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
@@ -310,11 +301,7 @@ async def _ingest(app: App, sources: list[str]) -> int:
 
         try:
             report, shutdown = await run_until_signalled(
-                lambda stop: app.intake.ingest(
-                    sources,
-                    on_progress=progress,
-                    should_stop=lambda: stop.requested,
-                ),
+                lambda stop: app.intake.ingest(sources, on_progress=progress, stop=stop),
                 SHUTDOWN_GRACE_SECONDS,
             )
         except ShutdownTimeout as exc:
@@ -362,6 +349,7 @@ async def _extract(app: App, source: str) -> int:
 
 async def _poll(app: App, once: bool) -> int:
     from bot.chat.commands import UserError
+    from bot.ops.runtime import ShutdownTimeout, run_until_signalled
 
     try:
         poller = app.intake.feed_poller()
@@ -372,7 +360,13 @@ async def _poll(app: App, once: bool) -> int:
         print(f"briefbot: no feeds are listed in {app.settings.feeds_file}", file=sys.stderr)
         return EXIT_USAGE
     if not once:
-        await poller.run()
+        # A signal lets the feed in flight finish; stopping by signal is how this service ends,
+        # so a clean stop exits 0.
+        try:
+            await run_until_signalled(poller.run, SHUTDOWN_GRACE_SECONDS)
+        except ShutdownTimeout as exc:
+            print(f"briefbot: {exc}", file=sys.stderr)
+            return 128 + exc.signum
         return EXIT_OK
     report = await poller.poll_once()
     for failure in report.failures:

@@ -20,7 +20,7 @@ import pytest
 
 from adapters.discord.run import serve as serve_discord
 from adapters.slack.app import EVENTS_PATH, WORKING
-from bot.ops.runtime import run_chat
+from bot.app import run_chat
 from bot.settings import Settings
 from tests.bot_process import briefbot_process, free_port
 from tests.discord_fake_api import BOT_ID, fake_discord, payload

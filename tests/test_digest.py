@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from bot.digests.schedule import slot_for
 from bot.digests.scheduler import RETRY, PostNotSent, PostRejected, Scheduler, idempotency_key
 from bot.digests.subscriptions import DigestStatus
 from bot.models import Conversation
+from bot.ops.runtime import Shutdown
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from tests.digest_support import unthrottled
 
@@ -427,14 +429,14 @@ async def test_run_forever_polls_until_stopped(bot: App, clock: SimClock) -> Non
     clock.now = utc("2026-06-01 07:59")
     await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
     poster = RecordingPoster(clock)
-    stop = asyncio.Event()
+    stop = Shutdown()
     waits: list[float] = []
 
-    async def sleep(seconds: float, event: asyncio.Event) -> None:
+    async def sleep(seconds: float, shutdown: Shutdown) -> None:
         waits.append(seconds)
         clock.now += dt.timedelta(seconds=seconds)
         if clock.now >= utc("2026-06-01 08:05"):
-            event.set()
+            shutdown.request(signal.SIGTERM)
 
     runner = Scheduler(
         bot.briefer,

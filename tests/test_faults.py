@@ -185,3 +185,28 @@ async def test_sigterm_finishes_the_articles_in_flight_and_closes_cleanly_while_
     assert assert_every_article_whole(backup) == report.articles
     async with await Store.open(backup) as copy:
         assert await copy.integrity_ok() and await copy.count_articles() == report.articles
+
+
+def test_sigterm_stops_feed_polling_between_rounds_with_the_store_closed(tmp_path: Path) -> None:
+    """`briefbot poll` (the Procfile's feeds) ends on SIGTERM like every long-running command."""
+    folder = config(tmp_path)
+    # A feed the fetcher refuses at once (loopback): a round fails fast, then the poller waits.
+    (folder / "feeds.toml").write_text(
+        '[[feed]]\ntopic = "china-russia"\nurls = ["http://127.0.0.1:9/feed.xml"]\n'
+    )
+    db = tmp_path / "store.sqlite3"
+    command = [sys.executable, "-m", "bot.cli", "-v", "--config", str(folder), "--db", str(db)]
+    with ingesting([*command, "poll"]) as process:
+        assert process.stderr is not None and process.stdout is not None
+        for line in process.stderr:
+            if "polled 1 feeds" in line:
+                break
+        else:
+            raise AssertionError("poll ended before its first round")
+        process.send_signal(signal.SIGTERM)
+        stderr = process.stderr.read()
+        process.wait(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "SIGTERM: finishing the work in flight" in stderr
+    assert "Traceback" not in stderr
+    assert not db.with_name(db.name + "-wal").exists()  # the store was closed, not abandoned

@@ -18,6 +18,7 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import prepare
 from bot.ingest.web import canonical_url
 from bot.models import Conversation
+from bot.ops.runtime import Shutdown
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 from bot.text.split import OfflineTokenizer
@@ -174,7 +175,7 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
     ]
     naps: list[float] = []
 
-    async def nap(seconds: float) -> None:
+    async def nap(seconds: float, stop: Shutdown) -> None:
         naps.append(seconds)
 
     core = await _bot(settings, http)
@@ -182,7 +183,7 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
         assert core.intake.web is not None
         poller = FeedPoller(FeedReader(core.intake.web), feeds, interval=900, sleep=nap)
         first = await poller.poll_once()
-        await poller.run(rounds=2)
+        await poller.run(Shutdown(), rounds=2)
         stored = await core.store.count_articles()
     finally:
         await core.close()

@@ -12,8 +12,9 @@ import discord
 
 from adapters.discord.client import BriefbotClient, ShardedBriefbotClient
 from adapters.discord.shards import ShardPlan, ShardPlanError, shard_plan
+from bot.app import run_chat
 from bot.chat.dispatcher import Dispatcher
-from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
+from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, wait_for_stop
 from bot.settings import Settings
 from bot.store.locks import NamedLocks, open_locks
 

@@ -20,8 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
 from adapters.slack.oauth import INSTALL_PATH, PLATFORM
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.app import run_chat
 from bot.chat.dispatcher import Dispatcher
-from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, run_chat, wait_for_stop
+from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, wait_for_stop
 from bot.settings import Settings, SettingsError
 from bot.store.installations import InstallationStore
 from bot.store.sqlite.store import Store

@@ -1,4 +1,4 @@
-"""Build a ``Brief`` from stored articles: index -> rank -> select (stages 4b to 5b)."""
+"""Build a ``Brief`` from stored articles and their stored terms: 5 rank -> 6 select."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 5a, rank: sentence centrality with LexRank, vectorized with sparse matrices.
+"""Stage 5, rank: sentence centrality with LexRank, vectorized with sparse matrices.
 
 The semantics are sumy's ``LexRankSummarizer`` step for step, so sumy stays the reference:
 

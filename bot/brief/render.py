@@ -1,4 +1,4 @@
-"""Stage 6, render: a Brief as plain text, Markdown or JSON (adapters render for platforms)."""
+"""Stage 7, render: a Brief as plain text, Markdown or JSON (adapters render for platforms)."""
 
 from __future__ import annotations
 

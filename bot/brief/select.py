@@ -1,4 +1,4 @@
-"""Stage 5b, select: pick the brief's points from ranked sentences, one point per statement."""
+"""Stage 6, select: pick the brief's points from ranked sentences, one point per statement."""
 
 from __future__ import annotations
 

@@ -21,14 +21,12 @@ re-posted blindly.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
@@ -43,6 +41,7 @@ from bot.digests.subscriptions import (
     Subscription,
     Subscriptions,
 )
+from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import DigestSettings
 
 log = logging.getLogger(__name__)
@@ -86,9 +85,6 @@ class Delivery:
     message_id: str | None = None
 
 
-Sleep = Callable[[float, asyncio.Event], Awaitable[None]]
-
-
 def process_owner() -> str:
     """This process as a claim owner: 'host:pid'."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -108,12 +104,6 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-async def wait_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    """Sleep for ``seconds`` of real time, waking early when ``stop`` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
 def idempotency_key(entry: DigestEntry) -> str:
     """A key for one slot, short enough for a Discord nonce (25 characters)."""
     return f"bd{entry.subscription_id}-{entry.local_date:%Y%m%d}"
@@ -129,7 +119,7 @@ class Scheduler:
         posters: Mapping[str, ChannelPoster],
         settings: DigestSettings,
         clock: Clock = utc_now,
-        sleep: Sleep = wait_or_stop,
+        sleep: Pause = pause,
         owner: str | None = None,
         is_alive: Callable[[str], bool] = owner_alive,
     ) -> None:
@@ -142,9 +132,11 @@ class Scheduler:
         self.owner = owner or process_owner()
         self.is_alive = is_alive
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        """Run passes every ``poll_seconds`` until ``stop`` is set; a failed pass is logged."""
-        while not stop.is_set():
+    async def run_forever(self, stop: Shutdown) -> None:
+        """Run passes every ``poll_seconds`` until a stop is requested; a failed pass is logged.
+
+        A stop lets the digest in flight finish and be recorded."""
+        while not stop.requested:
             try:
                 await self.run_once(self.clock())
             except Exception:

@@ -6,26 +6,25 @@ named file, wrapped in a stream: given a str or bytes it would open a URL or pat
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import tomllib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.ingest.fetch import FetchError
-from bot.ingest.pipeline import IngestFailure, RejectedArticle
+from bot.ingest.pipeline import IngestFailure, IngestReport, RejectedArticle
 from bot.ingest.web import WebIngester
+from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import SettingsError
 
 if TYPE_CHECKING:
     import feedparser
 
 log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[str], None]
 
 
@@ -48,28 +47,6 @@ class FeedEntry:
     key: str
     link: str
     title: str | None
-
-
-@dataclass(frozen=True)
-class FeedReport:
-    """What reading feeds did: entries new to us, and what became of them."""
-
-    feeds: int = 0
-    unchanged: int = 0
-    new_entries: int = 0
-    added: int = 0
-    duplicates: int = 0
-    failures: tuple[IngestFailure, ...] = ()
-
-    def __add__(self, other: FeedReport) -> FeedReport:
-        return FeedReport(
-            self.feeds + other.feeds,
-            self.unchanged + other.unchanged,
-            self.new_entries + other.new_entries,
-            self.added + other.added,
-            self.duplicates + other.duplicates,
-            self.failures + other.failures,
-        )
 
 
 def load_feeds(path: Path) -> tuple[FeedSource, ...]:
@@ -120,13 +97,13 @@ class FeedReader:
     def __init__(self, web: WebIngester) -> None:
         self.web = web
 
-    async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> FeedReport:
+    async def read_url(self, feed_url: str, on_progress: Progress | None = None) -> IngestReport:
         """Fetch a feed (conditionally) and ingest its new entries."""
         ledger = self.web.ledger
         validators = await ledger.validators(feed_url)
         result = await self.web.fetcher.fetch(feed_url, validators)
         if result.not_modified:
-            return FeedReport(feeds=1, unchanged=1)
+            return IngestReport(feeds=1, unchanged=1)
         if not result.is_feed:
             raise FeedError(f"{feed_url}: the server sent {result.content_type}, not a feed")
         report = await self.read_bytes(result.body, feed_url, on_progress)
@@ -136,19 +113,19 @@ class FeedReader:
 
     async def read_bytes(
         self, data: bytes, feed_url: str, on_progress: Progress | None = None
-    ) -> FeedReport:
+    ) -> IngestReport:
         """Ingest the new entries of a feed document already in hand."""
-        added = duplicates = fresh = 0
+        report = IngestReport(feeds=1)
         failures: list[IngestFailure] = []
         ledger = self.web.ledger
         for entry in parse_feed(data, feed_url):
             seen = await ledger.entry_seen(feed_url, entry.key)
             if seen:
                 continue
-            fresh += 1
+            report += IngestReport(new_entries=1)
             article_id: int | None = None
             try:
-                outcome = await self.web.add_url(entry.link)
+                page = await self.web.add_url(entry.link)
             except FetchError as exc:
                 failures.append(IngestFailure(entry.link, f"{entry.link}: {exc.reason}"))
                 if exc.transient:
@@ -158,16 +135,15 @@ class FeedReader:
                 failures.append(IngestFailure(entry.link, str(exc)))
                 result = f"failed: {exc}"
             else:
-                article_id = outcome.article_id
-                added += outcome.added
-                duplicates += not outcome.added
-                result = "added" if outcome.added else "duplicate"
+                report += page
+                (article_id,) = page.article_ids
+                result = "added" if page.added else "duplicate"
             await ledger.record_entry(
                 feed_url, entry.key, entry.link, article_id, result, self.web.clock()
             )
             if on_progress is not None:
                 on_progress(entry.link)
-        return FeedReport(1, 0, fresh, added, duplicates, tuple(failures))
+        return report + IngestReport(failures=tuple(failures))
 
 
 class FeedPoller:
@@ -178,30 +154,35 @@ class FeedPoller:
         reader: FeedReader,
         feeds: Sequence[FeedSource],
         interval: float,
-        sleep: Sleep = asyncio.sleep,
+        sleep: Pause = pause,
     ) -> None:
         self.reader = reader
         self.feeds = tuple(feeds)
         self.interval = interval
         self._sleep = sleep
 
-    async def poll_once(self) -> FeedReport:
-        """Read every feed once; a failing feed is reported and the others still run."""
-        report = FeedReport()
+    async def poll_once(self, stop: Shutdown | None = None) -> IngestReport:
+        """Read every feed once; a failing feed is reported and the others still run.
+
+        ``stop`` is checked before each feed: the feed in flight is finished, the rest wait."""
+        report = IngestReport()
         for source in self.feeds:
+            if stop is not None and stop.requested:
+                break
             try:
                 report += await self.reader.read_url(source.url)
             except (FetchError, FeedError) as exc:
                 reason = exc.reason if isinstance(exc, FetchError) else str(exc)
                 failure = IngestFailure(source.url, f"{source.url}: {reason}")
-                report += FeedReport(feeds=1, failures=(failure,))
+                report += IngestReport(feeds=1, failures=(failure,))
         return report
 
-    async def run(self, rounds: int | None = None) -> None:
-        """Poll forever (or ``rounds`` times), sleeping ``interval`` between rounds."""
+    async def run(self, stop: Shutdown, rounds: int | None = None) -> None:
+        """Poll until a stop is requested (or ``rounds`` times), pausing ``interval`` between
+        rounds."""
         done = 0
-        while rounds is None or done < rounds:
-            report = await self.poll_once()
+        while (rounds is None or done < rounds) and not stop.requested:
+            report = await self.poll_once(stop)
             log.info(
                 "polled %d feeds: %d new entries, %d added, %d duplicate, %d failed",
                 report.feeds,
@@ -214,7 +195,7 @@ class FeedPoller:
                 log.warning("%s: %s", failure.origin, failure.reason)
             done += 1
             if rounds is None or done < rounds:
-                await self._sleep(self.interval)
+                await self._sleep(self.interval, stop)
 
 
 def _entry_link(entry: feedparser.FeedParserDict) -> str | None:

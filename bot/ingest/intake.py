@@ -7,19 +7,19 @@ clean, split, store) through the same pipeline.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot.chat.commands import UserError
-from bot.ingest.feeds import FeedPoller, FeedReader, Sleep, load_feeds
+from bot.ingest.feeds import FeedPoller, FeedReader, load_feeds
 from bot.ingest.fetch import FetchError
 from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
 from bot.ingest.sources import SourceIngester, extract_source
 from bot.ingest.web import WebIngester
 from bot.models import Article, CleanArticle
+from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
 
@@ -59,36 +59,35 @@ class Intake:
         self,
         paths: Iterable[Path],
         on_progress: Callable[[str], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        stop: Shutdown | None = None,
     ) -> IngestReport:
         """Ingest article files and folders into the store; stop between files when asked."""
-        return await ingest_paths(
-            paths, self.store, self.preparer, self.clock, on_progress, should_stop
-        )
+        return await ingest_paths(paths, self.store, self.preparer, self.clock, on_progress, stop)
 
     async def ingest(
         self,
         inputs: Sequence[str],
         on_progress: Callable[[str], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        stop: Shutdown | None = None,
     ) -> IngestReport:
         """Ingest links (pages or feeds), saved HTML pages and feeds, and article files."""
         if self.web is None:
-            return await self.ingest_files([Path(s) for s in inputs], on_progress, should_stop)
+            return await self.ingest_files([Path(s) for s in inputs], on_progress, stop)
         ingester = SourceIngester(self.web, self.preparer, self.settings.max_article_bytes)
-        return await ingester.ingest(inputs, on_progress, should_stop)
+        return await ingester.ingest(inputs, on_progress, stop)
 
     async def add_link(self, url: str) -> Article:
         """Fetch and store the article at ``url`` (once); UserError says why it can't."""
         if self.web is None:
             raise UserError(NO_WEB)
         try:
-            outcome = await self.web.add_url(url)
+            report = await self.web.add_url(url)
         except FetchError as exc:
             raise UserError(f"Could not read that link: {exc.reason}") from exc
         except RejectedArticle as exc:
             raise UserError(f"Could not brief that link: {exc}") from exc
-        article = await self.store.article(outcome.article_id)
+        (article_id,) = report.article_ids
+        article = await self.store.article(article_id)
         if article is None:  # deleted between storing and briefing
             raise UserError("That article is no longer stored; try again.")
         return article
@@ -106,7 +105,7 @@ class Intake:
         except OSError as exc:
             raise UserError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
 
-    def feed_poller(self, sleep: Sleep = asyncio.sleep) -> FeedPoller:
+    def feed_poller(self, sleep: Pause = pause) -> FeedPoller:
         """A poller over the feeds in ``feeds.toml``, at the configured interval."""
         if self.web is None:
             raise UserError(NO_WEB)

@@ -31,6 +31,7 @@ from bot.ingest.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
+from bot.ops.runtime import Shutdown
 from bot.store.sqlite.store import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence, letter_counts
 from bot.text.terms import TermIndexer
@@ -60,16 +61,38 @@ class IngestFailure:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What an ingest run did."""
+    """What an ingest did: the one report of bot.ingest, from one web page to a whole run of
+    files, links and feeds (reports add up with ``+``)."""
 
-    added: int
-    duplicates: int
-    failures: tuple[IngestFailure, ...]
-    stopped: bool = False  # asked to stop before every file was read; run it again to finish
+    added: int = 0
+    duplicates: int = 0  # already stored (same URL or same cleaned text)
+    failures: tuple[IngestFailure, ...] = ()
+    stopped: bool = False  # asked to stop before every input was read; run it again to finish
+    feeds: int = 0  # feeds read
+    unchanged: int = 0  # feeds that answered "not modified"
+    new_entries: int = 0  # feed entries not seen before
+    article_ids: tuple[int, ...] = ()  # the articles added or found stored, in input order
+
+    @classmethod
+    def stored(cls, article_id: int, added: bool) -> IngestReport:
+        """One article, newly added or already stored."""
+        return cls(added=int(added), duplicates=int(not added), article_ids=(article_id,))
+
+    def __add__(self, other: IngestReport) -> IngestReport:
+        return IngestReport(
+            self.added + other.added,
+            self.duplicates + other.duplicates,
+            self.failures + other.failures,
+            self.stopped or other.stopped,
+            self.feeds + other.feeds,
+            self.unchanged + other.unchanged,
+            self.new_entries + other.new_entries,
+            self.article_ids + other.article_ids,
+        )
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
-    """Stages 2-4: clean, split, index; raise RejectedArticle if nothing is left."""
+    """Stages 2-3: clean, split into sentences and terms; RejectedArticle if nothing is left."""
     cleaned = clean_lines(raw.text)
     if cleaned.title is None and not cleaned.lines and not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
@@ -129,7 +152,7 @@ def _nothing_left(cleaned: CleanText) -> str:
 
 
 class Preparer(Protocol):
-    """Runs stages 1-4 (load, clean, split, index) for batches of article files."""
+    """Runs stages 1-3 (load, clean, split into sentences and terms) for batches of files."""
 
     @property
     def batch_files(self) -> int:
@@ -146,7 +169,7 @@ class Preparer(Protocol):
 def prepare_files(
     paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
 ) -> list[PreparedArticle | IngestFailure]:
-    """Stages 1-4 for article files, one by one; a bad file is a failure, never an exception."""
+    """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
@@ -163,23 +186,24 @@ async def ingest_paths(
     preparer: Preparer,
     clock: Callable[[], dt.datetime],
     on_progress: Callable[[str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: Shutdown | None = None,
 ) -> IngestReport:
-    """Stages 1-5 for files and folders; bad files are reported, never fatal.
+    """Stages 1-4 for files and folders; bad files are reported, never fatal.
 
     The preparer works on the next batches while this stores the last one, a batch per
-    transaction with every article whole. ``should_stop`` is asked before each batch is handed
+    transaction with every article whole. ``stop`` is checked before each batch is handed
     over: a stop request lets the batches in flight finish and leaves the rest for a re-run.
     """
     added = duplicates = 0
     failures: list[IngestFailure] = []
+    article_ids: list[int] = []
     files = iter(article_files(paths))
     in_flight: deque[asyncio.Future[list[PreparedArticle | IngestFailure]]] = deque()
     stopped = False
     try:
         while True:
             while len(in_flight) < preparer.depth and not stopped:
-                if should_stop is not None and should_stop():
+                if stop is not None and stop.requested:
                     stopped = True
                     break
                 batch = list(itertools.islice(files, preparer.batch_files))
@@ -197,10 +221,11 @@ async def ingest_paths(
             for outcome in outcomes:
                 if isinstance(outcome, IngestFailure):
                     failures.append(outcome)
-                elif next(results).added:
-                    added += 1
                 else:
-                    duplicates += 1
+                    stored = next(results)
+                    article_ids.append(stored.article_id)
+                    added += stored.added
+                    duplicates += not stored.added
                 if on_progress is not None:
                     on_progress(
                         outcome.origin
@@ -210,7 +235,9 @@ async def ingest_paths(
     finally:
         for future in in_flight:
             future.cancel()
-    return IngestReport(added, duplicates, tuple(failures), stopped=stopped)
+    return IngestReport(
+        added, duplicates, tuple(failures), stopped=stopped, article_ids=tuple(article_ids)
+    )
 
 
 def _require_english(origin: str, sample: str, words: Sequence[str], indexer: TermIndexer) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.ingest.extract import extract_article
-from bot.ingest.feeds import FeedError, FeedReader, FeedReport
+from bot.ingest.feeds import FeedError, FeedReader
 from bot.ingest.fetch import FetchError
 from bot.ingest.load import article_files
 from bot.ingest.pipeline import (
@@ -19,8 +19,9 @@ from bot.ingest.pipeline import (
     ingest_paths,
     prepare,
 )
-from bot.ingest.web import WebIngester, canonical_url
+from bot.ingest.web import WebIngester
 from bot.models import CleanArticle
+from bot.ops.runtime import Shutdown
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
@@ -45,18 +46,18 @@ class SourceIngester:
         self,
         sources: Iterable[str],
         on_progress: Progress | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        stop: Shutdown | None = None,
     ) -> IngestReport:
         """Ingest every source; ``on_progress`` is called once per article-level item done.
 
-        ``should_stop`` is asked before each source, so a stop request lets the item in flight
+        ``stop`` is checked before each source, so a stop request lets the item in flight
         finish and leaves the rest for a re-run.
         """
-        report = FeedReport()
+        report = IngestReport()
         text_paths: list[Path] = []
         for source in sources:
-            if should_stop is not None and should_stop():
-                return IngestReport(report.added, report.duplicates, report.failures, stopped=True)
+            if stop is not None and stop.requested:
+                return report + IngestReport(stopped=True)
             path = Path(source)
             try:
                 if is_link(source):
@@ -72,34 +73,23 @@ class SourceIngester:
             except (FetchError, FeedError, RejectedArticle, OSError) as exc:
                 # Rejections from the pipeline and extractor already name their input.
                 failure = IngestFailure(source, _reason(exc, source))
-                report += FeedReport(failures=(failure,))
+                report += IngestReport(failures=(failure,))
                 _tick(on_progress, source)
         if text_paths:
             files = await ingest_paths(
-                text_paths, self.web.store, self.preparer, self.web.clock, on_progress, should_stop
+                text_paths, self.web.store, self.preparer, self.web.clock, on_progress, stop
             )
-            report += FeedReport(
-                added=files.added, duplicates=files.duplicates, failures=files.failures
-            )
-            if files.stopped:
-                return IngestReport(report.added, report.duplicates, report.failures, stopped=True)
-        return IngestReport(report.added, report.duplicates, report.failures)
+            report += files
+        return report
 
-    async def _link(self, url: str, on_progress: Progress | None) -> FeedReport:
-        known = await self.web.ledger.article_for_url(canonical_url(url))
-        if known is not None:
+    async def _link(self, url: str, on_progress: Progress | None) -> IngestReport:
+        report = await self.web.add_url(url, self.reader, on_progress)
+        if not report.feeds:  # a feed ticked once per entry
             _tick(on_progress, url)
-            return FeedReport(duplicates=1)
-        result = await self.web.fetcher.fetch(url)
-        if result.is_feed:
-            return await self.reader.read_bytes(result.body, url, on_progress)
-        outcome = await self.web.add_fetched(result, aliases=(url,))
-        _tick(on_progress, url)
-        return FeedReport(added=int(outcome.added), duplicates=int(not outcome.added))
+        return report
 
-    async def _html_file(self, path: Path) -> FeedReport:
-        outcome = await self.web.add_html(read_file(path, self.max_file_bytes), str(path), None)
-        return FeedReport(added=int(outcome.added), duplicates=int(not outcome.added))
+    async def _html_file(self, path: Path) -> IngestReport:
+        return await self.web.add_html(read_file(path, self.max_file_bytes), str(path), None)
 
 
 def text_file_count(sources: Iterable[str]) -> int:

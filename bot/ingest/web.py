@@ -5,31 +5,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.brief.topics import TopicCatalog
 from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher, FetchError, FetchErrorKind, FetchResult
-from bot.ingest.pipeline import prepare
+from bot.ingest.pipeline import IngestReport, prepare
 from bot.settings import FetchSettings
 from bot.store.sqlite.ledger import WebLedger
 from bot.store.sqlite.store import Store
 from bot.text.terms import TermIndexer
 
+if TYPE_CHECKING:
+    from bot.ingest.feeds import FeedReader
+
 # Query parameters that only track the click; they never select a different article.
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """A page that is in the store now: newly added, or already there (by URL or content)."""
-
-    article_id: int
-    added: bool
-    url: str
-    topics: tuple[str, ...] = ()
 
 
 def canonical_url(url: str) -> str:
@@ -70,33 +63,42 @@ class WebIngester:
         self.settings = settings
         self.clock = clock
 
-    async def add_url(self, url: str) -> PageOutcome:
-        """Fetch and store the article at ``url`` (skipping the fetch for a known URL).
+    async def add_url(
+        self,
+        url: str,
+        feeds: FeedReader | None = None,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Fetch and store the article at ``url`` (skipping the fetch for a known URL); the
+        same code for a link in chat, on the command line and in a feed.
 
-        Raises FetchError or RejectedArticle (ExtractError included) with a one-line reason.
+        A feed's new entries are ingested by ``feeds``; without it a feed is refused. Raises
+        FetchError or RejectedArticle (ExtractError included) with a one-line reason.
         """
         known = await self.ledger.article_for_url(canonical_url(url))
         if known is not None:
-            return PageOutcome(known, added=False, url=url)
+            return IngestReport.stored(known, added=False)
         result = await self.fetcher.fetch(url)
         if result.is_feed:
-            raise FetchError(
-                FetchErrorKind.UNSUPPORTED,
-                f"not an article: {url} is a news feed; add it with: briefbot ingest {url}",
-            )
+            if feeds is None:
+                raise FetchError(
+                    FetchErrorKind.UNSUPPORTED,
+                    f"not an article: {url} is a news feed; add it with: briefbot ingest {url}",
+                )
+            return await feeds.read_bytes(result.body, url, on_progress)
         return await self.add_fetched(result, aliases=(url,))
 
-    async def add_fetched(self, result: FetchResult, aliases: tuple[str, ...] = ()) -> PageOutcome:
+    async def add_fetched(self, result: FetchResult, aliases: tuple[str, ...] = ()) -> IngestReport:
         """Store the article of a fetched page, reachable under its URL and ``aliases``."""
         known = await self.ledger.article_for_url(canonical_url(result.url))
         if known is not None:
             await self.ledger.link_urls(known, [canonical_url(a) for a in aliases])
-            return PageOutcome(known, added=False, url=result.url)
+            return IngestReport.stored(known, added=False)
         return await self.add_html(result.body, result.url, result.url, aliases)
 
     async def add_html(
         self, html: bytes, origin: str, url: str | None, aliases: tuple[str, ...] = ()
-    ) -> PageOutcome:
+    ) -> IngestReport:
         """Extract, clean, split and store one HTML page; tag it to the topics it matches."""
         # Parsing and sentence splitting are CPU-bound: keep chat acks and polls responsive.
         page = await asyncio.to_thread(
@@ -109,8 +111,8 @@ class WebIngester:
             urls.append(canonical_url(page.canonical_url))
         result = await self.store.add_article(prepared, self.clock())
         await self.ledger.link_urls(result.article_id, urls)
-        tags = await self.ledger.tag(result.article_id, self.topics.topics)
-        return PageOutcome(result.article_id, result.added, url or origin, tags)
+        await self.ledger.tag(result.article_id, self.topics.topics)
+        return IngestReport.stored(result.article_id, result.added)
 
 
 def _same_host(a: str, b: str) -> bool:

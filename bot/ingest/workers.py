@@ -1,4 +1,5 @@
-"""Where ingest stages 1-4 (load, clean, split, index) run: this process or worker processes.
+"""Where ingest stages 1-3 (load, clean, split into sentences and terms) run: this process
+or worker processes.
 
 They take ~2.5 ms of pure Python per article and share nothing between articles, so a bulk
 ingest on a machine with more than one core hands batches of files to worker processes while

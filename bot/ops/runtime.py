@@ -1,9 +1,10 @@
 """Graceful shutdown for long-running work: SIGTERM/SIGINT ask it to stop, with a time bound.
 
-The work gets a ``Shutdown`` it checks between units (an article, a chat event) so the unit in
-flight finishes and is committed. If it has not returned ``grace_seconds`` after the first
-signal, or a second signal arrives, it is cancelled. The caller closes the store afterwards,
-in its ``finally``, either way.
+One stop mechanism for every long-running command (``ingest``, ``poll``, ``digests`` and the chat
+runners): the work gets a ``Shutdown`` it checks between units (an article, a feed, a digest, a
+chat event) and sleeps on with ``pause``, so the unit in flight finishes and is committed. If
+it has not returned ``grace_seconds`` after the first signal, or a second signal arrives, it is
+cancelled. The caller closes the store afterwards, in its ``finally``, either way.
 
 Chat runners serve many commands at once; ``InFlight`` counts them so that, after the signal,
 the runner stops taking new ones and waits (bounded) until those it took have been answered.
@@ -12,15 +13,12 @@ the runner stops taking new ones and waits (bounded) until those it took have be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
-
-from bot.app import App
-from bot.chat.dispatcher import Dispatcher
-from bot.settings import Settings
 
 T = TypeVar("T")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -67,6 +65,21 @@ class Shutdown:
     async def wait(self) -> None:
         """Return once a stop has been requested."""
         await self._event.wait()
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep ``seconds``, waking early when a stop is requested; True if one was."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout=seconds)
+        return self.requested
+
+
+# How long-running work sleeps between rounds: ``Shutdown.pause`` unless a test injects another.
+Pause = Callable[[float, Shutdown], Awaitable[object]]
+
+
+async def pause(seconds: float, shutdown: Shutdown) -> bool:
+    """Sleep ``seconds`` or until ``shutdown`` is requested (the default ``Pause``)."""
+    return await shutdown.pause(seconds)
 
 
 async def run_until_signalled(
@@ -179,21 +192,3 @@ async def wait_for_stop(task: asyncio.Future[None], shutdown: Shutdown) -> bool:
     finally:
         stop.cancel()
     return not task.done()
-
-
-async def run_chat(
-    settings: Settings, serve: Callable[[Dispatcher, Shutdown], Awaitable[None]]
-) -> int:
-    """Start the app, ``serve`` a chat platform until SIGTERM/SIGINT, close the store.
-
-    Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
-    """
-    async with await App.start(settings) as app:
-        try:
-            await run_until_signalled(
-                lambda shutdown: serve(app.dispatcher, shutdown), CHAT_GRACE_SECONDS
-            )
-        except ShutdownTimeout as exc:
-            log.error("%s; closing the store", exc)
-            return 128 + exc.signum
-    return 0

@@ -1,4 +1,4 @@
-"""Stage 4b, index: sentences as the terms LexRank compares (sumy's stemmer and stop words)."""
+"""Stage 3, split (terms): sentences as the terms LexRank compares (sumy's stemmer, stop words)."""
 
 from __future__ import annotations
 

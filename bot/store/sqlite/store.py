@@ -1,4 +1,4 @@
-"""Stage 4, store and index: one SQLite file holding articles, their sentences and an FTS index."""
+"""Stage 4, store: one SQLite file holding articles, their sentences and an FTS index."""
 
 from __future__ import annotations
 
