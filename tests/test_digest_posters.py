@@ -50,6 +50,9 @@ async def test_slack_poster_posts_blocks_and_returns_ts(briefbot: App, slack: Fa
     assert (message["text"], message["blocks"]) == (rendered.text, rendered.blocks_json())
     assert message["unfurl_links"] is False
     assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
+    # A channel subscribed while installed by OAuth (TEAM:CHANNEL) is posted to by its channel.
+    await poster.post("T12345678:C2", NOTE, "bd1-20261125")
+    assert slack.delivered("/api/chat.postMessage")[-1].body["channel"] == "C2"
 
 
 async def test_slack_refusals_are_rejections(slack: FakeSlack) -> None:

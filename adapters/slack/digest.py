@@ -50,11 +50,14 @@ class SlackDigestPoster:
         return f"{response.get('team')} / {response.get('user')}"
 
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
-        """Post to the channel as the Slack adapter renders replies; return the message ``ts``."""
+        """Post to the channel as the Slack adapter renders replies; return the message ``ts``.
+
+        A ``TEAM:CHANNEL`` address (subscribed while the app was installed by OAuth) posts to
+        its channel with this one token."""
         message = reply_message(reply)
         try:
             response = await self._client.chat_postMessage(
-                channel=channel_id,
+                channel=ChannelAddress.parse(channel_id).channel_id,
                 text=message.text,
                 blocks=message.blocks_json(),
                 unfurl_links=False,
