@@ -1,14 +1,23 @@
 """ROUGE of briefbot's summaries against human references, beside three baselines.
 
-Run from the project folder (about a minute on one core):
+Run from the project folder (about two minutes on one core):
 
-    .venv/bin/python bench/quality.py            # prints the table
-    .venv/bin/python bench/quality.py --write    # also writes it into docs/quality.md
+    .venv/bin/python bench/quality.py            # prints the tables
+    .venv/bin/python bench/quality.py --write    # also writes them into docs/quality.md
+    .venv/bin/python bench/quality.py --languages-only   # only the per-language table
 
 Data: the MultiLing 2011 English pilot (10 WikiNews clusters of 10 articles, 3 references each),
 ``tests/data/eval/multiling2011_en.jsonl``. Every system's summary is cut to the cluster's mean
 reference length in words; ROUGE-1/2/L F1 (with stemming) is averaged over the references, then
 over clusters; the interval is a 95% bootstrap over clusters.
+
+Per language: the same ten stories in all seven MultiLing 2011 languages
+(``tests/data/eval/multiling2011_{en,ar,cs,el,fr,he,hi}.jsonl``), each against its own
+language's references, briefbot beside lead and lead-each. rouge-score's tokenizer keeps only
+``[a-z0-9]`` and would score every Arabic, Greek, Hebrew or Hindi summary as empty, so this
+table tokenizes every language alike: runs of Unicode letters, combining marks and digits,
+lower-cased, no stemming (there is no stemmer for every language, and one for some would make
+the languages incomparable).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import regex
 from rouge_score import rouge_scorer
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
@@ -57,6 +67,23 @@ GRID: dict[str, tuple[float, ...]] = {
     "article_penalty": (0.0, 0.3, 0.5),
 }
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+LANG_START, LANG_END = "<!-- languages:start -->", "<!-- languages:end -->"
+MULTILING_LANGUAGES = ("en", "ar", "cs", "el", "fr", "he", "hi")
+
+
+def language_data(code: str) -> Path:
+    """The MultiLing 2011 file of one language."""
+    return PROJECT / "tests" / "data" / "eval" / f"multiling2011_{code}.jsonl"
+
+
+class UnicodeWords:
+    """A ROUGE tokenizer for every script: letters with their marks, and digits, lower-cased."""
+
+    _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+
+    def tokenize(self, text: str) -> list[str]:
+        """The words of ``text``."""
+        return [w.lower() for w in self._WORD.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -154,6 +181,24 @@ def briefbot(indexer: TermIndexer, strategy: Strategy) -> System:
     return run
 
 
+def briefbot_last_point_cut(indexer: TermIndexer) -> System:
+    """briefbot's points by rank until the budget is reached, the last one cut by ``cut``: what
+    ``--words`` gave before points were kept whole (issue 14), for comparison."""
+
+    def run(cluster: Cluster) -> list[str]:
+        limits = SelectionLimits(points=10_000, strategy=Strategy())
+        brief = summarize(cluster.corpus, indexer, limits)
+        kept, words = set(), 0
+        for point in sorted(brief.points, key=lambda p: p.rank):
+            if words >= cluster.budget:
+                break
+            kept.add(point.rank)
+            words += len(point.text.split())
+        return [p.text for p in brief.points if p.rank in kept]
+
+    return run
+
+
 def cut(sentences: Sequence[str], words: int) -> str:
     """The summary's first ``words`` words."""
     return " ".join(" ".join(sentences).split()[:words])
@@ -223,6 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT)}")
     parser.add_argument(
+        "--languages-only",
+        action="store_true",
+        help="only the per-language table (MultiLing 2011 in seven languages)",
+    )
+    parser.add_argument(
         "--cross-validate",
         action="store_true",
         help="instead: leave-one-story-out choice of the strategy over a grid (several minutes)",
@@ -231,6 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started, cpu_started = time.perf_counter(), time.process_time()
     tokenizer = OfflineTokenizer("english")
     indexer = TermIndexer(tokenizer)
+    languages = "\n".join((LANG_START, *language_table(indexer), LANG_END))
+    print(languages)
+    if args.write:
+        replace_section(LANG_START, LANG_END, languages)
+    if args.languages_only:
+        return 0
+    started, cpu_started = time.perf_counter(), time.process_time()
     clusters = load_clusters(args.data, indexer)
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     if args.cross_validate:
@@ -245,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lead-each": lead_each,
         "sumy LexRankSummarizer": sumy_lexrank(tokenizer),
         BRIEFBOT: briefbot(indexer, Strategy()),
+        "briefbot, last point cut at the budget (former --words)": briefbot_last_point_cut(indexer),
     }
     results = {name: score_clusters(system, clusters, scorer) for name, system in systems.items()}
     main_rows = [row(name, aggregate(per_cluster)) for name, per_cluster in results.items()]
@@ -287,6 +345,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         replace_section(TABLE_START, TABLE_END, report)
     return 0
+
+
+def language_table(indexer: TermIndexer) -> list[str]:
+    """ROUGE per language: briefbot, lead and lead-each, and briefbot's lead over lead-each."""
+    started = time.perf_counter()
+    scorer = rouge_scorer.RougeScorer(list(METRICS), tokenizer=UnicodeWords())
+    rows = []
+    wins = 0
+    for code in MULTILING_LANGUAGES:
+        clusters = load_clusters(language_data(code), indexer)
+        ours_system = briefbot(indexer, Strategy())
+        summaries = [ours_system(c) for c in clusters]
+        empty = sum(not s for s in summaries)
+        short = sum(
+            len(cut(s, c.budget).split()) < c.budget
+            for s, c in zip(summaries, clusters, strict=True)
+        )
+        ours = score_clusters(ours_system, clusters, scorer)
+        first = score_clusters(lead, clusters, scorer)
+        each = score_clusters(lead_each, clusters, scorer)
+        mean = {m: statistics.mean(c[m] for c in ours) for m in METRICS}
+        r2_lead = statistics.mean(c["rouge2"] for c in first)
+        r2_each = statistics.mean(c["rouge2"] for c in each)
+        wins += mean["rouge2"] > r2_each
+        rows.append(
+            f"| {code} | {r2_lead:.1f} | {r2_each:.1f} | {mean['rouge1']:.1f} | "
+            f"{mean['rouge2']:.1f} | {mean['rougeL']:.1f} | "
+            f"{paired_difference(ours, each, 'rouge2')} | {empty}/{len(clusters)} | "
+            f"{short}/{len(clusters)} |"
+        )
+    return [
+        f"Command: `.venv/bin/python bench/quality.py --languages-only --write` · "
+        f"{dt.date.today()} · rouge-score {version('rouge-score')} with a Unicode word "
+        f"tokenizer, no stemming · {time.perf_counter() - started:.0f} s wall",
+        "",
+        "| language | lead R-2 | lead-each R-2 | briefbot R-1 | briefbot R-2 | briefbot R-L "
+        "| briefbot − lead-each, R-2 (95% paired bootstrap) | empty summaries "
+        "| summaries short of the budget |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"briefbot beats lead-each on ROUGE-2 in {wins} of {len(MULTILING_LANGUAGES)} languages.",
+    ]
 
 
 def replace_section(start: str, end: str, report: str) -> None:

@@ -8,6 +8,7 @@ swap (clock, fetcher, preparer, ranker) are injected here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -100,7 +101,11 @@ class App:
         ``monotonic`` is the rate limiter's clock; ``preparer`` runs stages 1-3 for files.
         """
         topics = load_topics(settings.topics_file)
-        indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+        indexer = TermIndexer(
+            OfflineTokenizer(settings.language),
+            settings.language,
+            supported=settings.languages.supported,
+        )
         store = await Store.open(settings.store_path)
         client = None
         if fetcher is None:
@@ -147,6 +152,12 @@ async def open_app(
         yield app
 
 
+def _warm_up(app: App) -> None:
+    import bot.brief.build  # noqa: F401  (the ranking and selection)
+
+    app.indexer.terms("Warm up the tokenizer, the stemmer and the stop words.")
+
+
 async def run_chat(
     settings: Settings, serve: Callable[[Dispatcher, Shutdown], Awaitable[None]]
 ) -> int:
@@ -155,6 +166,9 @@ async def run_chat(
     Return 0 after a graceful stop, 128 + the signal when the runner had to be cancelled.
     """
     async with await App.start(settings) as app:
+        # Commands load the ranking (numpy, scipy) and the tokenizer on first use; a chat runner
+        # loads them now, off the event loop, so its first brief does not hold up acks.
+        await asyncio.to_thread(_warm_up, app)
         try:
             await run_until_signalled(
                 lambda shutdown: serve(app.dispatcher, shutdown), CHAT_GRACE_SECONDS

@@ -53,17 +53,22 @@ def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
     brief = commands.add_parser("brief", help="brief a topic or a free-text query")
     brief.add_argument("target", nargs="+", help="a topic slug (see 'topics') or keywords")
     brief.add_argument("-n", "--sentences", type=int, help="number of points")
+    brief.add_argument(
+        "--lang",
+        metavar="CODES",
+        help="only articles in these languages, e.g. en,fr (default: [languages] brief)",
+    )
     brief.add_argument("--format", choices=FORMATS, default="text")
 
     ingest = commands.add_parser(
         "ingest", help="add web links, feeds, saved pages, article files or folders to the store"
     )
-    ingest.add_argument("sources", nargs="+", metavar="URL|FEED|PATH")
+    ingest.add_argument("inputs", nargs="+", metavar="URL|FEED|PATH")
 
     extract = commands.add_parser(
         "extract", help="print the article text the bot reads from a link or saved HTML page"
     )
-    extract.add_argument("source", metavar="FILE_OR_URL")
+    extract.add_argument("input", metavar="FILE_OR_URL")
 
     poll = commands.add_parser("poll", help="poll the feeds in feeds.toml for new articles")
     poll.add_argument("--once", action="store_true", help="poll every feed once, then exit")
@@ -172,23 +177,28 @@ async def _run(
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
     from bot.app import App
-    from bot.ingest.sources import text_file_count
+    from bot.ingest.mixed import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
 
-    workers = workers_for(text_file_count(args.sources)) if args.command == "ingest" else 0
+    workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
     async with contextlib.AsyncExitStack() as stack:
         preparer = None
         if workers:
             # Started before the store opens its thread, so the workers can be forked cheaply.
-            preparer = ProcessPreparer.start(settings.language, settings.max_article_bytes, workers)
+            preparer = ProcessPreparer.start(
+                settings.language,
+                settings.max_article_bytes,
+                workers,
+                settings.languages.supported,
+            )
             stack.callback(preparer.close)
         app = await stack.enter_async_context(await App.start(settings, preparer=preparer))
         if args.command == "brief":
             return await _brief(app, args)
         if args.command == "ingest":
-            return await _ingest(app, args.sources)
+            return await _ingest(app, args.inputs)
         if args.command == "extract":
-            return await _extract(app, args.source)
+            return await _extract(app, args.input)
         if args.command == "poll":
             return await _poll(app, args.once)
         if args.command == "digests":
@@ -210,8 +220,17 @@ async def _brief(app: App, args: argparse.Namespace) -> int:
     if points is not None and not 1 <= points <= app.settings.max_points:
         print(f"briefbot: --sentences takes 1 to {app.settings.max_points}", file=sys.stderr)
         return EXIT_USAGE
+    languages = app.settings.languages.brief
+    if args.lang is not None:
+        from bot.text.languages import UnsupportedLanguage, parse_languages
+
+        try:
+            languages = parse_languages(args.lang.replace(",", " ").split())
+        except UnsupportedLanguage as exc:
+            print(f"briefbot: --lang: no text pipeline for {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        brief = await app.briefer.brief(target, points)
+        brief = await app.briefer.brief(target, points, languages)
     except UserError as exc:
         print("\n".join(("briefbot: " + exc.message, *exc.hints)), file=sys.stderr)
         return EXIT_USAGE
@@ -233,7 +252,11 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from bot.text.split import OfflineTokenizer
     from bot.text.terms import TermIndexer
 
-    indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    indexer = TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
     except LoadError as exc:
@@ -287,7 +310,7 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
         return 128 + exc.signum
 
 
-async def _ingest(app: App, sources: list[str]) -> int:
+async def _ingest(app: App, inputs: list[str]) -> int:
     from tqdm import tqdm
 
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
@@ -301,7 +324,7 @@ async def _ingest(app: App, sources: list[str]) -> int:
 
         try:
             report, shutdown = await run_until_signalled(
-                lambda stop: app.intake.ingest(sources, on_progress=progress, stop=stop),
+                lambda stop: app.intake.ingest(inputs, on_progress=progress, stop=stop),
                 SHUTDOWN_GRACE_SECONDS,
             )
         except ShutdownTimeout as exc:
@@ -334,11 +357,11 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     return EXIT_OK
 
 
-async def _extract(app: App, source: str) -> int:
+async def _extract(app: App, name: str) -> int:
     from bot.chat.commands import UserError
 
     try:
-        article = await app.intake.extract(source)
+        article = await app.intake.extract(name)
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_FAILED

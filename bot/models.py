@@ -91,6 +91,7 @@ class CleanArticle:
     date: ArticleDate
     paragraphs: tuple[Paragraph, ...]
     author: str | None = None
+    language: str = "en"  # ISO 639-1 code, as identified at ingest (bot.text.language)
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -121,6 +122,7 @@ class Article:
     url: str | None
     date: ArticleDate
     origin: str
+    language: str = "en"  # ISO 639-1 code
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,14 @@ class SentenceRecord:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """An article credited for a point."""
+    """An article credited for a point, with the sentence(s) in it that carry the point."""
 
     article_id: int
     source: str
     title: str | None
     url: str | None
     date: ArticleDate
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,10 @@ class Point:
     score: float
     # How many independent reports carry the statement (bot/brief/corroboration.py).
     corroboration: Corroboration | None = None
+    # 1 for the point chosen first: where a platform must shorten a brief, the highest rank
+    # numbers go first (0: unranked).
+    rank: int = 0
+    language: str = "en"  # ISO 639-1 code of the text, which is never translated
 
     @property
     def dates(self) -> tuple[ArticleDate, ...]:
@@ -188,6 +195,19 @@ class Brief:
     date_range: DateRange | None
     # Quantities outlets report different values for (bot/brief/figures.py).
     figures: tuple[FigureConflict, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the points, in order of first appearance."""
+        return tuple(dict.fromkeys(p.language for p in self.points))
+
+    @property
+    def tagged(self) -> bool:
+        """True when points should show their language: any point is not in English.
+
+        An all-English brief renders exactly as it always did.
+        """
+        return any(p.language != "en" for p in self.points)
 
     @property
     def sources(self) -> tuple[SourceRef, ...]:

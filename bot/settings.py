@@ -12,6 +12,7 @@ from typing import Any, Literal
 from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
 from bot.locations import config_folder, packaged_seed_dir, store_location
+from bot.text.languages import LANGUAGES, UnsupportedLanguage, parse_languages
 
 # The checkout's root: tests and benches read its files; the running bot never does.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,22 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class LanguageSettings:
+    """Which languages are read and briefed (``[languages]``); codes are ISO 639-1."""
+
+    # Articles in other languages are refused at ingest, naming their language.
+    supported: frozenset[str] = frozenset(LANGUAGES)
+    # The languages briefs include when neither the command nor the channel says; empty: all.
+    brief: frozenset[str] = frozenset()
+    # "platform:channel_id" -> the languages that channel's briefs include.
+    channels: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def for_channel(self, platform: str, channel_id: str) -> frozenset[str]:
+        """The languages a channel's briefs include; empty means every supported one."""
+        return self.channels.get(f"{platform}:{channel_id}", self.brief)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable about the core."""
 
@@ -67,6 +84,7 @@ class Settings:
     limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     fetch: FetchSettings = FetchSettings()
     digests: DigestSettings = field(default_factory=DigestSettings)
+    languages: LanguageSettings = field(default_factory=LanguageSettings)
     # Why this configuration folder and this store were chosen (`briefbot doctor` says).
     config_reason: str = "given"
     store_reason: str = "given"
@@ -118,6 +136,7 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         limits=_limits(_table(data, "limits", path), path),
         fetch=_fetch_settings(fetch, path),
         digests=_digests(_table(data, "digests", path), path),
+        languages=_languages(_table(data, "languages", path), path),
         config_reason=config.reason,
         store_reason=db.reason,
     )
@@ -179,6 +198,36 @@ def _digests(table: Mapping[str, Any], path: Path) -> DigestSettings:
         claim_timeout=dt.timedelta(minutes=_int(table, "claim_timeout_minutes", 15, path)),
         max_per_channel=_int(table, "max_per_channel", 25, path),
     )
+
+
+def _languages(table: Mapping[str, Any], path: Path) -> LanguageSettings:
+    """The [languages] section: codes or English names, checked against the pipelines."""
+
+    def codes(value: object, key: str) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{path}: [languages] {key} must be a list of language codes")
+        try:
+            return parse_languages(value)
+        except UnsupportedLanguage as exc:
+            known = ", ".join(sorted(LANGUAGES))
+            raise SettingsError(
+                f"{path}: [languages] {key}: no text pipeline for '{exc}' (known: {known})"
+            ) from None
+
+    default = LanguageSettings()
+    supported = codes(table.get("supported", sorted(default.supported)), "supported")
+    if not supported:
+        raise SettingsError(f"{path}: [languages] supported must name at least one language")
+    brief = codes(table.get("brief", []), "brief")
+    channels_table = table.get("channels", {})
+    if not isinstance(channels_table, dict):
+        raise SettingsError(f"{path}: [languages.channels] must be a table")
+    channels = {str(key): codes(value, f"channels.{key}") for key, value in channels_table.items()}
+    for key, chosen in (("brief", brief), *channels.items()):
+        if not chosen <= supported:
+            extra = ", ".join(sorted(chosen - supported))
+            raise SettingsError(f"{path}: [languages] {key} names {extra}, not in supported")
+    return LanguageSettings(supported=supported, brief=brief, channels=channels)
 
 
 def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:

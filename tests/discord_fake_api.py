@@ -203,6 +203,10 @@ class FakeDiscordApi:
             return _json([self._command(c, parts[1]) for c in r.body])
         if r.method == "POST" and parts[0] == "channels" and parts[-1] == "typing":
             return web.Response(status=204)
+        if r.method == "POST" and parts[0] == "channels" and parts[-1] == "threads":
+            # A thread started on a message has the message's id, as on Discord.
+            name = r.body["name"]
+            return _json({"id": parts[3], "type": 11, "parent_id": parts[1], "name": name})
         if r.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             return _json(self._message(parts[1], r.body))
         if r.method == "POST" and parts[0] == "interactions":

@@ -68,6 +68,8 @@ class FakeSlack:
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
+    # Each posted message gets the next ts, as in a real channel (threads name their parent's).
+    _posted: int = 0
 
     def __post_init__(self) -> None:
         self.tokens.setdefault(BOT_TOKEN, json.loads((DATA / "auth_test.json").read_text()))
@@ -186,7 +188,9 @@ class FakeSlack:
         if path == "/api/auth.test":
             return self.tokens[token]
         if path == "/api/chat.postMessage":
-            return {"ok": True, "channel": "C123ABC456", "ts": "1515449523.000100"}
+            ts = f"1515449523.{100 + self._posted:06d}"
+            self._posted += 1
+            return {"ok": True, "channel": "C123ABC456", "ts": ts}
         return {"ok": False, "error": "unknown_method"}
 
     def _oauth_access(self, authorization: str | None, body: dict[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,11 @@ NOISE = [
 # Every seed sentence reporting Yang Jiechi's Sep 13 statement has one of these: the quote
 # carried by three outlets, and Fox's, outlet A's and the Mirror's leads in their own words.
 YANG_STATEMENT = ("new international order", "new world order", "more just and reasonable")
-YANG_OUTLETS = {"Fox News", "Unnamed outlet A", "Campbell River Mirror"}
+# The outlets that verifiably carry the Yang point (Fox News's lead): Fox itself, and the
+# Campbell River Mirror, whose lead holds 11 of its 16 content words. Outlet A reports the same
+# statement in other words (7 of 16, 44%, even with the sentence beside it): no credit, but its
+# lead is no second point either.
+YANG_OUTLETS = {"Fox News", "Campbell River Mirror"}
 
 
 @pytest.fixture
@@ -86,12 +90,13 @@ async def test_noise_absent_for_every_point_count(briefbot: App) -> None:
 
 
 @pytest.mark.parametrize("points", [1, 3, 5, 10])
-async def test_yang_statement_is_one_point_crediting_all_three_outlets(
+async def test_yang_statement_is_one_point_crediting_the_outlets_that_carry_it(
     briefbot: App, points: int
 ) -> None:
     brief = await briefbot.briefer.brief("china-russia", points)
     (yang,) = yang_points(brief)
     assert {r.source for r in yang.sources} == YANG_OUTLETS
+    assert not any(p.text.startswith("A top Chinese official said this week") for p in brief.points)
 
 
 async def test_default_brief_states_five_different_facts(briefbot: App) -> None:

@@ -60,14 +60,11 @@ async def test_discord_with_a_rejected_token_says_why_and_leaks_nothing(tmp_path
     api = FakeDiscordApi()
     await api.start()
     api.status_for["/users/@me"] = 401
-    args = [api.base_url, "-v", "--db", str(tmp_path / "d.sqlite3"), "discord"]
+    args = ["-v", "--db", str(tmp_path / "d.sqlite3"), "discord"]
+    # DISCORD_API_URL points the real command at the loopback fake, as a proxy would be.
+    env = {"DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_URL": api.base_url}
     try:
-        async with (
-            asyncio.timeout(GUARD_SECONDS),
-            briefbot_process(
-                args, {"DISCORD_TOKEN": DISCORD_TOKEN}, "tests.discord_process"
-            ) as bot,
-        ):
+        async with asyncio.timeout(GUARD_SECONDS), briefbot_process(args, env) as bot:
             code, output = await bot.finish()
     finally:
         await api.stop()

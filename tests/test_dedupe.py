@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.brief.dedupe import LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
+from bot.brief.dedupe import CARRIES, LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
 from bot.brief.summarize import Corpus, build_corpus
 from bot.ingest.inputs import read_inputs
 from bot.text.split import OfflineTokenizer
@@ -172,10 +172,62 @@ def test_same_day_leads_in_other_words_report_the_same_news(
     index = OverlapIndex(terms, quoted, same_day)
     assert index.overlap(fox, outlet_a) < REDUNDANT
     assert index.cosine(fox, outlet_a) >= LEAD_PARAPHRASE
-    # Fox's lead reaches the quote through outlet A's lead, which quotes it.
-    assert {fox, outlet_a, quote} <= set(index.statement(fox))
+    # Fox's lead is linked to outlet A's lead directly; the quote only to outlet A's lead,
+    # which quotes it: links never chain, so the quote is not in Fox's statement.
+    assert outlet_a in index.statement(fox)
+    assert quote not in index.statement(fox)
+    assert quote in index.statement(outlet_a)
     assert outlet_a not in index.statement(fox, lead_paraphrase=None)
     # Published on different days, or one not a lead, the same two sentences stay apart.
     apart = OverlapIndex(terms, quoted, {fox: SEP_13, outlet_a: dt.date(2022, 9, 15)})
     assert outlet_a not in apart.statement(fox)
     assert outlet_a not in OverlapIndex(terms, quoted, {fox: SEP_13}).statement(fox)
+
+
+def test_a_short_sentence_inside_a_long_one_is_not_its_statement(indexer: TermIndexer) -> None:
+    # MultiLing 2011, story M005 (Chile): two different aftershock measurements. Most of the
+    # short sentence's few terms occur in the long one, but it is less than half its length.
+    short = "University of Chile Seismologic Service measured the aftershock's magnitude as 6.6."
+    long = (
+        "The aftershock, as reported by the Servicio Sismológico de la Universidad de Chile "
+        "(University of Chile Seismological Service), had a magnitude of 5.8, and occurred at a "
+        "depth of 32.6 kilometers (20.3 miles)."
+    )
+    index = OverlapIndex(indexer.terms_many([short, long, *CONTEXT]))
+    assert index.overlap(0, 1) >= SAME_STATEMENT
+    assert not index.same_statement(0, 1)
+    assert index.statement(0) == [0] and index.statement(1) == [1]
+
+
+def test_identical_quotations_carried_by_many_outlets_are_matched_once(
+    indexer: TermIndexer,
+) -> None:
+    copies = [QUOTE] * 300 + [OUTLET_A_LEAD]
+    index = statement_index(indexer, copies)
+    # One distinct quotation per wording, however many sentences carry it.
+    assert len(index._holders) == 2
+    lead = len(copies) - 1
+    assert set(range(300)) <= index.quote_links(lead)
+    # A copy of the quote holds the words the lead quotes, and the words the other copies quote.
+    assert index.quote_links(0) == {*range(1, 300), lead}
+
+
+def test_carriage_names_the_sentence_or_adjacent_pair_that_carries_a_point(
+    indexer: TermIndexer, seeds: Corpus
+) -> None:
+    texts = [r.text for r in seeds.records]
+    index = OverlapIndex(indexer.terms_many(texts), [indexer.quotations(t) for t in texts])
+    fox = texts.index(FOX_LEAD)
+    article_of = {
+        a.source: [i for i, r in enumerate(seeds.records) if r.article_id == a.id]
+        for a in seeds.articles
+    }
+    mirror = article_of["Campbell River Mirror"]
+    share, carrier = index.carriage(fox, mirror)
+    # The Mirror's lead alone carries 11 of its 16 terms: the evidence is that one sentence,
+    # not a pair taking in the neighbour too.
+    assert share >= CARRIES and carrier == (mirror[0],)
+    assert texts[carrier[0]].startswith("A top Chinese official stated that Beijing plans")
+    # Outlet A reports the statement in its own words: not the point's words, no credit.
+    share, _ = index.carriage(fox, article_of["Unnamed outlet A"])
+    assert share < CARRIES

@@ -85,8 +85,14 @@ async def test_slack_channel_subscribes_gets_its_digest_and_unsubscribes(
     due = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
     (delivery,) = await scheduler.run_once(due)
     assert delivery.status is DigestStatus.POSTED
-    (posted,) = slack.fake.delivered("/api/chat.postMessage")
-    assert posted.body["channel"] == SLACK_CHANNEL
+    # A thread: a one-line parent, the digest in reply to it.
+    parent, posted = slack.fake.delivered("/api/chat.postMessage")
+    assert parent.body["channel"] == posted.body["channel"] == SLACK_CHANNEL
+    assert parent.body["text"] == (
+        "Daily digest of China–Russia relations: 5 new articles from 5 sources"
+        " · 5 points in the thread"
+    )
+    assert posted.body["thread_ts"] == delivery.message_id == "1515449523.000100"
     assert posted.body["blocks"][0]["text"]["text"].startswith(
         "Daily digest of China–Russia relations: 5 new articles from 5 sources"
     )
@@ -136,8 +142,14 @@ async def test_discord_channel_subscribes_gets_its_digest_and_unsubscribes(
         )
         (delivery,) = await scheduler.run_once(SLOT)
         assert delivery.status is DigestStatus.POSTED and delivery.message_id
-        digest = api.sent("POST", f"/channels/{CHANNEL}/messages")[-1].body
-        assert digest["nonce"] == "bd1-20261124" and digest["enforce_nonce"] is True
+        to_channel = f"/channels/{CHANNEL}/messages"
+        parent = [r for r in api.sent("POST", to_channel) if r.route == to_channel][-1].body
+        assert parent["content"].startswith("Daily digest of China–Russia relations")
+        assert parent["nonce"] == "bd1-20261124"
+        (started,) = api.sent("POST", f"/channels/{CHANNEL}/messages/{delivery.message_id}")
+        assert started.body["name"] == parent["content"]
+        digest = api.sent("POST", f"/channels/{delivery.message_id}/messages")[-1].body
+        assert digest["nonce"] == "bd1-20261124-1" and digest["enforce_nonce"] is True
         assert digest["allowed_mentions"]["parse"] == []
         assert digest["embeds"][0]["title"].startswith("Daily digest of China–Russia relations")
     finally:

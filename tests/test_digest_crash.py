@@ -67,15 +67,11 @@ class KillingSlack(FakeSlack):
         return answer
 
 
-async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
-    """One `briefbot digests --once` process; returns (exit code, stdout, stderr)."""
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-    }
+async def start_digests(db: Path, api_url: str) -> asyncio.subprocess.Process:
+    """A `briefbot digests --once` process posting to the Slack Web API at ``api_url``."""
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": api_url}
     env.pop("DISCORD_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
@@ -88,6 +84,11 @@ async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
+    """One `briefbot digests --once` process; returns (exit code, stdout, stderr)."""
+    process = await start_digests(db, slack.api_url)
     slack.watch(process.pid)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
@@ -126,7 +127,8 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("killed-after-post", "chat.postMessage", True, 1, DigestStatus.UNKNOWN),
-    Scenario("killed-before-post", "auth.test", False, 1, DigestStatus.POSTED),
+    # A brief is posted as a thread: the parent line and the brief in reply, two messages.
+    Scenario("killed-before-post", "auth.test", False, 2, DigestStatus.POSTED),
     Scenario("killed-in-flight", "chat.postMessage", False, 0, DigestStatus.UNKNOWN),
 )
 SEED_ONCE = "seeded.sqlite3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -22,7 +23,9 @@ from bot.app import App
 from bot.chat.commands import BriefReply, Notice
 from bot.chat.platform import digest_posters
 from bot.digests.scheduler import PostNotSent, PostRejected
+from bot.settings import Settings
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
+from tests.test_digest_crash import start_digests, subscribe_due_now
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
 
@@ -44,12 +47,19 @@ async def test_slack_poster_posts_blocks_and_returns_ts(briefbot: App, slack: Fa
     poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
     assert await poster.check() == "Subarachnoid Workspace / grace"
     assert await poster.post("C1", BriefReply(brief), "bd1-20261124") == "1515449523.000100"
-    (message,) = [r.body for r in slack.delivered("/api/chat.postMessage")]
-    assert message["channel"] == "C1"
+    # A thread: a one-line parent in the channel, the brief as its reply.
+    parent, message = [r.body for r in slack.delivered("/api/chat.postMessage")]
+    assert parent["channel"] == message["channel"] == "C1"
+    assert parent["text"] == ("China–Russia relations · 2 points in the thread")
+    assert "thread_ts" not in parent and message["thread_ts"] == "1515449523.000100"
     rendered = reply_message(BriefReply(brief))
     assert (message["text"], message["blocks"]) == (rendered.text, rendered.blocks_json())
     assert message["unfurl_links"] is False
     assert message["metadata"]["event_payload"] == {"key": "bd1-20261124"}
+    # A note is one message, no thread.
+    await poster.post("C1", NOTE, "bd1-20261125")
+    note = slack.delivered("/api/chat.postMessage")[-1].body
+    assert note["text"] == NOTE.title and "thread_ts" not in note
     # A channel subscribed while installed by OAuth (TEAM:CHANNEL) is posted to by its channel.
     await poster.post("T12345678:C2", NOTE, "bd1-20261125")
     assert slack.delivered("/api/chat.postMessage")[-1].body["channel"] == "C2"
@@ -92,6 +102,11 @@ class FakeDiscord:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     by_nonce: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # Channel of each message, and the threads started on messages (a thread has its
+    # message's id, as on Discord); channels refusing threads answer 403.
+    channel_of: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)
+    no_threads: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def me(self, request: web.Request) -> web.Response:
@@ -109,10 +124,22 @@ class FakeDiscord:
         key = (channel, str(body.get("nonce")))
         if body.get("enforce_nonce") and key in self.by_nonce:
             return discord_json(self.by_nonce[key])
-        self.messages.append(body)
         message = {"id": str(next(self._ids)), "channel_id": channel, **body}
+        self.messages.append(message)
         self.by_nonce[key] = message
+        self.channel_of[message["id"]] = channel
         return discord_json(message)
+
+    async def create_thread(self, request: web.Request) -> web.Response:
+        channel, message = request.match_info["channel"], request.match_info["message"]
+        if channel in self.no_threads:
+            return discord_json({"message": "Missing Permissions", "code": 50013}, status=403)
+        if message in self.threads:
+            error = {"message": "A thread has already been created for this message"}
+            return discord_json({**error, "code": 160004}, status=400)
+        body = await request.json()
+        self.threads[message] = body["name"]
+        return discord_json({"id": message, "type": 11, "parent_id": channel, "name": body["name"]})
 
 
 @pytest.fixture
@@ -121,6 +148,9 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
     app = web.Application()
     app.router.add_get("/api/v10/users/@me", fake.me)
     app.router.add_post("/api/v10/channels/{channel}/messages", fake.create_message)
+    app.router.add_post(
+        "/api/v10/channels/{channel}/messages/{message}/threads", fake.create_thread
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -143,11 +173,33 @@ async def test_discord_poster_sends_a_nonce_and_no_mentions(
         first = await poster.post("123456789", reply, "bd7-20261124")
         again = await poster.post("123456789", reply, "bd7-20261124")  # a re-send after a crash
         assert first == again == "1000"
-        (message,) = fake_discord.messages
-        assert message["nonce"] == "bd7-20261124" and message["enforce_nonce"] is True
+        # A thread: the parent line in the channel, the embeds in the thread started on it.
+        parent, message = fake_discord.messages
+        assert parent["content"] == "China–Russia relations · 5 points in the thread"
+        assert parent["channel_id"] == "123456789"
+        assert fake_discord.threads == {"1000": "China–Russia relations · 5 points in the thread"}
+        assert message["channel_id"] == "1000"
+        assert parent["nonce"] == "bd7-20261124" and message["nonce"] == "bd7-20261124-1"
+        assert message["enforce_nonce"] is True
         assert message["allowed_mentions"] == {"parse": []}
         (rendered,) = render_reply(reply)
         assert message["embeds"] == [e.to_dict() for e in rendered.embeds]
+    finally:
+        await poster.close()
+
+
+async def test_discord_digest_is_a_reply_chain_where_threads_are_not_allowed(
+    fake_discord: FakeDiscord, briefbot: App
+) -> None:
+    fake_discord.no_threads.add("77")
+    poster = await DiscordDigestPoster.connect("discord-test-token")
+    try:
+        reply = BriefReply(await briefbot.briefer.brief("china-russia", 2))
+        parent_id = await poster.post("77", reply, "bd8-20261124")
+        parent, message = fake_discord.messages
+        assert parent["id"] == parent_id and message["channel_id"] == "77"
+        assert str(message["message_reference"]["message_id"]) == parent_id
+        assert fake_discord.threads == {}
     finally:
         await poster.close()
 
@@ -196,3 +248,15 @@ async def test_posters_from_env_check_each_token(
     with pytest.raises(PostRejected, match="invalid_auth"):
         async with digest_posters(PLATFORMS, {**env, "SLACK_BOT_TOKEN": "xoxb-revoked"}):
             pass
+
+
+async def test_digests_keep_the_path_of_slack_api_url(settings: Settings, slack: FakeSlack) -> None:
+    """A Web API behind a proxy path: `briefbot digests` posts below it, as the Slack app does
+    (it used to post to the host's /chat.postMessage)."""
+    await subscribe_due_now(settings)
+    process = await start_digests(settings.store_path, slack.url("/api"))  # no trailing slash
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().strip() == "1 posted"
+    parent, posted = slack.delivered("/api/chat.postMessage")  # a digest is a thread
+    assert parent.body["channel"] == posted.body["channel"] == "C1"

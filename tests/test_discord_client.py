@@ -174,31 +174,31 @@ async def test_summary_command_defers_then_follows_up(
     assert pings_nobody(sent[0].body)
 
 
-async def test_summary_command_unknown_topic_follows_up_with_suggestions(
-    client: BriefbotClient, api: FakeDiscordApi
-) -> None:
+async def summary_with_topic(client: BriefbotClient, api: FakeDiscordApi, topic: str) -> str:
+    """Run ``/summary topic:<topic>``; return the follow-up's text."""
     data = payload("interaction_create_summary")
-    data["data"]["options"] = [{"value": "china-rusia", "type": 3, "name": "topic"}]
+    data["data"]["options"] = [{"value": topic, "type": 3, "name": "topic"}]
     client._connection.parse_interaction_create(data)
     followup = f"/webhooks/{BOT_ID}/{data['token']}"
     await api.wait_for(lambda _: bool(api.sent("POST", followup)))
     (sent,) = api.sent("POST", followup)
-    assert "Did you mean: china-russia?" in sent.body["content"]
+    return str(sent.body["content"])
+
+
+async def test_summary_command_unknown_topic_follows_up_with_suggestions(
+    client: BriefbotClient, api: FakeDiscordApi
+) -> None:
+    assert "Did you mean: china-russia?" in await summary_with_topic(client, api, "china-rusia")
 
 
 async def test_summary_topic_option_is_briefed_never_read_as_a_command(
     client: BriefbotClient, api: FakeDiscordApi
 ) -> None:
-    data = payload("interaction_create_summary")
-    data["data"]["options"] = [{"value": "subscribe china-russia", "type": 3, "name": "topic"}]
-    client._connection.parse_interaction_create(data)
-    followup = f"/webhooks/{BOT_ID}/{data['token']}"
-    await api.wait_for(lambda _: bool(api.sent("POST", followup)))
-    (sent,) = api.sent("POST", followup)
+    answer = await summary_with_topic(client, api, "subscribe china-russia")
     # The words were searched for as a query; the channel was not subscribed to anything.
-    assert "Unknown topic 'subscribe china-russia'" in sent.body["content"]
-    subscriptions = client.dispatcher.desk.subscriptions
-    assert await subscriptions.for_channel("discord", str(data["channel_id"])) == []
+    assert "Unknown topic 'subscribe china-russia'" in answer
+    channel = str(payload("interaction_create_summary")["channel_id"])
+    assert await client.dispatcher.desk.subscriptions.for_channel("discord", channel) == []
 
 
 async def test_autocomplete_offers_topic_names(client: BriefbotClient, api: FakeDiscordApi) -> None:

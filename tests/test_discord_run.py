@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from adapters.discord.client import INVITE_PERMISSIONS, invite_url
-from adapters.discord.run import DiscordSetupError, serve
+from adapters.discord.run import DiscordSetupError, serve, use_api_url
 from bot import cli
 from bot.app import App
 from bot.ops.runtime import Shutdown
@@ -93,3 +93,22 @@ def test_readme_invite_url_has_the_minimal_permissions() -> None:
     assert url.endswith(f"&permissions={INVITE_PERMISSIONS.value}")
     assert url.replace("1100000000000000001", "YOUR_APPLICATION_ID") in readme
     assert f"Embed Links, Read Message History = `{INVITE_PERMISSIONS.value}`" in readme
+
+
+def test_discord_api_url_points_discord_py_at_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = discord.http.Route.BASE
+    monkeypatch.setattr(discord.http.Route, "BASE", default)
+    assert use_api_url({}) == default
+    assert (
+        use_api_url({"DISCORD_API_URL": "http://127.0.0.1:9/api/v10/"})
+        == "http://127.0.0.1:9/api/v10"
+    )
+    assert discord.http.Route("GET", "/gateway/bot").url == "http://127.0.0.1:9/api/v10/gateway/bot"
+    with pytest.raises(DiscordSetupError, match="DISCORD_API_URL must be an http"):
+        use_api_url({"DISCORD_API_URL": "discord.proxy/api"})
+    gateway = discord.gateway.DiscordWebSocket
+    monkeypatch.setattr(gateway, "DEFAULT_GATEWAY", gateway.DEFAULT_GATEWAY)
+    use_api_url({"DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway"})
+    assert str(gateway.DEFAULT_GATEWAY) == "ws://127.0.0.1:9/gateway"
+    with pytest.raises(DiscordSetupError, match="DISCORD_GATEWAY_URL must be a ws"):
+        use_api_url({"DISCORD_GATEWAY_URL": "https://gateway"})

@@ -180,11 +180,13 @@ NAMED_FILES: dict[str, tuple[str | bytes, str | None]] = {
         + "</p></div></body></html>",
         "web page",
     ),
-    "cjk.txt": ("中国和俄罗斯周二在莫斯科签署了一项新的能源协议。\n" * 3, "English"),
-    "cyrillic.txt": ("Россия и Китай подписали новое соглашение во вторник.\n" * 3, "English"),
-    "arabic.txt": (
-        "وقعت الصين وروسيا اتفاقية جديدة للطاقة يوم الثلاثاء في موسكو.\n" * 3,
-        "English",
+    # Supported languages are stored; another is refused with its name.
+    "cjk.txt": ("中国和俄罗斯周二在莫斯科签署了一项新的能源协议。\n" * 3, None),
+    "cyrillic.txt": ("Россия и Китай подписали новое соглашение во вторник.\n" * 3, None),
+    "arabic.txt": ("وقعت الصين وروسيا اتفاقية جديدة للطاقة يوم الثلاثاء في موسكو.\n" * 3, None),
+    "vietnamese.txt": (
+        "Trung Quốc và Nga đã ký một thỏa thuận năng lượng mới vào thứ Ba tại Moscow.\n" * 3,
+        "written in Vietnamese (vi)",
     ),
     "controls.txt": ("\u202e" + ENGLISH.replace(" deal", "\x07 de\u200bal\u200f"), None),
     "mentions.txt": (

@@ -45,9 +45,8 @@ async def test_bad_files_are_reported_and_the_rest_stored(
     async with await Store.open(tmp_path / "s.sqlite3") as store:
         report = await ingest_paths([tmp_path], store, in_process(indexer, 1000), fixed_clock)
     reasons = {Path(f.origin).name: f.reason for f in report.failures}
-    assert report.added == 1
+    assert report.added == 2  # English and Russian
     assert "no article text" in reasons["empty.txt"]
-    assert "English" in reasons["russian.txt"]
     assert "too large" in reasons["big.txt"]
 
 
@@ -79,9 +78,32 @@ def test_a_rejected_text_says_why(indexer: TermIndexer, text: str, reason: str) 
         prepare(RawArticle(origin="x", text=text), indexer)
 
 
-def test_cjk_text_is_rejected_as_not_english(indexer: TermIndexer) -> None:
-    raw = RawArticle(origin="x", text="中国和俄罗斯周二在莫斯科签署了一项新的能源协议。")
-    with pytest.raises(RejectedArticle, match="English"):
+def test_each_article_is_prepared_in_its_language(indexer: TermIndexer) -> None:
+    chinese = prepare(
+        RawArticle(origin="x", text="中国和俄罗斯周二在莫斯科签署了一项新的能源协议。"), indexer
+    )
+    assert chinese.article.language == "zh"
+    assert chinese.terms[0][:2] == ("zh:中国", "zh:国和")
+    english = prepare(RawArticle(origin="y", text="China and Russia signed a deal."), indexer)
+    assert english.article.language == "en"
+    assert english.terms == (("china", "russia", "sign", "deal"),)
+
+
+def test_a_language_left_out_of_the_settings_is_refused_by_name() -> None:
+    english_only = TermIndexer(OfflineTokenizer(), supported={"en"})
+    raw = RawArticle(
+        origin="x", text="Россия и Китай подписали новое энергетическое соглашение во вторник."
+    )
+    with pytest.raises(RejectedArticle, match=r"written in Russian \(ru\).*languages: English"):
+        prepare(raw, english_only)
+
+
+def test_a_language_without_a_pipeline_is_refused_by_name(indexer: TermIndexer) -> None:
+    raw = RawArticle(
+        origin="x",
+        text="Trung Quốc và Nga đã ký một thỏa thuận năng lượng mới vào thứ Ba tại Moscow.",
+    )
+    with pytest.raises(RejectedArticle, match=r"written in Vietnamese \(vi\)"):
         prepare(raw, indexer)
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import contextlib
 import datetime as dt
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -20,8 +18,7 @@ from bot.chat.platform import ChatPlatform, EnvVariable, Platforms, digest_poste
 from bot.digests.scheduler import ChannelPoster
 from bot.settings import PROJECT_DIR, Settings
 from bot.store.installations import Installations
-from tests.slack_fakes import BOT_TOKEN, FakeSlack
-from tests.test_digest_crash import subscribe_due_now
+from tests.slack_fakes import BOT_TOKEN
 
 CORE = PROJECT_DIR / "bot"
 PLATFORMS = load_platforms()
@@ -161,40 +158,6 @@ async def test_digest_posters_are_opened_for_configured_platforms_only() -> None
         assert posters == {"matrix": poster}
     async with digest_posters(platforms, {}) as none:
         assert none == {}
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
-
-
-async def test_digests_keep_the_path_of_slack_api_url(settings: Settings, slack: FakeSlack) -> None:
-    """A Web API behind a proxy path: digests post below it, as the Slack app does."""
-    await subscribe_due_now(settings)
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.url("/api")}
-    env.pop("DISCORD_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "--db",
-        str(settings.store_path),
-        "digests",
-        "--once",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, err.decode()
-    assert out.decode().strip() == "1 posted"
-    (posted,) = slack.delivered("/api/chat.postMessage")
-    assert posted.body["channel"] == "C1"
 
 
 def test_a_bad_slack_api_url_stops_digests_with_the_variable_named(

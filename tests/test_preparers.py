@@ -43,6 +43,9 @@ def article_folder(folder: Path) -> Path:
     (folder / "russian.txt").write_text(
         "Россия и Китай подписали новое энергетическое соглашение во вторник в Москве.\n"
     )
+    (folder / "vietnamese.txt").write_text(
+        "Trung Quốc và Nga đã ký một thỏa thuận năng lượng mới vào thứ Ba tại Moscow.\n"
+    )
     return folder
 
 
@@ -55,7 +58,8 @@ async def test_workers_prepare_exactly_what_this_process_does(
     expected = await here.prepare_files(paths)
     assert await workers.prepare_files(paths) == expected
     failures = [o for o in expected if isinstance(o, IngestFailure)]
-    assert len(failures) == 4 and len(expected) - len(failures) == 5
+    # Five seeds and the Russian article stored; the Vietnamese one has no pipeline.
+    assert len(failures) == 4 and len(expected) - len(failures) == 6
 
 
 def stored_rows(db: Path) -> list[tuple[object, ...]]:
@@ -76,7 +80,7 @@ async def test_an_ingest_through_workers_stores_what_one_in_process_stores(
         async with await Store.open(tmp_path / f"{name}.sqlite3") as store:
             reports.append(await ingest_paths([folder, folder], store, preparer, fixed_clock))
     assert reports[0] == reports[1]
-    assert (reports[1].added, reports[1].duplicates, len(reports[1].failures)) == (5, 5, 8)
+    assert (reports[1].added, reports[1].duplicates, len(reports[1].failures)) == (6, 6, 8)
     assert stored_rows(tmp_path / "here.sqlite3") == stored_rows(tmp_path / "workers.sqlite3")
 
 
@@ -87,8 +91,8 @@ async def test_a_killed_worker_loses_no_file(tmp_path: Path, workers: ProcessPre
         child.join()
     async with await Store.open(tmp_path / "s.sqlite3") as store:
         report = await ingest_paths([folder], store, workers, fixed_clock)
-        assert (report.added, len(report.failures)) == (5, 4)
-        assert await store.count_articles() == 5
+        assert (report.added, len(report.failures)) == (6, 4)
+        assert await store.count_articles() == 6
 
 
 def test_workers_only_for_many_files() -> None:

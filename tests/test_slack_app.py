@@ -136,8 +136,7 @@ async def test_summary_acks_before_the_brief_then_posts_it_once_in_channel(
         f"*{n}.* {p.text}" for n, p in enumerate(expected.points, 1)
     ]
     assert texts(blocks, "context") == [
-        "Fox News, Sep 13, 2022 · Unnamed outlet A, Sep 13, 2022 · Campbell River Mirror, Sep 15, 2022"
-        " · _3 independent sources_",
+        "Fox News, Sep 13, 2022 · Campbell River Mirror, Sep 15, 2022 · _2 independent sources_",
         "Blog repost of WSJ reporting, Dec 2022 · _single source: Wall Street Journal_",
         "Unnamed outlet B, Dec 30, 2022 · _single source_",
         "5 articles from 5 sources · Sep 13, 2022 – Dec 30, 2022",

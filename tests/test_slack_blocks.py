@@ -120,3 +120,13 @@ def test_notices_escape_what_the_user_typed() -> None:
         ":warning: *Unknown topic '&lt;!channel&gt;'.*\nDid you mean: china-russia?"
     )
     assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+
+
+def test_a_shortened_brief_drops_its_lowest_ranked_points_and_keeps_reading_order() -> None:
+    # 30 points in reading order, ranked in reverse: the last points read are the best ranked.
+    points = tuple(Point(f"Point number {n}.", (ref(n),), 1.0, rank=30 - n) for n in range(30))
+    blocks = brief_message(brief(*points)).blocks_json()
+    shown = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    numbers = [int(text.rsplit(" ", 1)[1].rstrip(".")) for text in shown]
+    assert numbers == list(range(30 - len(numbers), 30))  # the best ranked, in reading order
+    assert f"…and {30 - len(numbers)} more points" in all_text(blocks)

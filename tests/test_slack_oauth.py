@@ -207,10 +207,13 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
         )
         done = await scheduler.run_once(FIXED_NOW + dt.timedelta(days=1))
     assert sorted(d.status for d in done) == ["posted", "posted"]
+    # Each digest is a thread: its parent line, then the brief in reply, both with that
+    # workspace's token.
     digests = served.fake.delivered("/api/chat.postMessage")
     assert sorted((p.body["channel"], p.authorization) for p in digests) == sorted(
-        [(ACME.channel, bearer(ACME)), (GLOBEX.channel, bearer(GLOBEX))]
+        2 * [(ACME.channel, bearer(ACME)), (GLOBEX.channel, bearer(GLOBEX))]
     )
+    assert sum("thread_ts" in p.body for p in digests) == 2
 
 
 async def test_uninstalling_removes_the_workspace_token(served: Served, briefbot: App) -> None:

@@ -35,6 +35,7 @@ def test_http_mode_defaults() -> None:
     settings = load_slack_settings(HTTP_ENV)
     assert not settings.socket_mode
     assert (settings.api_url, settings.port) == (SLACK_API_URL, 3000)
+    assert settings.bind_host == "0.0.0.0"
     assert BOT_TOKEN not in repr(settings) and SIGNING_SECRET not in repr(settings)
 
 
@@ -51,6 +52,8 @@ def test_api_url_and_port_from_the_environment() -> None:
         {**HTTP_ENV, "SLACK_API_URL": "http://127.0.0.1:9000/api", "PORT": "8080"}
     )
     assert (settings.api_url, settings.port) == ("http://127.0.0.1:9000/api/", 8080)
+    for host in ("127.0.0.1", "::1", "localhost", "bot-1.internal"):
+        assert load_slack_settings({**HTTP_ENV, "BIND_HOST": host}).bind_host == host
 
 
 @pytest.mark.parametrize(
@@ -63,6 +66,7 @@ def test_api_url_and_port_from_the_environment() -> None:
         ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": BOT_TOKEN}, "SLACK_APP_TOKEN must be"),
         ({**HTTP_ENV, "PORT": "http"}, "PORT must be a TCP port number"),
         ({**HTTP_ENV, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL must be an http(s) URL"),
+        ({**HTTP_ENV, "BIND_HOST": "http://0.0.0.0"}, "BIND_HOST must be an IP address"),
     ],
 )
 def test_a_missing_or_bad_variable_is_named(env: dict[str, str], named: str) -> None:
@@ -98,7 +102,9 @@ async def test_cli_serves_http_until_sigterm(tmp_path: Path) -> None:
     fake = FakeSlack()
     await fake.start()
     port = _free_port()
-    env = _clean_env(tmp_path, **HTTP_ENV, SLACK_API_URL=fake.api_url, PORT=str(port))
+    env = _clean_env(
+        tmp_path, **HTTP_ENV, SLACK_API_URL=fake.api_url, PORT=str(port), BIND_HOST="127.0.0.1"
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "-v", "slack", env=env, stderr=asyncio.subprocess.PIPE
     )
@@ -128,4 +134,5 @@ async def test_cli_serves_http_until_sigterm(tmp_path: Path) -> None:
         await fake.close()
     output = "".join(log) + rest.decode()
     assert process.returncode == 0, output
+    assert f"serving Slack requests on 127.0.0.1 port {port}" in output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import ELLIPSIS, build_corpus, corpus_of, fit_words, summarize, word_count
+from bot.brief.summarize import build_corpus, corpus_of, fit_words, summarize, word_count
 from bot.ingest.inputs import cluster_articles, read_inputs
 from bot.models import (
     ArticleDate,
@@ -61,14 +61,20 @@ def test_rejected_articles_are_reported_not_briefed(indexer: TermIndexer) -> Non
     assert corpus.rejected and "empty.txt" in corpus.rejected[0]
 
 
-def brief_of(texts: list[str]) -> Brief:
-    points = tuple(Point(text=t, sources=(), score=1.0) for t in texts)
+def brief_of(texts: list[str], ranks: list[int] | None = None) -> Brief:
+    ranks = ranks or [0] * len(texts)
+    points = tuple(
+        Point(text=t, sources=(), score=1.0, rank=r) for t, r in zip(texts, ranks, strict=True)
+    )
     return Brief("t", "T", points, 1, 1, None)
 
 
-def test_fit_words_keeps_whole_points_then_trims_the_last() -> None:
-    brief = fit_words(brief_of(["one two three", "four five six seven", "eight nine"]), 5)
-    assert [p.text for p in brief.points] == ["one two three", "four five" + ELLIPSIS]
+def test_fit_words_keeps_whole_points_best_ranked_first_in_reading_order() -> None:
+    texts = ["one two three.", "four five six seven.", "eight nine.", "ten."]
+    brief = fit_words(brief_of(texts, ranks=[3, 1, 4, 2]), 6)
+    # Rank 1 (4 words) fits, rank 2 (1 word) fits, rank 3 (3 words) no longer does, rank 4
+    # (2 words) does not either: nothing is cut, and reading order is kept.
+    assert [p.text for p in brief.points] == ["four five six seven.", "ten."]
     assert word_count(brief) == 5
 
 
@@ -84,8 +90,20 @@ def cluster_brief(indexer: TermIndexer) -> Brief:
     return summarize(corpus, indexer, SelectionLimits(points=10_000, words=250))
 
 
-def test_word_budget_is_met_exactly(cluster_brief: Brief) -> None:
-    assert word_count(cluster_brief) == 250
+def test_word_budget_is_filled_with_whole_points(cluster_brief: Brief) -> None:
+    assert 230 <= word_count(cluster_brief) <= 250
+    assert all(p.text.endswith((".", '"', "”")) for p in cluster_brief.points)
+
+
+@pytest.mark.parametrize("words", [20, 60, 100, 250])
+def test_no_point_is_cut_or_a_stub_under_any_budget(indexer: TermIndexer, words: int) -> None:
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        corpus = build_corpus(cluster_articles(line, None), indexer)
+        brief = summarize(corpus, indexer, SelectionLimits(points=10_000, words=words))
+        assert brief.points and word_count(brief) <= words
+        for point in brief.points:
+            assert point.text.rstrip().endswith((".", "!", "?", '"', "”", "’", ")")), point.text
+            assert len(point.text.split()) >= 6
 
 
 def test_cluster_brief_reads_in_date_order_with_sources(cluster_brief: Brief) -> None:

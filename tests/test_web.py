@@ -13,7 +13,7 @@ from bot.app import App
 from bot.brief.topics import Topic, TopicCatalog
 from bot.chat.commands import BriefReply, Notice
 from bot.ingest.extract import ExtractError, extract_article
-from bot.ingest.feeds import FeedPoller, FeedReader, FeedSource, load_feeds, parse_feed
+from bot.ingest.feeds import Feed, FeedPoller, FeedReader, load_feeds, parse_feed
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import prepare
 from bot.ingest.web import canonical_url
@@ -170,8 +170,8 @@ async def test_polling_adds_each_entry_once_across_polls_and_restarts(
 ) -> None:
     server.routes["/main.rss"].headers["ETag"] = '"rss-1"'
     feeds = [
-        FeedSource("http://feeds.example.net/main.rss", "thanksgiving"),
-        FeedSource("http://example.org/atom.xml", "climate"),
+        Feed("http://feeds.example.net/main.rss", "thanksgiving"),
+        Feed("http://example.org/atom.xml", "climate"),
     ]
     naps: list[float] = []
 

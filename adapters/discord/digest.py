@@ -14,13 +14,20 @@ import datetime as dt
 import aiohttp
 import discord
 from discord.http import HTTPClient, handle_message_parameters
-from discord.utils import MISSING
+from discord.utils import MISSING, escape_markdown
 
-from adapters.discord.embeds import DiscordMessage, render_reply
-from bot.chat.commands import Reply
+from adapters.discord.embeds import LIMITS, DiscordMessage, render_reply
+from bot.brief.render import thread_parent_line
+from bot.chat.commands import BriefReply, Reply
 from bot.digests.scheduler import PostNotSent, PostRejected
 
 NO_PINGS = discord.AllowedMentions.none()
+THREAD_NAME_CHARS = 100  # Discord's limit for a thread's name
+THREAD_ALREADY_CREATED = 160004  # Discord's error code: this message already has a thread
+
+
+def _nonce(key: str, n: int) -> str:
+    return key if n == 0 else f"{key}-{n}"
 
 
 class DiscordDigestPoster:
@@ -55,23 +62,66 @@ class DiscordDigestPoster:
 
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
         """Post as the Discord adapter renders replies, each message with its nonce; return the
-        first message's id."""
+        first message's id.
+
+        A brief is a thread, so the channel stays quiet: a one-line parent message, a thread
+        started on it, and the brief's embeds in the thread. Where the bot may not create
+        threads, the embeds follow as a chain of replies to the parent instead.
+        """
         if not channel_id.isdecimal():
             raise PostRejected(f"'{channel_id}' is not a Discord channel id")
-        ids = [
-            await self._send(
-                int(channel_id), part, idempotency_key if n == 0 else f"{idempotency_key}-{n}"
-            )
-            for n, part in enumerate(render_reply(reply))
-        ]
-        return ids[0]
+        parts = render_reply(reply)
+        if not isinstance(reply, BriefReply):
+            ids = [
+                await self._send(int(channel_id), part, _nonce(idempotency_key, n))
+                for n, part in enumerate(parts)
+            ]
+            return ids[0]
+        line = thread_parent_line(reply.brief)
+        parent = DiscordMessage(content=escape_markdown(line)[: LIMITS.content])
+        parent_id = await self._send(int(channel_id), parent, idempotency_key)
+        # The parent is posted: from here on a failure leaves the outcome unknown.
+        try:
+            thread = await self._thread(int(channel_id), int(parent_id), line)
+            previous = parent_id
+            for n, part in enumerate(parts, start=1):
+                nonce = _nonce(idempotency_key, n)
+                if thread is not None:
+                    await self._send(thread, part, nonce)
+                else:
+                    previous = await self._send(int(channel_id), part, nonce, int(previous))
+        except (PostNotSent, PostRejected) as exc:
+            raise RuntimeError(f"digest parent {parent_id} posted, the rest not: {exc}") from exc
+        return parent_id
 
-    async def _send(self, channel_id: int, part: DiscordMessage, nonce: str) -> str:
+    async def _thread(self, channel_id: int, message_id: int, name: str) -> int | None:
+        """Start a thread on the parent message; None where threads are not allowed."""
+        try:
+            created = await self._http.start_thread_with_message(
+                channel_id, message_id, name=name[:THREAD_NAME_CHARS], auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_CREATED:
+                # A re-send after a crash: a message's thread has the message's id.
+                return message_id
+            if exc.status in (400, 403):
+                return None  # no permission to create threads, or not a text channel
+            raise
+        return int(created["id"])
+
+    async def _send(
+        self, channel_id: int, part: DiscordMessage, nonce: str, reply_to: int | None = None
+    ) -> str:
         params = handle_message_parameters(
             content=MISSING if part.content is None else part.content,
             embeds=list(part.embeds),
             nonce=nonce,
             allowed_mentions=NO_PINGS,
+            message_reference=MISSING
+            if reply_to is None
+            else discord.MessageReference(
+                message_id=reply_to, channel_id=channel_id
+            ).to_message_reference_dict(),
         )
         try:
             with params:

@@ -12,7 +12,13 @@ from typing import assert_never
 import discord
 from discord.utils import escape_markdown
 
-from bot.brief.render import FIGURES_HEADING, corroboration_label, source_label, summary_line
+from bot.brief.render import (
+    FIGURES_HEADING,
+    corroboration_label,
+    language_tag,
+    source_label,
+    summary_line,
+)
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
 
@@ -64,7 +70,7 @@ def brief_messages(brief: Brief, limits: DiscordLimits = LIMITS) -> tuple[Discor
     budget = min(
         limits.description, limits.embed_total - limits.title - len(footer) - _PART_RESERVE
     )
-    blocks = [_point_block(n, p) for n, p in enumerate(brief.points, 1)]
+    blocks = [_point_block(n, p, language_tag(brief, p)) for n, p in enumerate(brief.points, 1)]
     if brief.figures:
         blocks.append(_figures_block(brief))
     descriptions = pack_lines(blocks, budget, separator="\n\n")
@@ -104,11 +110,11 @@ def pack_lines(blocks: list[str], limit: int, separator: str = "\n") -> list[str
     return chunks
 
 
-def _point_block(number: int, point: Point) -> str:
+def _point_block(number: int, point: Point, tag: str = "") -> str:
     sources = "; ".join(_source_link(ref) for ref in point.sources)
     label = corroboration_label(point)
     tail = f" · *{escape_markdown(label)}*" if label else ""
-    return f"**{number}.** {escape_markdown(point.text)}\n— {sources}{tail}"
+    return f"**{number}.** {escape_markdown(tag + point.text)}\n— {sources}{tail}"
 
 
 def _figures_block(brief: Brief) -> str:

@@ -33,10 +33,11 @@ async def digest_poster(
     """A poster logged in to the REST API with the bot token (no gateway connection); one bot
     token serves every server, so ``installations`` are not needed."""
     from adapters.discord.digest import DiscordDigestPoster
-    from adapters.discord.run import DiscordSetupError, token_from
+    from adapters.discord.run import DiscordSetupError, token_from, use_api_url
 
     try:
         token = token_from(env)
+        use_api_url(env)  # DISCORD_API_URL and DISCORD_GATEWAY_URL, as for `briefbot discord`
     except DiscordSetupError as exc:
         raise SettingsError(str(exc)) from None
     poster = await DiscordDigestPoster.connect(token)

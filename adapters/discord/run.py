@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import discord
+import yarl
 
 from adapters.discord.client import BriefbotClient, ShardedBriefbotClient
 from adapters.discord.shards import ShardPlan, ShardPlanError, shard_plan
@@ -19,6 +20,8 @@ from bot.settings import Settings
 from bot.store.locks import NamedLocks, open_locks
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
+API_URL_VARIABLE = "DISCORD_API_URL"
+GATEWAY_URL_VARIABLE = "DISCORD_GATEWAY_URL"
 EXIT_SETUP = 2
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,26 @@ def token_from(env: Mapping[str, str]) -> str:
             f"(your application > Bot > Reset Token) and export {TOKEN_VARIABLE}=..."
         )
     return token
+
+
+def use_api_url(env: Mapping[str, str]) -> str:
+    """Point discord.py at DISCORD_API_URL (REST) and DISCORD_GATEWAY_URL (WebSocket), if set.
+
+    For a proxy, or loopback fakes in tests, as SLACK_API_URL is for Slack. discord.py keeps
+    both on class attributes (``Route.BASE``, ``DiscordWebSocket.DEFAULT_GATEWAY``), one per
+    process, so they are set once, before any client. Returns the REST base URL in use.
+    """
+    url = env.get(API_URL_VARIABLE, "").strip().rstrip("/")
+    if url:
+        if not url.startswith(("https://", "http://")):
+            raise DiscordSetupError(f"{API_URL_VARIABLE} must be an http(s) URL, not {url!r}")
+        discord.http.Route.BASE = url
+    gateway = env.get(GATEWAY_URL_VARIABLE, "").strip()
+    if gateway:
+        if not gateway.startswith(("wss://", "ws://")):
+            raise DiscordSetupError(f"{GATEWAY_URL_VARIABLE} must be a ws(s) URL, not {gateway!r}")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    return str(discord.http.Route.BASE)
 
 
 def bot_intents(message_content: bool) -> discord.Intents:
@@ -125,6 +148,7 @@ def run_discord(settings: Settings, env: Mapping[str, str]) -> int:
     """Check the token, start the core, and run the bot; return the process exit code."""
     try:
         token = token_from(env)
+        use_api_url(env)
         plan = sharding_plan(env)
         return asyncio.run(run_bot(settings, token, plan))
     except DiscordSetupError as exc:

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.brief.render import FIGURES_HEADING, corroboration_label, summary_line
+from bot.brief.render import FIGURES_HEADING, corroboration_label, language_tag, summary_line
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.models import Brief, Point, SourceRef
 
@@ -66,12 +66,15 @@ def brief_message(brief: Brief) -> SlackMessage:
     room = MAX_BLOCKS - 1 - len(footer)  # the header comes first
     shown = list(brief.points)
     if 2 * len(shown) > room:
-        shown = shown[: (room - 1) // 2]  # keep one block for the "more points" line
+        # Keep one block for the "more points" line; the lowest-ranked points go, the rest
+        # stay in reading order.
+        keep = sorted(range(len(shown)), key=lambda n: (shown[n].rank, n))[: (room - 1) // 2]
+        shown = [shown[n] for n in sorted(keep)]
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=_trim(brief.title, MAX_HEADER_CHARS)))
     ]
     for n, point in enumerate(shown, start=1):
-        blocks.extend(_point_blocks(n, point))
+        blocks.extend(_point_blocks(n, point, language_tag(brief, point)))
     hidden = len(brief.points) - len(shown)
     if hidden:
         blocks.append(ContextBlock(elements=[_mrkdwn(f"…and {_count(hidden, 'more point')}")]))
@@ -99,8 +102,8 @@ def source_link(ref: SourceRef) -> str:
     return f"{name}, {ref.date.label()}"
 
 
-def _point_blocks(n: int, point: Point) -> tuple[Block, Block]:
-    prefix = f"*{n}.* "
+def _point_blocks(n: int, point: Point, tag: str = "") -> tuple[Block, Block]:
+    prefix = f"*{n}.* {escape(tag)}"
     text = prefix + _trim(escape(point.text), MAX_TEXT_CHARS - len(prefix))
     return (
         SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)),
@@ -133,7 +136,9 @@ def _figures_block(brief: Brief) -> Block:
 
 def _brief_fallback(brief: Brief) -> str:
     lines = [brief.title, summary_line(brief)]
-    lines.extend(f"{n}. {p.text}" for n, p in enumerate(brief.points, start=1))
+    lines.extend(
+        f"{n}. {language_tag(brief, p)}{p.text}" for n, p in enumerate(brief.points, start=1)
+    )
     lines.extend(c.line() for c in brief.figures)
     return _trim(escape("\n".join(lines)), MAX_FALLBACK_CHARS)
 

@@ -7,12 +7,14 @@ import datetime as dt
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import reply_message
+from adapters.slack.blocks import SlackMessage, escape, reply_message
 from adapters.slack.oauth import PLATFORM, ChannelAddress
 from adapters.slack.settings import SLACK_API_URL
-from bot.chat.commands import Reply
+from bot.brief.render import thread_parent_line
+from bot.chat.commands import BriefReply, Reply
 from bot.digests.scheduler import PostNotSent, PostRejected
 from bot.store.installations import Installations
 
@@ -52,14 +54,42 @@ class SlackDigestPoster:
     async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
         """Post to the channel as the Slack adapter renders replies; return the message ``ts``.
 
-        A ``TEAM:CHANNEL`` address (subscribed while the app was installed by OAuth) posts to
-        its channel with this one token."""
+        A brief is a thread, so the channel stays quiet: a one-line parent message, and the
+        brief itself as its first reply. A note ("nothing new") is one message. A
+        ``TEAM:CHANNEL`` address (subscribed while the app was installed by OAuth) posts to its
+        channel with this one token.
+        """
         message = reply_message(reply)
+        if not isinstance(reply, BriefReply):
+            return await self._send(channel_id, message, idempotency_key)
+        line = escape(thread_parent_line(reply.brief))
+        parent = SlackMessage(
+            text=line,
+            blocks=(SectionBlock(text=MarkdownTextObject(text=line, verbatim=True)),),
+        )
+        thread_ts = await self._send(channel_id, parent, idempotency_key)
+        # The parent is posted: from here on a failure leaves the outcome unknown (no retry).
+        try:
+            await self._send(channel_id, message, idempotency_key, thread_ts)
+        except (PostNotSent, PostRejected) as exc:
+            raise RuntimeError(
+                f"digest parent {thread_ts} posted, thread reply not: {exc}"
+            ) from exc
+        return thread_ts
+
+    async def _send(
+        self,
+        channel_id: str,
+        message: SlackMessage,
+        idempotency_key: str,
+        thread_ts: str | None = None,
+    ) -> str:
         try:
             response = await self._client.chat_postMessage(
                 channel=ChannelAddress.parse(channel_id).channel_id,
                 text=message.text,
                 blocks=message.blocks_json(),
+                thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
                 # Lets a person find the message for an 'unknown' digest in the channel history.

@@ -110,8 +110,10 @@ async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -
     runner = web.AppRunner(http_app(app))
     await runner.setup()
     try:
-        await web.TCPSite(runner, host="0.0.0.0", port=slack.port).start()
-        log.info("serving Slack requests on port %d at %s", slack.port, EVENTS_PATH)
+        await web.TCPSite(runner, host=slack.bind_host, port=slack.port).start()
+        log.info(
+            "serving Slack requests on %s port %d at %s", slack.bind_host, slack.port, EVENTS_PATH
+        )
         await shutdown.wait()
     finally:
         # Stops listening and finishes the requests being answered (their acks) first.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,6 +11,9 @@ from bot.settings import SettingsError
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# Every interface, as before this was a setting; BIND_HOST=127.0.0.1 keeps the server to a
+# reverse proxy on the same machine.
+DEFAULT_BIND_HOST = "0.0.0.0"
 # What the app's manifest (config/slack-manifest.yml) asks for: /summary, mentions, replies.
 DEFAULT_SCOPES = ("commands", "app_mentions:read", "chat:write")
 
@@ -33,6 +38,7 @@ class SlackSettings:
     api_url: str
     port: int
     oauth: SlackOAuth | None = None
+    bind_host: str = DEFAULT_BIND_HOST
 
     @property
     def socket_mode(self) -> bool:
@@ -107,6 +113,7 @@ def load_slack_settings(env: Mapping[str, str]) -> SlackSettings:
             " it is needed unless SLACK_APP_TOKEN selects Socket Mode"
         )
     return SlackSettings(
+        bind_host=_bind_host(env),
         bot_token=api.bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
@@ -137,6 +144,7 @@ def _oauth_settings(env: Mapping[str, str], oauth: SlackOAuth) -> SlackSettings:
         api_url=api_url_from(env),
         port=_port(env),
         oauth=oauth,
+        bind_host=_bind_host(env),
     )
 
 
@@ -147,6 +155,13 @@ def _port(env: Mapping[str, str]) -> int:
     return int(port_text)
 
 
+def _bind_host(env: Mapping[str, str]) -> str:
+    bind_host = env.get("BIND_HOST", "").strip() or DEFAULT_BIND_HOST
+    if not _is_host(bind_host):
+        raise SettingsError(f"BIND_HOST must be an IP address or host name, not {bind_host!r}")
+    return bind_host
+
+
 def _secret(env: Mapping[str, str], name: str, prefix: str, what: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -154,3 +169,15 @@ def _secret(env: Mapping[str, str], name: str, prefix: str, what: str) -> str:
     if not value.startswith(prefix):
         raise SettingsError(f"{name} must start with {prefix}")
     return value
+
+
+def _is_host(text: str) -> bool:
+    """An IPv4 or IPv6 address, or a DNS host name (``localhost``)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return (
+            re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text)
+            is not None
+        )
+    return True

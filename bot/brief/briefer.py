@@ -22,6 +22,7 @@ from bot.chat.commands import UserError
 from bot.models import Article, Brief, DatePrecision, SentenceRecord
 from bot.settings import Settings
 from bot.store.sqlite.store import Store
+from bot.text.languages import language_name
 from bot.text.terms import TermIndexer
 
 if TYPE_CHECKING:
@@ -139,19 +140,31 @@ class Briefer:
         """True when at least one stored article matches the target."""
         return bool(await self.store.search(target.search, 1))
 
-    async def brief(self, text: str, points: int | None = None) -> Brief:
-        """Brief what ``text`` names; raise UserError when there is nothing to brief."""
+    async def brief(
+        self, text: str, points: int | None = None, languages: frozenset[str] = frozenset()
+    ) -> Brief:
+        """Brief what ``text`` names; raise UserError when there is nothing to brief.
+
+        ``languages`` limits the brief to articles in those languages (empty: every one).
+        """
         target = self.target(text)  # refuses a query with no words
         articles = await self.store.search(target.search, self.settings.max_articles)
         if articles:
+            articles = self._in_languages(articles, languages, target)
             return await self.build(target, articles, points)
         raise self._nothing_stored(target, text)
 
     async def brief_new(
-        self, text: str, points: int | None, start: dt.datetime | None, label: str
+        self,
+        text: str,
+        points: int | None,
+        start: dt.datetime | None,
+        label: str,
+        languages: frozenset[str] = frozenset(),
     ) -> Brief:
         """Brief only what is new since ``start`` (everything when None): statements of the
-        articles in the window that no article from before it already stated.
+        articles in the window that no article from before it already stated. ``languages``
+        limits it to articles in those languages (empty: every one).
 
         An article is in the window when it was published on or after ``start``'s day; an
         article without a day-precise date, when it was stored after ``start``.
@@ -160,6 +173,7 @@ class Briefer:
         articles = await self.store.search(target.search, self.settings.max_articles)
         if not articles:
             raise self._nothing_stored(target, text)
+        articles = self._in_languages(articles, languages, target)
         titled = dataclasses.replace(target, title=f"{target.title} · new since {label}")
         if start is None:
             return await self.build(titled, articles, points)
@@ -177,6 +191,18 @@ class Briefer:
         brief = await self.build(titled, window, points, before, empty=nothing_new)
         return brief
 
+    def _in_languages(
+        self, articles: list[Article], languages: frozenset[str], target: BriefTarget
+    ) -> list[Article]:
+        """The articles in the chosen languages (all when none is chosen); UserError if none."""
+        if not languages:
+            return articles
+        kept = [a for a in articles if a.language in languages]
+        if not kept:
+            names = " or ".join(sorted(language_name(c) for c in languages))
+            raise UserError(f"No articles in {names} are stored for {target.label}.")
+        return kept
+
     def _nothing_stored(self, target: BriefTarget, text: str) -> UserError:
         if target.is_topic:
             return UserError(
@@ -191,13 +217,20 @@ class Briefer:
         names = ", ".join(t.slug for t in self.topics.topics)
         return UserError(f"No stored article matches '{shorten(text)}'.", (f"Topics: {names}",))
 
-    async def brief_since(self, target: BriefTarget, since: dt.datetime | None) -> Brief | None:
+    async def brief_since(
+        self,
+        target: BriefTarget,
+        since: dt.datetime | None,
+        languages: frozenset[str] = frozenset(),
+    ) -> Brief | None:
         """What is new in the target's articles stored after ``since`` (all when None): their
         statements that no article stored before ``since`` already stated. None when nothing
-        is new."""
+        is new. ``languages`` limits it to articles in those languages (empty: every one)."""
         articles = await self.store.search(
             target.search, self.settings.max_articles, ingested_after=since
         )
+        if languages:
+            articles = [a for a in articles if a.language in languages]
         if not articles:
             return None
         before: list[Article] = []

@@ -1,10 +1,15 @@
-"""Build a ``Brief`` from stored articles and their stored terms: 5 rank -> 6 select."""
+"""Build a ``Brief`` from stored articles and their stored terms: 5 rank -> 6 select.
+
+Coverage in several languages is ranked within each language (a sentence is only ever compared
+with sentences of its own language) and the points of every language are merged into one brief
+in the order their statements first appeared, each in its own language.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from bot.brief.corroboration import ArticleText, Reports, group_reports
@@ -34,13 +39,58 @@ def build_brief(
     """Rank every sentence of the articles with LexRank and keep the best distinct statements.
 
     The walk is biased toward article leads and, given a free-text ``query``, toward sentences
-    sharing its terms. Given ``earlier`` sentences (of articles before a "what's new" window),
-    points stating what one of them already stated are left out (bot/brief/novelty.py).
+    sharing its terms. Articles in several languages are ranked language by language. Given
+    ``earlier`` sentences (of articles before a "what's new" window), points stating what one
+    of them already stated are left out (bot/brief/novelty.py).
     """
-    by_id = {a.id: a for a in articles}
+    # Articles in a language the settings no longer include are left out.
+    by_id = {a.id: a for a in articles if a.language in indexer.supported}
     records = [r for r in records if r.article_id in by_id]
+    language_of = {a.id: a.language for a in by_id.values()}
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
-    term_lists = [r.terms if r.terms is not None else indexer.terms(r.text) for r in records]
+    term_lists = [
+        r.terms
+        if r.terms is not None
+        else indexer.for_language(language_of[r.article_id]).terms(r.text)
+        for r in records
+    ]
+    sizes = Counter(language_of[r.article_id] for r in records)
+    if len(sizes) <= 1:
+        pipeline = indexer.for_language(next(iter(sizes), indexer.code))
+        points = _rank_and_select(records, term_lists, by_id, pipeline, limits, query, earlier)
+    else:
+        points = _merged(
+            records, term_lists, by_id, language_of, sizes, indexer, limits, query, earlier
+        )
+    reports = group_reports(article_texts(records, term_lists, by_id))
+    outlets = {a.id: a.source for a in by_id.values()}
+    points = tuple(
+        dataclasses.replace(
+            p, corroboration=reports.corroboration((r.article_id for r in p.sources), outlets)
+        )
+        for p in points
+    )
+    return Brief(
+        topic=topic,
+        title=title,
+        points=points,
+        article_count=len(by_id),
+        source_count=len({a.source for a in by_id.values()}),
+        date_range=date_range(by_id.values()),
+        figures=find_conflicts(figure_reports(dated_sentences(records, by_id, reports))),
+    )
+
+
+def _rank_and_select(
+    records: Sequence[SentenceRecord],
+    term_lists: Sequence[Sequence[str]],
+    by_id: Mapping[int, Article],
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    query: str | None,
+    earlier: Sequence[SentenceRecord],
+) -> tuple[Point, ...]:
+    """Rank the sentences of one language and select its points."""
     terms = TermCodes(term_lists)
     strategy = limits.strategy
     leads = None
@@ -59,23 +109,78 @@ def build_brief(
         points = only_new(chosen, earlier, indexer, limits.points)
     else:
         points = select_points(records, terms, scores, by_id, limits, quoted)
-    reports = group_reports(article_texts(records, term_lists, by_id))
-    outlets = {a.id: a.source for a in by_id.values()}
-    points = tuple(
-        dataclasses.replace(
-            p, corroboration=reports.corroboration((r.article_id for r in p.sources), outlets)
+    if indexer.code == "en":
+        return points
+    return tuple(dataclasses.replace(p, language=indexer.code) for p in points)
+
+
+def _merged(
+    records: Sequence[SentenceRecord],
+    term_lists: Sequence[Sequence[str]],
+    by_id: Mapping[int, Article],
+    language_of: Mapping[int, str],
+    sizes: Counter[str],
+    indexer: TermIndexer,
+    limits: SelectionLimits,
+    query: str | None,
+    earlier: Sequence[SentenceRecord],
+) -> tuple[Point, ...]:
+    """Each language ranked on its own, its share of the budget, merged in order of first date."""
+    chosen: list[tuple[tuple[dt.date, int, int], Point]] = []
+    for code, share in language_shares(sizes, limits).items():
+        mine = [i for i, r in enumerate(records) if language_of[r.article_id] == code]
+        own = [records[i] for i in mine]
+        articles = {r.article_id: by_id[r.article_id] for r in own}
+        pipeline = indexer.for_language(code)
+        own_terms = [term_lists[i] for i in mine]
+        own_points = _rank_and_select(own, own_terms, articles, pipeline, share, query, earlier)
+        for order, point in enumerate(own_points):
+            first = min((s.date.value or dt.date.max for s in point.sources), default=dt.date.max)
+            chosen.append(((first, order, len(chosen)), point))
+    chosen.sort(key=lambda kp: kp[0])
+    points = [p for _, p in chosen]
+    # One ranking across languages for platforms that must shorten a brief: each language's
+    # first choice before any language's second, the larger language first at equal rank.
+    language_order = {code: i for i, code in enumerate(language_shares(sizes, limits))}
+    by_rank = sorted(
+        range(len(points)),
+        key=lambda i: (points[i].rank or len(points), language_order[points[i].language], i),
+    )
+    ranks = {i: n for n, i in enumerate(by_rank, start=1)}
+    return tuple(dataclasses.replace(p, rank=ranks[i]) for i, p in enumerate(points))
+
+
+def language_shares(sizes: Counter[str], limits: SelectionLimits) -> dict[str, SelectionLimits]:
+    """Each language's points (and words) in proportion to its sentences, at least one each.
+
+    Languages with the most sentences come first; when there are more languages than points,
+    the smallest get none. Shares are by largest remainder, so they add up to the whole.
+    """
+    ranked = [code for code, _ in sizes.most_common()]
+    points = _apportion([sizes[c] for c in ranked], limits.points)
+    words = None if limits.words is None else _apportion([sizes[c] for c in ranked], limits.words)
+    return {
+        code: dataclasses.replace(
+            limits, points=points[i], words=None if words is None else words[i]
         )
-        for p in points
-    )
-    return Brief(
-        topic=topic,
-        title=title,
-        points=points,
-        article_count=len(by_id),
-        source_count=len({a.source for a in by_id.values()}),
-        date_range=date_range(by_id.values()),
-        figures=find_conflicts(figure_reports(dated_sentences(records, by_id, reports))),
-    )
+        for i, code in enumerate(ranked)
+        if points[i] > 0
+    }
+
+
+def _apportion(weights: Sequence[int], total: int) -> list[int]:
+    """``total`` split by ``weights``: one each first (while it lasts), the rest by largest
+    remainder."""
+    floor = [1 if i < total else 0 for i in range(len(weights))]
+    left = total - sum(floor)
+    whole = sum(weights) or 1
+    exact = [left * w / whole for w in weights]
+    shares = [f + int(e) for f, e in zip(floor, exact, strict=True)]
+    rest = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (int(exact[i]) - exact[i], i))
+    for i in by_remainder[:rest]:
+        shares[i] += 1
+    return shares
 
 
 def only_new(

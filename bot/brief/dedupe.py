@@ -1,17 +1,28 @@
-"""Near-duplicate detection between sentences, on their LexRank terms.
+"""Near-duplicate detection between sentences, on their LexRank terms, and verified credits.
 
 Two sentences say the same thing when most of the shorter one is in the longer one, both as
 distinctive terms (weighted by inverse sentence frequency over the sentences being briefed, so
 words every sentence of a story shares, "China", "Russia", count little) and as adjacent term
-pairs (so a shared cast of names alone is not a match). A quote carried by three outlets, each
-with its own attribution around it, becomes one point with three sources.
+pairs (so a shared cast of names alone is not a match), and when they are of comparable length
+(a short sentence whose few words all occur in a long one is not the long one's statement).
+A quote carried by three outlets, each with its own attribution around it, becomes one point
+with three sources.
 
 Outlets also report one statement in their own words, which term overlap misses. Two more links
-join such sentences into one statement: a sentence that quotes words of another (in quotation
-marks) reports it, and the leads of two articles published the same day that are close in
-LexRank's idf-modified cosine report the same news. The cosine link is kept that narrow because
-it is weak evidence: on the evaluation stories, leads of different days about different facts
-("won stage 13", "won stage 15") score far higher than the seeds' paraphrased leads.
+join such sentences to a point: a sentence that quotes words of another (in quotation marks)
+reports it, and the leads of two articles published the same day that are close in LexRank's
+idf-modified cosine and share a phrase report the same news. The cosine link is kept that narrow
+because it is weak evidence: on the evaluation stories, leads of different days about different
+facts ("won stage 13", "won stage 15") score far higher than the seeds' paraphrased leads.
+
+Every link is to the point itself, never through another sentence: chains let one generic
+sentence join unrelated articles to a point. And a link only proposes a credit: an article is
+credited for a point only when it verifiably carries it (``carrier``).
+
+Cost. Links are looked up for the chosen points only, each in time linear in the postings of its
+term pairs and quotations (identical quotations are matched once), so a brief of thousands of
+articles re-reporting each other costs a few postings scans per point, not a closure over every
+copy.
 """
 
 from __future__ import annotations
@@ -38,6 +49,13 @@ MIN_TERMS = 4
 LEAD_PARAPHRASE = 0.27
 # A quotation must keep this many terms once stop words are gone to be looked for elsewhere.
 MIN_QUOTED_TERMS = 2
+# Containment only makes two sentences one statement when the shorter has at least this share of
+# the longer's distinct terms: "He has been linked to the Aug. 7 bombing" is not a long point
+# about another attack because its few words occur there.
+COMPARABLE_LENGTH = 0.5
+# A credited article holds one sentence, or two adjacent ones, carrying at least this share of
+# the point's distinct terms (its content words), or it quotes the point's quotation.
+CARRIES = 0.6
 
 
 class OverlapIndex:
@@ -69,12 +87,21 @@ class OverlapIndex:
         self._pair_keys = (coded.ids[:-1] * size + coded.ids[1:])[within]
         self._pair_sentence = coded.sentence_of[1:][within]
         self._sets: dict[int, frozenset[str]] = {}
+        self._weights: dict[int, float] = {}
+        self._overlaps: dict[tuple[int, int], float] = {}
+        self._quote_links: dict[int, set[int]] = {}
+        # Each sentence's first sentence with the very same terms.
+        first: dict[tuple[str, ...], int] = {}
+        self._canonical = [first.setdefault(tuple(t), k) for k, t in enumerate(coded)]
         self._pairs: dict[int, frozenset[tuple[str, str]]] = {}
         # LexRank's own idf (sumy's formula), for the cosine between leads.
         self._df = dict(zip(coded.vocabulary, df.tolist(), strict=True))
         self._count = n
         self._leads = dict(leads or {})
-        self._quotes = self._quote_links(quoted)
+        self._leads_by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for lead, day in sorted(self._leads.items()):
+            self._leads_by_day[day].append(lead)
+        self._index_quotations(quoted)
 
     def term_count(self, i: int) -> int:
         """How many distinct terms sentence ``i`` has."""
@@ -104,14 +131,30 @@ class OverlapIndex:
         The mean of two containments of the smaller sentence in the larger: of its weighted
         terms, and of its adjacent term pairs (word order; names alone don't make a match).
         """
+        # Sentences with identical terms (wire copy carried verbatim) overlap alike: each pair
+        # of distinct wordings is compared once.
+        i, j = self._canonical[i], self._canonical[j]
+        key = (i, j) if i <= j else (j, i)
+        found = self._overlaps.get(key)
+        if found is not None:
+            return found
         a, b = self.terms(i), self.terms(j)
         if min(len(a), len(b)) < MIN_TERMS:
-            return 1.0 if a == b and a else 0.0
-        lighter = min(self._weigh(a), self._weigh(b))
-        terms = self._weigh(a & b) / lighter if lighter > 0 else 0.0
-        pa, pb = self._pair_set(i), self._pair_set(j)
-        pairs = len(pa & pb) / min(len(pa), len(pb)) if pa and pb else 0.0
-        return (terms + pairs) / 2
+            found = 1.0 if a == b and a else 0.0
+        else:
+            lighter = min(self._set_weight(i), self._set_weight(j))
+            terms = self._weigh(a & b) / lighter if lighter > 0 else 0.0
+            pa, pb = self._pair_set(i), self._pair_set(j)
+            pairs = len(pa & pb) / min(len(pa), len(pb)) if pa and pb else 0.0
+            found = (terms + pairs) / 2
+        self._overlaps[key] = found
+        return found
+
+    def _set_weight(self, i: int) -> float:
+        found = self._weights.get(i)
+        if found is None:
+            found = self._weights[i] = self._weigh(self.terms(i))
+        return found
 
     def max_overlap(self, i: int, chosen: Iterable[int]) -> float:
         """Highest overlap between sentence ``i`` and the chosen sentences."""
@@ -143,62 +186,138 @@ class OverlapIndex:
         idf = {t: math.log(self._count / (1 + self._df[t])) for t in {*a, *b}}
         return idf_modified_cosine(a, b, _tf(a), _tf(b), idf)
 
-    def statement(self, i: int, lead_paraphrase: float | None = LEAD_PARAPHRASE) -> list[int]:
-        """Sentences (including ``i``) reporting the same statement as sentence ``i``.
+    def same_statement(self, i: int, j: int) -> bool:
+        """True when ``i`` and ``j`` are near-copies: overlap of at least SAME_STATEMENT between
+        sentences of comparable length."""
+        a, b = self.term_count(i), self.term_count(j)
+        if min(a, b) < COMPARABLE_LENGTH * max(a, b):
+            return False
+        return self.overlap(i, j) >= SAME_STATEMENT
 
-        Copies (overlap of at least SAME_STATEMENT) and quotations join transitively; then
-        every lead among them brings the same day's leads paraphrasing it (cosine of at least
-        ``lead_paraphrase``; None: no cosine links) with their own copies and quotations.
-        Cosine links are not chained, so a day's leads do not all melt into one statement.
+    def statement(self, i: int, lead_paraphrase: float | None = LEAD_PARAPHRASE) -> list[int]:
+        """Sentences (including ``i``) linked directly to sentence ``i``'s statement.
+
+        Near-copies of ``i`` (``same_statement``), sentences quoting words ``i`` holds or
+        holding words ``i`` quotes, and, when ``i`` is an article lead, the leads of articles
+        published the same day that paraphrase it (cosine of at least ``lead_paraphrase`` and
+        an adjacent term pair in common; None: no cosine links). Never through a chain.
         """
-        group = self._strict_closure([i])
-        if lead_paraphrase is not None:
-            paraphrases = [
+        group = {j for j in self.similar(i, SAME_STATEMENT) if self.same_statement(i, j)}
+        group.add(i)
+        group.update(self.quote_links(i))
+        day = self._leads.get(i)
+        if lead_paraphrase is not None and day is not None:
+            group.update(
                 j
-                for lead in sorted(group.intersection(self._leads))
-                for j, day in self._leads.items()
+                for j in self._leads_by_day.get(day, ())
                 if j not in group
-                and day == self._leads[lead]
-                and self.cosine(lead, j) >= lead_paraphrase
-            ]
-            group |= self._strict_closure(paraphrases)
+                and self.cosine(i, j) >= lead_paraphrase
+                and self.shares_phrase(i, j)
+            )
         return sorted(group)
 
-    def _strict_closure(self, start: Iterable[int]) -> set[int]:
-        group = set(start)
-        todo = list(group)
-        while todo:
-            k = todo.pop()
-            for j in (*self.similar(k, SAME_STATEMENT), *self._quotes.get(k, ())):
-                if j not in group:
-                    group.add(j)
-                    todo.append(j)
-        return group
+    def shares_phrase(self, i: int, j: int) -> bool:
+        """True when sentences ``i`` and ``j`` have an adjacent term pair in common."""
+        return not self._pair_set(i).isdisjoint(self._pair_set(j))
 
-    def _quote_links(self, quoted: Sequence[Sequence[Sequence[str]]]) -> dict[int, set[int]]:
-        """Both ways, sentence -> sentences it quotes or is quoted by (each quotation's terms
-        found in order, side by side, in the other sentence)."""
-        links: dict[int, set[int]] = defaultdict(set)
+    def carriage(self, point: int, candidates: Sequence[int]) -> tuple[float, tuple[int, ...]]:
+        """How much of the point the best of ``candidates`` carries, and which sentences.
+
+        ``candidates`` are one article's sentences in reading order (sentence numbers of this
+        index). The share is of the point's distinct terms found in one sentence or in two
+        adjacent ones. A sentence quoting the point's words, or holding the words it quotes,
+        carries it whole; it is returned with the best sentences by terms when those carry
+        ``CARRIES`` too (an article's paraphrase of the point beside its quotation).
+        """
+        wanted = self.terms(point)
+        if not wanted:
+            return 0.0, ()
+        quoting = self.quote_links(point)
+        # The fewest sentences that carry it: a sentence alone when one does, else the best
+        # one or adjacent pair (a pair must not take in a neighbour's different statement).
+        single_best, pair_best = 0.0, 0.0
+        single: tuple[int, ...] = ()
+        pair: tuple[int, ...] = ()
+        quotes: list[int] = []
+        previous: frozenset[str] = frozenset()
+        for k, j in enumerate(candidates):
+            if j == point:
+                return 1.0, (j,)
+            if j in quoting:
+                quotes.append(j)
+            own = self.terms(j) & wanted
+            share = len(own) / len(wanted)
+            if share > single_best:
+                single_best, single = share, (j,)
+            if k:
+                share = len(own | previous) / len(wanted)
+                if share > pair_best:
+                    pair_best, pair = share, (candidates[k - 1], j)
+            previous = own
+        best, carrier = single_best, single
+        if single_best < CARRIES and pair_best > single_best:
+            best, carrier = pair_best, pair
+        if not quotes:
+            return best, carrier
+        by_terms = carrier if best >= CARRIES else ()
+        return 1.0, tuple(sorted({*by_terms, *quotes}, key=candidates.index))
+
+    def quotes(self, i: int) -> bool:
+        """True when sentence ``i`` quotes a statement (a quotation of several words)."""
+        return i in self._quotes_of
+
+    def quote_links(self, i: int) -> set[int]:
+        """Sentences holding words sentence ``i`` quotes, or quoting words ``i`` holds."""
+        found = self._quote_links.get(i)
+        if found is not None:
+            return found
+        linked: set[int] = set()
+        for q in self._quotes_of.get(i, ()):
+            linked.update(self._holders[q])
+        for q in self._held_by.get(i, ()):
+            linked.update(self._quoting[q])
+        linked.discard(i)
+        self._quote_links[i] = linked
+        return linked
+
+    def _index_quotations(self, quoted: Sequence[Sequence[Sequence[str]]]) -> None:
+        """Which sentences quote each distinct quotation and which hold it (its terms found in
+        order, side by side); each distinct quotation is looked for once, however many
+        sentences quote it (a wire quote carried by hundreds of outlets)."""
+        self._quoting: list[list[int]] = []
+        self._holders: list[list[int]] = []
+        self._quotes_of: dict[int, list[int]] = defaultdict(list)
+        self._held_by: dict[int, list[int]] = defaultdict(list)
         if not any(quoted):
-            return links
+            return
+        quoters: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, quotations in enumerate(quoted):
+            for quotation in quotations:
+                if len(quotation) >= MIN_QUOTED_TERMS:
+                    quoters[tuple(quotation)].append(i)
         coded = self._coded
         code = {term: k for k, term in enumerate(coded.vocabulary)}
         # Term occurrences sorted by term code: the sentences holding a term are one slice.
         by_term = np.argsort(coded.ids, kind="stable")
         sorted_ids = coded.ids[by_term]
-        for i, quotations in enumerate(quoted):
-            for quotation in quotations:
-                if len(quotation) < MIN_QUOTED_TERMS or not all(t in code for t in quotation):
-                    continue
-                # Only sentences holding the quotation's rarest term can contain it.
-                rarest = min(quotation, key=lambda t: self._df[t])
-                lo, hi = np.searchsorted(sorted_ids, [code[rarest], code[rarest] + 1])
-                holders = np.unique(coded.sentence_of[by_term[lo:hi]])
-                for j in holders.tolist():
-                    if j != i and _contains_run(coded[j], tuple(quotation)):
-                        links[i].add(j)
-                        links[j].add(i)
-        return links
+        for quotation, quoting in quoters.items():
+            if not all(t in code for t in quotation):
+                continue
+            # Only sentences holding the quotation's rarest term can contain it.
+            rarest = min(quotation, key=lambda t: self._df[t])
+            lo, hi = np.searchsorted(sorted_ids, [code[rarest], code[rarest] + 1])
+            holders = [
+                j
+                for j in np.unique(coded.sentence_of[by_term[lo:hi]]).tolist()
+                if _contains_run(coded[j], quotation)
+            ]
+            q = len(self._quoting)
+            self._quoting.append(quoting)
+            self._holders.append(holders)
+            for i in dict.fromkeys(quoting):
+                self._quotes_of[i].append(q)
+            for j in holders:
+                self._held_by[j].append(q)
 
     def _weigh(self, terms: Iterable[str]) -> float:
         return sum(self._weight[t] for t in terms)
@@ -234,5 +353,5 @@ def _tf(terms: Sequence[str]) -> dict[str, float]:
 
 
 def _contains_run(terms: Sequence[str], run: tuple[str, ...]) -> bool:
-    width = len(run)
-    return any(tuple(terms[k : k + width]) == run for k in range(len(terms) - width + 1))
+    width, head = len(run), run[0]
+    return any(term == head and tuple(terms[k : k + width]) == run for k, term in enumerate(terms))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.brief.dedupe import LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
+from bot.brief.dedupe import CARRIES, LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
 from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 
+# A number and the word before it: "stage 13", "killed 32", "magnitude 6.6". LexRank's terms
+# hold no numbers, so two sentences differing only in one look alike to the term measures.
+_NUMBER_SLOT = re.compile(r"([A-Za-z]+)\s+(\d(?:[\d,.]*\d)?)")
 # Scores below this share of the best one count as "never reached by the walk".
 UNREACHED_SHARE = 1e-6
 
@@ -45,7 +50,7 @@ class SelectionLimits:
     points: int
     min_words: int = 6
     max_words: int = 70
-    # A word budget: stop choosing once the chosen sentences reach it (None: no budget).
+    # A word budget: whole points, each the best remaining one that still fits (None: none).
     words: int | None = None
     strategy: Strategy = Strategy()
 
@@ -63,8 +68,10 @@ def select_points(
     Greedy: each round takes the candidate with the best normalised score, less the MMR penalty
     for its overlap with chosen points and the diversity penalty for its article's points.
     A candidate reporting a chosen point's statement (``OverlapIndex.statement``, given the
-    terms each sentence ``quoted``) is no new point; each point credits every article that
-    reports its statement. Points are returned in the order their statements first appeared.
+    terms each sentence ``quoted``) is no new point; each point credits the articles linked to
+    it that verifiably carry it. Under ``limits.words`` each round takes the best candidate
+    that still fits, so every point is a whole sentence. Points are returned in the order their
+    statements first appeared, each with its rank (the order it was chosen in).
     """
     index = OverlapIndex(terms, quoted, leads=_lead_days(records, articles))
     strategy = limits.strategy
@@ -84,12 +91,29 @@ def select_points(
         [(records[i].position, day[records[i].article_id], -scores[i]) for i in eligible],
         dtype=np.float64,
     ).reshape(-1, 3)
-    order = [eligible[k] for k in np.lexsort(rank_keys.T).tolist()][: strategy.candidates]
-    top = max((scores[i] for i in order), default=0.0) or 1.0
+    ranked = [eligible[k] for k in np.lexsort(rank_keys.T).tolist()]
+    top = max((scores[i] for i in ranked[:1]), default=0.0) or 1.0
     chosen: list[int] = []
     per_article: Counter[int] = Counter()
-    # Each candidate's highest overlap with a chosen point, updated as points are chosen.
-    overlap = dict.fromkeys(order, 0.0)
+    # The candidates in play, each with its highest overlap with a chosen point (updated as
+    # points are chosen): the best-ranked ``strategy.candidates`` at a time, refilled from
+    # the rest when none of them can be a point (coverage re-reported by hundreds of outlets
+    # fills any fixed number of best-ranked places with copies of a few sentences).
+    overlap: dict[int, float] = {}
+    unused = iter(ranked)
+    suppressed: set[int] = set()
+
+    def refill() -> bool:
+        added = 0
+        for i in unused:
+            if i in suppressed:
+                continue
+            overlap[i] = max((index.overlap(i, c) for c in chosen), default=0.0)
+            added += 1
+            if added == strategy.candidates:
+                break
+        return added > 0
+
     # Each chosen point's statement: every sentence reporting it, the point included.
     statements: list[list[int]] = []
     words = 0
@@ -100,30 +124,129 @@ def select_points(
         mmr = scores[i] / top - strategy.redundancy_penalty * overlap[i]
         return mmr * max(0.0, 1.0 - strategy.article_penalty * per_article[records[i].article_id])
 
-    while overlap and len(chosen) < limits.points:
-        if limits.words is not None and words >= limits.words:
+    def fits(i: int) -> bool:
+        return limits.words is None or words + word_counts[i] <= limits.words
+
+    word_counts = {i: len(records[i].text.split()) for i in ranked}
+    sentences_of = _sentences_by_article(records)
+    following = {a: dict(itertools.pairwise(numbers)) for a, numbers in sentences_of.items()}
+    # Each chosen point's credits: article -> the sentence(s) in it that carry the point.
+    credits: list[dict[int, tuple[int, ...]]] = []
+    refill()
+    while len(chosen) < limits.points:
+        # Under a word budget, the best remaining point that still fits: points stay whole.
+        # A candidate that no longer fits or is redundant never will be again.
+        for i in [i for i in overlap if not fits(i) or overlap[i] >= REDUNDANT]:
+            del overlap[i]
+        if not overlap and not refill():
             break
+        if not overlap:
+            continue
         best = max(overlap, key=value)
-        if overlap[best] >= REDUNDANT:
-            break
         chosen.append(best)
         del overlap[best]
         per_article[records[best].article_id] += 1
-        words += len(records[best].text.split())
-        statements.append(index.statement(best, strategy.lead_paraphrase))
-        for j in statements[-1]:
+        words += word_counts[best]
+        group = _statement(index, records, best, following[records[best].article_id], strategy)
+        credits.append(_verified_credits(index, records, sentences_of, best, group))
+        statements.append(group)
+        # The statement is no further point: its linked sentences, and in every credited
+        # article the sentences that carry it.
+        for j in (*group, *(k for carrier in credits[-1].values() for k in carrier)):
             overlap.pop(j, None)
+            suppressed.add(j)
         for i in overlap:
             overlap[i] = max(overlap[i], index.overlap(i, best))
 
     points: list[tuple[tuple[dt.date, int, int], Point]] = []
-    for i, group in zip(chosen, statements, strict=True):
-        refs = _source_refs({records[j].article_id for j in group}, articles)
+    for rank, (i, carriers) in enumerate(zip(chosen, credits, strict=True), start=1):
+        evidence = {
+            a: " ".join(records[j].text for j in carrier) for a, carrier in carriers.items()
+        }
+        refs = _source_refs(evidence, articles)
+        # Only verified credits date a point, so a wrong credit cannot move it earlier.
         first_seen = min(_date_key(articles[ref.article_id]) for ref in refs)
         key = (first_seen, records[i].article_id, records[i].position)
-        points.append((key, Point(text=records[i].text, sources=refs, score=scores[i])))
+        points.append((key, Point(text=records[i].text, sources=refs, score=scores[i], rank=rank)))
     points.sort(key=lambda kp: kp[0])
     return tuple(p for _, p in points)
+
+
+def _sentences_by_article(records: Sequence[SentenceRecord]) -> dict[int, list[int]]:
+    """Each article's sentence numbers in reading order."""
+    by_article: dict[int, list[int]] = {}
+    for i, record in enumerate(records):
+        by_article.setdefault(record.article_id, []).append(i)
+    for numbers in by_article.values():
+        numbers.sort(key=lambda i: records[i].position)
+    return by_article
+
+
+def _statement(
+    index: OverlapIndex,
+    records: Sequence[SentenceRecord],
+    point: int,
+    following: Mapping[int, int],
+    strategy: Strategy,
+) -> list[int]:
+    """The sentences linked to a point's statement (``OverlapIndex.statement``), and those
+    linked to the sentence after it when that one quotes someone or holds words quoted
+    elsewhere, and shares a phrase with the point.
+
+    News states a statement, then backs it with the speaker's words ("A top official said his
+    country will ..." / "'The Chinese side is willing ...,' Yang said."). Outlets that report
+    the statement through those words, quoting them or carrying them, report the point.
+    """
+    group = set(index.statement(point, strategy.lead_paraphrase))
+    after = following.get(point)
+    if (
+        after is not None
+        and index.shares_phrase(point, after)
+        and (index.quotes(after) or index.quote_links(after))
+    ):
+        group.update(index.statement(after, None))
+    # "Won stage 13" and "won stage 15" are two facts, however alike their words.
+    figures = _figures(records[point].text)
+    return sorted(j for j in group if not _contradicts(figures, records[j].text))
+
+
+def _figures(text: str) -> dict[str, set[str]]:
+    """The numbers of a sentence, each under the word before it (lower case)."""
+    found: dict[str, set[str]] = {}
+    for word, number in _NUMBER_SLOT.findall(text):
+        found.setdefault(word.lower(), set()).add(number.replace(",", ""))
+    return found
+
+
+def _contradicts(figures: Mapping[str, set[str]], text: str) -> bool:
+    """True when ``text`` gives another number where the point gives one ("stage 15" for
+    "stage 13") and not the point's."""
+    if not figures:
+        return False
+    other = _figures(text)
+    return any(word in other and not numbers & other[word] for word, numbers in figures.items())
+
+
+def _verified_credits(
+    index: OverlapIndex,
+    records: Sequence[SentenceRecord],
+    sentences_of: Mapping[int, Sequence[int]],
+    point: int,
+    group: Sequence[int],
+) -> dict[int, tuple[int, ...]]:
+    """The articles linked to a point that verifiably carry it, each with the sentence(s)
+    that do (``CARRIES`` of the point's terms in one sentence or two adjacent ones, or a
+    quotation of it); an article that does not is not credited."""
+    own = records[point].article_id
+    credits: dict[int, tuple[int, ...]] = {own: (point,)}
+    for article_id in dict.fromkeys(records[j].article_id for j in group):
+        if article_id == own:
+            continue
+        share, carrier = index.carriage(point, sentences_of[article_id])
+        evidence = " ".join(records[j].text for j in carrier)
+        if share >= CARRIES and not _contradicts(_figures(records[point].text), evidence):
+            credits[article_id] = carrier
+    return credits
 
 
 def _lead_days(
@@ -142,11 +265,18 @@ def _date_key(article: Article) -> dt.date:
     return article.date.value or dt.date.max
 
 
-def _source_refs(article_ids: set[int], articles: Mapping[int, Article]) -> tuple[SourceRef, ...]:
-    ordered = sorted(
-        (articles[a] for a in article_ids), key=lambda a: (_date_key(a), a.source, a.id)
-    )
+def _source_refs(
+    evidence: Mapping[int, str], articles: Mapping[int, Article]
+) -> tuple[SourceRef, ...]:
+    ordered = sorted((articles[a] for a in evidence), key=lambda a: (_date_key(a), a.source, a.id))
     return tuple(
-        SourceRef(article_id=a.id, source=a.source, title=a.title, url=a.url, date=a.date)
+        SourceRef(
+            article_id=a.id,
+            source=a.source,
+            title=a.title,
+            url=a.url,
+            date=a.date,
+            evidence=evidence[a.id],
+        )
         for a in ordered
     )

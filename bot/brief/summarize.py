@@ -13,8 +13,6 @@ from bot.ingest.pipeline import RejectedArticle, prepare
 from bot.models import Article, Brief, PreparedArticle, RawArticle, SentenceRecord
 from bot.text.terms import TermIndexer
 
-ELLIPSIS = "…"
-
 
 @dataclass(frozen=True)
 class Corpus:
@@ -51,6 +49,7 @@ def corpus_of(cleaned: Sequence[PreparedArticle], rejected: tuple[str, ...] = ()
                 url=clean.url,
                 date=clean.date,
                 origin=clean.origin,
+                language=clean.language,
             )
         )
         for position, (text, terms) in enumerate(zip(clean.sentences, prepared.terms, strict=True)):
@@ -64,7 +63,7 @@ def summarize(
     limits: SelectionLimits,
     title: str = "Summary",
 ) -> Brief:
-    """Brief a corpus; with ``limits.words`` the brief is cut to that many words."""
+    """Brief a corpus; with ``limits.words`` its points, whole, fill at most that many words."""
     brief = build_brief("summary", title, corpus.articles, corpus.records, indexer, limits)
     return brief if limits.words is None else fit_words(brief, limits.words)
 
@@ -77,18 +76,18 @@ def summary_title(paths: Sequence[Path]) -> str:
 
 
 def fit_words(brief: Brief, words: int) -> Brief:
-    """Keep whole points in reading order while they fit; trim the last one to the budget."""
-    kept = []
+    """Keep whole points within ``words``: the best-ranked first while one still fits, then
+    shown in the brief's reading order. No point is cut."""
+    kept: set[int] = set()
     left = words
-    for point in brief.points:
-        if left <= 0:
-            break
-        point_words = point.text.split()
-        if len(point_words) > left:
-            point = dataclasses.replace(point, text=" ".join(point_words[:left]) + ELLIPSIS)
-        kept.append(point)
-        left -= len(point_words)
-    return dataclasses.replace(brief, points=tuple(kept))
+    for n, point in sorted(enumerate(brief.points), key=lambda np_: (np_[1].rank, np_[0])):
+        size = len(point.text.split())
+        if size <= left:
+            kept.add(n)
+            left -= size
+    return dataclasses.replace(
+        brief, points=tuple(p for n, p in enumerate(brief.points) if n in kept)
+    )
 
 
 def word_count(brief: Brief) -> int:

@@ -8,9 +8,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import SettingsError
+import regex
 
-_QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+from bot.settings import SettingsError
+from bot.text.languages import UnsupportedLanguage, parse_languages
+
+# A word of any script: letters, digits and the combining marks (Devanagari vowel signs) that
+# ``\w`` leaves out, so a Hindi word stays one quoted phrase.
+_QUERY_WORD = regex.compile(r"[\w\p{M}]+")
 MAX_QUERY_WORDS = 16
 
 
@@ -22,10 +27,23 @@ class Topic:
     title: str
     keywords: tuple[str, ...]
     match_all: bool
+    # Keywords of the same story in other languages: (ISO 639-1 code, keywords) pairs.
+    translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def fts_query(self) -> str:
-        """The full-text query selecting this topic's articles."""
-        phrases = [_phrase(k) for k in self.keywords if _phrase(k)]
+        """The full-text query selecting this topic's articles, in any of its languages.
+
+        Each language's keywords must match together (``match``); any language may match.
+        """
+        queries = [self._query(self.keywords)]
+        queries += [self._query(keywords) for _, keywords in self.translations]
+        queries = [q for q in queries if q]
+        if len(queries) == 1:
+            return queries[0]
+        return " OR ".join(f"({q})" for q in queries)
+
+    def _query(self, keywords: tuple[str, ...]) -> str:
+        phrases = [_phrase(k) for k in keywords if _phrase(k)]
         return (" AND " if self.match_all else " OR ").join(phrases)
 
 
@@ -77,15 +95,43 @@ def load_topics(path: Path) -> TopicCatalog:
         match = str(entry.get("match", "all"))
         if match not in ("all", "any"):
             raise SettingsError(f"{path}: topic {slug}: match must be 'all' or 'any'")
+        translations = _translations(entry.get("keywords_in", {}), path, slug)
         topics.append(
-            Topic(slug, str(entry.get("title", slug)), keywords, match_all=match == "all")
+            Topic(
+                slug,
+                str(entry.get("title", slug)),
+                keywords,
+                match_all=match == "all",
+                translations=translations,
+            )
         )
     return TopicCatalog(tuple(topics))
 
 
+def _translations(table: object, path: Path, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A topic's ``[topic.keywords_in]`` table: language code (or name) -> keywords."""
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: topic {slug}: keywords_in must be a table of languages")
+    pairs = []
+    for language, words in table.items():
+        try:
+            (code,) = parse_languages([str(language)])
+        except (UnsupportedLanguage, ValueError):
+            raise SettingsError(
+                f"{path}: topic {slug}: keywords_in: no text pipeline for '{language}'"
+            ) from None
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise SettingsError(f"{path}: topic {slug}: keywords_in.{language} must be a list")
+        keywords = tuple(w for w in words if w.strip())
+        if keywords:
+            pairs.append((code, keywords))
+    return tuple(pairs)
+
+
 def query_words(text: str) -> list[str]:
     """The searchable words of a free-text query (at most MAX_QUERY_WORDS)."""
-    return _QUERY_WORD.findall(text)[:MAX_QUERY_WORDS]
+    words: list[str] = _QUERY_WORD.findall(text)
+    return words[:MAX_QUERY_WORDS]
 
 
 def free_text_query(text: str) -> str:

@@ -19,10 +19,12 @@ from zoneinfo import available_timezones
 from bot.digests.schedule import ScheduleError, parse_time_of_day, parse_zone
 from bot.models import Brief
 from bot.text.clean import normalize
+from bot.text.languages import LANGUAGES, UnsupportedLanguage, parse_languages
 
 MAX_COMMAND_CHARS = 2000
 _VERB = "summary"
 _POINTS_FLAG = re.compile(r"^(?:--sentences|--points|-n)(?:=(.*))?$")
+_LANGUAGES_FLAG = re.compile(r"^(?:--lang|--langs|--languages)(?:=(.*))?$")
 _SINCE_FLAG = re.compile(r"^--since(?:=(.*))?$", re.IGNORECASE)
 # A link as typed, or as Slack sends it: <https://example.com/a|example.com/a>.
 _LINK = re.compile(r"^<?([a-z][a-z0-9+.-]*://[^\s<>|]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
@@ -46,6 +48,8 @@ class BriefCommand:
     target: str
     points: int | None = None
     since: str | None = None
+    # ISO 639-1 codes of the languages to include; empty: the channel's or the default set.
+    languages: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -153,22 +157,29 @@ def parse_command(text: str, max_points: int) -> Command:
             ("Example: /summary china-russia", "See /summary topics for the topic names."),
         )
     head = words[0].lower()
-    if len(words) == 1 and head in ("help", "-h", "--help", "?"):
-        return HelpCommand()
-    if len(words) == 1 and head == "topics":
-        return TopicsCommand()
+    lone = _lone_word(words)
+    if lone is not None:
+        return lone
     if head in ("subscribe", "unsubscribe", "subscriptions"):
         return _digest_command(head, words[1:])
     if head in ("follow", "unfollow"):
         return _follow_command(head, words[1:])
     points: int | None = None
     since: str | None = None
+    languages: frozenset[str] = frozenset()
     target: list[str] = []
     i = 0
     while i < len(words):
         match = _POINTS_FLAG.match(words[i])
         since_match = _SINCE_FLAG.match(words[i])
-        if since_match:
+        languages_match = _LANGUAGES_FLAG.match(words[i])
+        if languages_match:
+            value = languages_match.group(1)
+            if value is None:
+                i += 1
+                value = words[i] if i < len(words) else ""
+            languages = _languages(value)
+        elif since_match:
             since = since_match.group(1)
             if since is None:
                 i += 1
@@ -197,7 +208,22 @@ def parse_command(text: str, max_points: int) -> Command:
         if since is not None:
             raise UserError("--since works with a topic or keywords, not a link.")
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(target).strip(), points=points, since=since)
+    return BriefCommand(
+        target=" ".join(target).strip(), points=points, since=since, languages=languages
+    )
+
+
+def _languages(value: str) -> frozenset[str]:
+    """'en,fr' or 'English French' as language codes; UserError names one without a pipeline."""
+    try:
+        codes = parse_languages(value.replace(",", " ").split())
+    except UnsupportedLanguage as exc:
+        raise UserError(
+            f"--lang: I don't read {exc}.", (f"Languages: {', '.join(sorted(LANGUAGES))}",)
+        ) from None
+    if not codes:
+        raise UserError("--lang takes language codes, e.g. --lang en,fr")
+    return codes
 
 
 def option_command(topic: str, points: int | None, max_points: int) -> Command:
@@ -212,11 +238,9 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
         )
     if points is not None:
         points = _points(str(points), max_points)
-    head = words[0].lower()
-    if len(words) == 1 and head in ("help", "-h", "--help", "?"):
-        return HelpCommand()
-    if len(words) == 1 and head == "topics":
-        return TopicsCommand()
+    lone = _lone_word(words)
+    if lone is not None:
+        return lone
     link = _LINK.match(words[0]) if len(words) == 1 else None
     if link is not None:
         return UrlCommand(url=link.group(1), points=points)
@@ -238,6 +262,7 @@ def help_notice(max_points: int) -> Notice:
             "/summary <keywords>: brief the stored articles matching all the keywords",
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
+            "/summary <topic> --lang en,fr: only points from articles in these languages",
             "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
             " (last: since this channel's last brief of the topic)",
             "/summary topics: list the topic names (and the topics this channel follows)",
@@ -305,6 +330,16 @@ def _follow_command(verb: str, words: list[str]) -> Command:
             ("Example: /summary follow power of siberia",),
         )
     return FollowCommand(text) if verb == "follow" else UnfollowCommand(text)
+
+
+def _lone_word(words: list[str]) -> HelpCommand | TopicsCommand | None:
+    """Help or the topic list, asked for by their one word."""
+    if len(words) != 1:
+        return None
+    word = words[0].lower()
+    if word in ("help", "-h", "--help", "?"):
+        return HelpCommand()
+    return TopicsCommand() if word == "topics" else None
 
 
 def _check_length(text: str) -> None:

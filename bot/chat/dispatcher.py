@@ -133,13 +133,18 @@ class Dispatcher:
                 return await self.follows.follow(words, conversation)
             case UnfollowCommand(topic=topic):
                 return await self.follows.unfollow(topic, conversation)
-            case BriefCommand(target=typed, points=points, since=since):
+            case BriefCommand(target=typed, points=points, since=since, languages=languages):
                 target = await self.follows.resolve(typed, conversation)
+                chosen = languages or self.briefer.settings.languages.for_channel(
+                    conversation.platform, conversation.channel_id
+                )
                 if since is None:
-                    brief = await self.briefer.brief(target, points)
+                    brief = await self.briefer.brief(target, points, chosen)
                 else:
                     window = await self._window(since, target, conversation)
-                    brief = await self.briefer.brief_new(target, points, window.start, window.label)
+                    brief = await self.briefer.brief_new(
+                        target, points, window.start, window.label, chosen
+                    )
                 await self._note_brief(conversation, target)
                 return BriefReply(brief)
             case UrlCommand(url=url, points=points):

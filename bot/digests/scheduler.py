@@ -209,7 +209,10 @@ class Scheduler:
         """The digest to post: a brief of what is new, a one-line note, or None to skip."""
         target = self.briefer.target(subscription.topic)
         title = target.label
-        brief = await self.briefer.brief_since(target, since)
+        languages = self.briefer.settings.languages.for_channel(
+            subscription.platform, subscription.channel_id
+        )
+        brief = await self.briefer.brief_since(target, since, languages)
         when = "" if previous is None else f" since {_since_label(previous, now, subscription)}"
         if brief is None:
             if self.settings.empty_policy == "skip":

@@ -33,7 +33,7 @@ class FeedError(Exception):
 
 
 @dataclass(frozen=True)
-class FeedSource:
+class Feed:
     """One configured feed and the topic it was listed under."""
 
     url: str
@@ -49,7 +49,7 @@ class FeedEntry:
     title: str | None
 
 
-def load_feeds(path: Path) -> tuple[FeedSource, ...]:
+def load_feeds(path: Path) -> tuple[Feed, ...]:
     """Read ``feeds.toml`` (``[[feed]]`` tables with ``topic`` and ``urls``); none if absent."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -57,13 +57,13 @@ def load_feeds(path: Path) -> tuple[FeedSource, ...]:
         return ()
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
-    sources: list[FeedSource] = []
+    sources: list[Feed] = []
     for i, table in enumerate(data.get("feed", [])):
         topic = str(table.get("topic", "")).strip()
         urls = table.get("urls", [])
         if not topic or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             raise SettingsError(f"{path}: feed #{i + 1} needs a topic and a list of urls")
-        sources.extend(FeedSource(u.strip(), topic) for u in urls if u.strip())
+        sources.extend(Feed(u.strip(), topic) for u in urls if u.strip())
     return tuple(sources)
 
 
@@ -152,7 +152,7 @@ class FeedPoller:
     def __init__(
         self,
         reader: FeedReader,
-        feeds: Sequence[FeedSource],
+        feeds: Sequence[Feed],
         interval: float,
         sleep: Pause = pause,
     ) -> None:
@@ -166,14 +166,14 @@ class FeedPoller:
 
         ``stop`` is checked before each feed: the feed in flight is finished, the rest wait."""
         report = IngestReport()
-        for source in self.feeds:
+        for feed in self.feeds:
             if stop is not None and stop.requested:
                 break
             try:
-                report += await self.reader.read_url(source.url)
+                report += await self.reader.read_url(feed.url)
             except (FetchError, FeedError) as exc:
                 reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-                failure = IngestFailure(source.url, f"{source.url}: {reason}")
+                failure = IngestFailure(feed.url, f"{feed.url}: {reason}")
                 report += IngestReport(feeds=1, failures=(failure,))
         return report
 

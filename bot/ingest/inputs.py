@@ -18,6 +18,25 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 CLUSTER_SUFFIXES = frozenset({".jsonl"})
 # MultiLing dates look like '20041229.6': a day, then a fraction of it.
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.\d+)?$")
+# News-corpus document ids name the outlet before the date: "APW19981010.0123",
+# "NYT19990104.0045", "XIE19980304.0061", "AFP_ENG_20050112.0203". Ten AP articles are one
+# source, not ten.
+_WIRE_DOCID = re.compile(r"^([A-Z]{2,5})(?:_[A-Z]{3}_)?(?:19|20)\d{6}(?:\.\d+)?$")
+_OUTLETS = {
+    "AP": "Associated Press",
+    "APW": "Associated Press",
+    "NYT": "New York Times",
+    "XIE": "Xinhua",
+    "XIN": "Xinhua",
+    "AFP": "Agence France-Presse",
+    "AFE": "Agence France-Presse",
+    "LTW": "Los Angeles Times-Washington Post",
+    "LAT": "Los Angeles Times",
+    "WSJ": "Wall Street Journal",
+    "FT": "Financial Times",
+    "SJMN": "San Jose Mercury News",
+    "CNA": "Central News Agency",
+}
 
 
 def read_inputs(
@@ -76,12 +95,21 @@ def cluster_articles(text: str, origin: str, cluster_id: str | None = None) -> l
                     origin=f"{where}#{docid}",
                     text=doc["text"],
                     title=_text(doc.get("title")),
-                    source=_text(doc.get("source")) or docid,
+                    source=_text(doc.get("source")) or docid_outlet(docid),
                     url=_text(doc.get("url")),
                     date=cluster_date(_text(doc.get("date"))),
                 )
             )
     return articles
+
+
+def docid_outlet(docid: str) -> str:
+    """The outlet a news-corpus document id names ("APW19981010.0123": Associated Press), or
+    the id itself when it names none."""
+    match = _WIRE_DOCID.match(docid)
+    if match is None:
+        return docid
+    return _OUTLETS.get(match.group(1), match.group(1))
 
 
 def cluster_date(value: str | None) -> ArticleDate:

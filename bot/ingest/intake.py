@@ -15,8 +15,8 @@ from pathlib import Path
 from bot.chat.commands import UserError
 from bot.ingest.feeds import FeedPoller, FeedReader, load_feeds
 from bot.ingest.fetch import FetchError
+from bot.ingest.mixed import MixedIngester, extract_input
 from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
-from bot.ingest.sources import SourceIngester, extract_source
 from bot.ingest.web import WebIngester
 from bot.models import Article, CleanArticle
 from bot.ops.runtime import Pause, Shutdown, pause
@@ -73,7 +73,7 @@ class Intake:
         """Ingest links (pages or feeds), saved HTML pages and feeds, and article files."""
         if self.web is None:
             return await self.ingest_files([Path(s) for s in inputs], on_progress, stop)
-        ingester = SourceIngester(self.web, self.preparer, self.settings.max_article_bytes)
+        ingester = MixedIngester(self.web, self.preparer, self.settings.max_article_bytes)
         return await ingester.ingest(inputs, on_progress, stop)
 
     async def add_link(self, url: str) -> Article:
@@ -92,18 +92,18 @@ class Intake:
             raise UserError("That article is no longer stored; try again.")
         return article
 
-    async def extract(self, source: str) -> CleanArticle:
+    async def extract(self, name: str) -> CleanArticle:
         """What the bot reads from a link or saved HTML page, without storing it."""
         if self.web is None:
             raise UserError(NO_WEB)
         try:
-            return await extract_source(self.web, source, self.settings.max_article_bytes)
+            return await extract_input(self.web, name, self.settings.max_article_bytes)
         except FetchError as exc:
-            raise UserError(f"Could not read {source}: {exc.reason}") from exc
+            raise UserError(f"Could not read {name}: {exc.reason}") from exc
         except RejectedArticle as exc:
             raise UserError(str(exc)) from exc
         except OSError as exc:
-            raise UserError(f"{source}: cannot be read ({exc.strerror or exc})") from exc
+            raise UserError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
 
     def feed_poller(self, sleep: Pause = pause) -> FeedPoller:
         """A poller over the feeds in ``feeds.toml``, at the configured interval."""

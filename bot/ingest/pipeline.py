@@ -33,18 +33,14 @@ from bot.ingest.load import (
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.ops.runtime import Shutdown
 from bot.store.sqlite.store import Store
-from bot.text.clean import CleanText, clean_lines, keep_sentence, letter_counts
+from bot.text.clean import CleanText, clean_lines, keep_sentence
+from bot.text.language import identify
+from bot.text.languages import LANGUAGES, UnsupportedLanguage, language_name
 from bot.text.terms import TermIndexer
 
-# English prose is at least ~30% stop words; other languages score near zero on sumy's list.
-_MIN_STOP_WORD_SHARE = 0.12
-_MIN_WORDS_FOR_LANGUAGE_CHECK = 8
-# Names and quotes in other scripts are fine; a body mostly in another script is not English.
-_MIN_LATIN_SHARE = 0.7
 # A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
 # LexRank compares every sentence of a brief with every other one.
 MAX_ARTICLE_SENTENCES = 1000
-_LANGUAGE_SAMPLE_CHARS = 2000
 
 
 class RejectedArticle(Exception):
@@ -92,22 +88,29 @@ class IngestReport:
 
 
 def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
-    """Stages 2-3: clean, split into sentences and terms; RejectedArticle if nothing is left."""
-    cleaned = clean_lines(raw.text)
-    if cleaned.title is None and not cleaned.lines and not raw.text.strip():
+    """Stages 2-3: clean, identify the language, split, index; RejectedArticle if nothing is left.
+
+    ``indexer`` gives each supported language's pipeline (``TermIndexer.for_language``); an
+    article in another language is refused with a message naming its language.
+    """
+    if not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
-    sample = " ".join((cleaned.title or "", *cleaned.lines))[:_LANGUAGE_SAMPLE_CHARS]
+    code = identify(raw.text).code
+    try:
+        pipeline = indexer.for_language(code)
+    except UnsupportedLanguage:
+        raise RejectedArticle(_unsupported(raw.origin, code, indexer)) from None
+    text = LANGUAGES[code].normalized(raw.text) if code in LANGUAGES else raw.text
+    cleaned = clean_lines(text)
+    enders = LANGUAGES[code].enders if code in LANGUAGES else ""
     paragraphs = []
     for line in cleaned.lines:
-        sentences = tuple(s for s in indexer.tokenizer.to_sentences(line) if keep_sentence(s))
+        sentences = tuple(s for s in pipeline.tokenizer.to_sentences(line) if _keep(s, enders))
         if sentences:
             paragraphs.append(Paragraph(sentences))
         elif any(c.isalpha() for c in line):
             paragraphs.append(Paragraph((), line=line))
     count = sum(len(p.sentences) for p in paragraphs)
-    if not count or count > MAX_ARTICLE_SENTENCES:
-        # Rejected either way; when it is not English, that is the reason to give.
-        _require_english(raw.origin, sample, indexer.tokenizer.to_words(sample), indexer)
     if not count:
         raise RejectedArticle(f"{raw.origin}: {_nothing_left(cleaned)}")
     if count > MAX_ARTICLE_SENTENCES:
@@ -123,10 +126,27 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
         date=_article_date(raw, cleaned.date_line),
         paragraphs=tuple(paragraphs),
         author=raw.author,
+        language=code,
     )
-    words = indexer.tokenizer.to_words_many(article.sentences)
-    _require_english(raw.origin, sample, _leading_words(article.sentences, words), indexer)
-    return PreparedArticle(article, tuple(indexer.terms_of_words(w) for w in words))
+    words = pipeline.tokenizer.to_words_many(article.sentences)
+    return PreparedArticle(article, tuple(pipeline.terms_of_words(w) for w in words))
+
+
+def _keep(sentence: str, enders: str) -> bool:
+    # keep_sentence knows . ! ? and CJK stops; a script's own (the danda, the Arabic question
+    # mark, the Greek question mark) end prose as a period does.
+    if keep_sentence(sentence):
+        return True
+    stripped = sentence.rstrip()
+    return bool(enders) and stripped.endswith(tuple(enders)) and keep_sentence(stripped[:-1] + ".")
+
+
+def _unsupported(origin: str, code: str, indexer: TermIndexer) -> str:
+    names = ", ".join(sorted(language_name(c) for c in indexer.supported))
+    return (
+        f"{origin}: written in {language_name(code)} ({code}), which briefbot is not set to "
+        f"summarize (languages: {names})"
+    )
 
 
 def _nothing_left(cleaned: CleanText) -> str:
@@ -238,41 +258,6 @@ async def ingest_paths(
     return IngestReport(
         added, duplicates, tuple(failures), stopped=stopped, article_ids=tuple(article_ids)
     )
-
-
-def _require_english(origin: str, sample: str, words: Sequence[str], indexer: TermIndexer) -> None:
-    if not _looks_english(sample, words, indexer):
-        raise RejectedArticle(
-            f"{origin}: does not look like English text; briefbot summarizes English articles"
-        )
-
-
-def _looks_english(sample: str, words: Sequence[str], indexer: TermIndexer) -> bool:
-    # A few hundred words tell the language: ``sample`` is the text's start, ``words`` its words.
-    if sample.isascii():  # every letter is Latin; counting them one by one was a tenth of ingest
-        if not letter_counts(sample)[0]:
-            return True  # nothing to judge; emptiness is reported on its own
-    else:
-        letters = list(filter(str.isalpha, sample))
-        if not letters:
-            return True
-        if sum(map(str.isascii, letters)) / len(letters) < _MIN_LATIN_SHARE:
-            return False
-    if len(words) < _MIN_WORDS_FOR_LANGUAGE_CHECK:
-        return True
-    return indexer.stop_word_share(words) >= _MIN_STOP_WORD_SHARE
-
-
-def _leading_words(sentences: Sequence[str], words: Sequence[Sequence[str]]) -> list[str]:
-    """The words of the leading sentences that make up about a language sample."""
-    leading: list[str] = []
-    length = 0
-    for sentence, sentence_words in zip(sentences, words, strict=True):
-        if length >= _LANGUAGE_SAMPLE_CHARS:
-            break
-        leading.extend(sentence_words)
-        length += len(sentence) + 1
-    return leading
 
 
 def _source_label(raw: RawArticle) -> str:

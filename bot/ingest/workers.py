@@ -25,7 +25,7 @@ from bot.ingest.load import Manifests
 from bot.ingest.pipeline import IngestFailure, prepare_files
 from bot.models import PreparedArticle
 from bot.text.split import OfflineTokenizer
-from bot.text.terms import TermIndexer
+from bot.text.terms import ALL_LANGUAGES, TermIndexer
 
 log = logging.getLogger(__name__)
 MIN_FILES_FOR_WORKERS = 40
@@ -56,16 +56,28 @@ class ProcessPreparer:
     depth: int
 
     def __init__(
-        self, pool: ProcessPoolExecutor, workers: int, language: str, max_bytes: int
+        self,
+        pool: ProcessPoolExecutor,
+        workers: int,
+        language: str,
+        max_bytes: int,
+        supported: frozenset[str] = ALL_LANGUAGES,
     ) -> None:
         self._pool = pool
         self.depth = 2 * workers  # every worker busy while the main process stores a batch
         self._language = language
+        self._supported = supported
         self._max_bytes = max_bytes
         self._fallback: InProcessPreparer | None = None  # made if a worker dies
 
     @classmethod
-    def start(cls, language: str, max_bytes: int, workers: int) -> ProcessPreparer:
+    def start(
+        cls,
+        language: str,
+        max_bytes: int,
+        workers: int,
+        supported: frozenset[str] = ALL_LANGUAGES,
+    ) -> ProcessPreparer:
         """Start ``workers`` processes now.
 
         Forking copies only the calling thread, so a lock another thread held would stay held
@@ -77,10 +89,13 @@ class ProcessPreparer:
         if not fork:
             context.set_forkserver_preload(["bot.ingest.workers"])
         pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(language, max_bytes)
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(language, max_bytes, supported),
         )
         pool.submit(os.getpid).result()  # launches every worker (all at once, for fork)
-        return cls(pool, workers, language, max_bytes)
+        return cls(pool, workers, language, max_bytes, supported)
 
     async def prepare_files(self, paths: Sequence[Path]) -> list[PreparedArticle | IngestFailure]:
         """Each file prepared by a worker, or why it cannot be, in the order given."""
@@ -92,7 +107,9 @@ class ProcessPreparer:
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): nothing is lost, the rest runs here.
                 log.warning("an ingest worker process died; preparing the rest in this process")
-                indexer = TermIndexer(OfflineTokenizer(self._language), self._language)
+                indexer = TermIndexer(
+                    OfflineTokenizer(self._language), self._language, supported=self._supported
+                )
                 self._fallback = InProcessPreparer(indexer, self._max_bytes)
         return await self._fallback.prepare_files(paths)
 
@@ -120,7 +137,7 @@ def workers_for(files: int) -> int:
 _worker: InProcessPreparer | None = None
 
 
-def _start_worker(language: str, max_bytes: int) -> None:
+def _start_worker(language: str, max_bytes: int, supported: frozenset[str]) -> None:
     global _worker
     # The main process decides when to stop (it finishes the batches in flight first): a
     # Ctrl-C or SIGTERM to the whole process group must not kill a worker mid-batch.
@@ -131,7 +148,8 @@ def _start_worker(language: str, max_bytes: int) -> None:
     if parent is not None:
         # Ignoring signals, a worker would outlive a main process killed with SIGKILL.
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-    _worker = InProcessPreparer(TermIndexer(OfflineTokenizer(language), language), max_bytes)
+    indexer = TermIndexer(OfflineTokenizer(language), language, supported=supported)
+    _worker = InProcessPreparer(indexer, max_bytes)
 
 
 def _exit_with(parent_sentinel: int) -> None:

@@ -132,7 +132,8 @@ _OPEN_WORDS = frozenset(
         *("this", "these", "those", "over", "under", "about", "after", "before", "between"),
     )
 )
-_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？")
+# The danda and double danda (Devanagari), the Arabic question mark and full stop end prose too.
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", "…", ")", "»", "。", "！", "？", "।", "॥", "؟", "۔")
 _MAX_TITLE_WORDS = 25
 
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cached_property
+from typing import Protocol
 
 from bot.text import nltk_parts
-from bot.text.split import OfflineTokenizer
+from bot.text.languages import (
+    LANGUAGES,
+    Language,
+    ScriptTokenizer,
+    UnsupportedLanguage,
+    language_name,
+    stemmer_for,
+    stop_words_for,
+)
 
 # A passage in double quotation marks, curly or straight. A straight mark opens a quotation only
 # after a space or an opening bracket or dash, and closes one only before a space or punctuation:
@@ -18,29 +27,95 @@ _QUOTATION = re.compile(r"“([^”]+)”|(?:^|(?<=[\s(\[—–-]))\"([^\"]+)\"(
 MIN_QUOTED_WORDS = 5
 
 
+class Tokenizer(Protocol):
+    """Sentences and words of one language (``OfflineTokenizer``, ``ScriptTokenizer``)."""
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]: ...
+
+    def to_words(self, sentence: str) -> tuple[str, ...]: ...
+
+    def to_words_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]: ...
+
+
+# Every language with a text pipeline (bot.text.languages); settings may narrow it.
+ALL_LANGUAGES = frozenset(LANGUAGES)
+
+
 class TermIndexer:
-    """Turns sentences into sumy's LexRank terms: lower-cased, stop words dropped, stemmed."""
+    """Turns sentences into sumy's LexRank terms: lower-cased, stop words dropped, stemmed.
+
+    An indexer is one language's (English unless told); ``for_language`` gives the indexer of
+    any other language of ``supported``, made once and shared. Terms of a language other than
+    the first indexer's carry its code ("fr:guerr"), so no term is shared across languages.
+    """
 
     def __init__(
-        self, tokenizer: OfflineTokenizer, language: str = "english", memo_size: int = 200_000
+        self,
+        tokenizer: Tokenizer,
+        language: str = "english",
+        memo_size: int = 200_000,
+        *,
+        supported: Collection[str] = ALL_LANGUAGES,
+        pipeline: Language | None = None,
     ) -> None:
-        """``memo_size`` bounds the words whose terms are remembered (~200 bytes each)."""
+        """``memo_size`` bounds the words whose terms are remembered (~200 bytes each).
+
+        Without ``pipeline`` the stemmer and stop words are sumy's for ``language`` and terms
+        are untagged; with it they come from that row of ``bot.text.languages`` and each term
+        carries the language's code.
+        """
         self.tokenizer = tokenizer
         self.language = language
+        self.pipeline = pipeline
+        if pipeline is None:
+            self.code = next((c for c, row in LANGUAGES.items() if row.name == language), language)
+            self._tag = ""
+            self._drop_single_letters = False
+        else:
+            self.code = pipeline.code
+            self._tag = f"{pipeline.code}:"
+            # After apostrophes split elisions ("l'armée"), a lone letter is a clitic, not a term.
+            self._drop_single_letters = pipeline.segmented
+        self.supported = frozenset(supported) | {self.code}
+        self._family: dict[str, TermIndexer] = {self.code: self}
         # Each word as written -> its term, None for a stop word: NLTK's Snowball stemmer
         # costs ~20 us a word, and a new article brings few new words.
         self._terms: dict[str, str | None] = {}
         self._memo_size = memo_size
 
     @cached_property
-    def stemmer(self) -> nltk_parts.Stemmer:
-        """sumy's ``Stemmer(language)``, loaded when the first new word needs it."""
-        return nltk_parts.stemmer(self.language)
+    def stemmer(self) -> nltk_parts.Stemmer | None:
+        """sumy's ``Stemmer(language)`` (or the language row's), loaded when first needed;
+        None for a language without one."""
+        if self.pipeline is None:
+            return nltk_parts.stemmer(self.language)
+        return stemmer_for(self.pipeline)
 
     @cached_property
     def stop_words(self) -> frozenset[str]:
-        """sumy's stop words, lower-cased as its LexRank compares them."""
-        return frozenset(w.lower() for w in nltk_parts.stop_words(self.language))
+        """sumy's stop words (or the language row's), lower-cased as its LexRank compares them."""
+        if self.pipeline is None:
+            return frozenset(w.lower() for w in nltk_parts.stop_words(self.language))
+        return stop_words_for(self.pipeline)
+
+    def for_language(self, code: str) -> TermIndexer:
+        """The indexer of language ``code``; UnsupportedLanguage names one outside ``supported``."""
+        known = self._family.get(code)
+        if known is not None:
+            return known
+        if code not in self.supported or code not in LANGUAGES:
+            raise UnsupportedLanguage(f"{language_name(code)} ({code})")
+        lang = LANGUAGES[code]
+        indexer = TermIndexer(
+            ScriptTokenizer(lang),
+            lang.name,
+            self._memo_size,
+            supported=self.supported,
+            pipeline=lang,
+        )
+        indexer._family = self._family  # one indexer per language, whichever is asked
+        self._family[code] = indexer
+        return indexer
 
     def terms(self, sentence: str) -> tuple[str, ...]:
         """The sentence's terms in order, repeats kept (term frequency matters to LexRank)."""
@@ -62,12 +137,14 @@ class TermIndexer:
         if len(self._terms) >= self._memo_size:
             self._terms.clear()  # bounded; a cold start costs only speed
         lowered = word.lower()
-        if lowered in self.stop_words:
+        if lowered in self.stop_words or (self._drop_single_letters and len(lowered) == 1):
             term = None
         elif lowered != word and lowered in self._terms:
             term = self._terms[lowered]
+        elif self.stemmer is None:
+            term = self._tag + lowered
         else:
-            term = str(self.stemmer(lowered))
+            term = self._tag + str(self.stemmer(lowered))
         self._terms[word] = term
         return term
 

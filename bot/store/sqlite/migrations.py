@@ -159,4 +159,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
     """,
+    # lang: each article's language (ISO 639-1), identified at ingest; stored ones were English.
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    CREATE INDEX articles_language ON articles (language);
+    """,
 )

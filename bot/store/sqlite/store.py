@@ -361,9 +361,9 @@ class Store:
 
 _INSERT_ARTICLES = (
     "INSERT INTO articles (content_hash, origin, url, source, title, published, date_precision,"
-    " body, ingested_at, author) VALUES "
+    " body, ingested_at, author, language) VALUES "
 )
-_ARTICLE_FIELDS = 10
+_ARTICLE_FIELDS = 11
 _ARTICLE_VALUES = "(" + ", ".join("?" * _ARTICLE_FIELDS) + ")"
 
 
@@ -395,6 +395,7 @@ def _article_row(digest: str, item: PreparedArticle, ingested_at: str) -> tuple[
         article.body,
         ingested_at,
         article.author,
+        article.language,
     )
 
 
@@ -408,7 +409,9 @@ def _sentence_rows(article_id: int, item: PreparedArticle) -> list[tuple[object,
     return rows
 
 
-_ARTICLE_COLUMNS = "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin"
+_ARTICLE_COLUMNS = (
+    "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
+)
 
 
 def _article(row: Sequence[object]) -> Article:
@@ -424,6 +427,7 @@ def _article(row: Sequence[object]) -> Article:
         url=None if row[3] is None else str(row[3]),
         date=date,
         origin=str(row[6]),
+        language=str(row[7]),
     )
 
 

@@ -1,5 +1,9 @@
 """Bulk ingest of mixed inputs: web links (pages or feeds), saved HTML pages and feed files, and
-the plain-text article files and folders of bot.ingest.pipeline."""
+the plain-text article files and folders of bot.ingest.pipeline.
+
+An *input* is what someone names on the command line or in chat (a URL or a path); a *source*,
+everywhere in briefbot, is the outlet that published an article.
+"""
 
 from __future__ import annotations
 
@@ -28,13 +32,13 @@ FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
 Progress = Callable[[str], None]
 
 
-def is_link(source: str) -> bool:
+def is_link(name: str) -> bool:
     """True for anything written as a URL (``scheme://``); the fetcher refuses unsafe schemes."""
-    return "://" in source
+    return "://" in name
 
 
-class SourceIngester:
-    """Ingests each source by what it is; failures are counted and explained, never fatal."""
+class MixedIngester:
+    """Ingests each input by what it is; failures are counted and explained, never fatal."""
 
     def __init__(self, web: WebIngester, preparer: Preparer, max_file_bytes: int) -> None:
         self.web = web
@@ -44,27 +48,27 @@ class SourceIngester:
 
     async def ingest(
         self,
-        sources: Iterable[str],
+        inputs: Iterable[str],
         on_progress: Progress | None = None,
         stop: Shutdown | None = None,
     ) -> IngestReport:
-        """Ingest every source; ``on_progress`` is called once per article-level item done.
+        """Ingest every input; ``on_progress`` is called once per article-level item done.
 
-        ``stop`` is checked before each source, so a stop request lets the item in flight
+        ``stop`` is checked before each input, so a stop request lets the item in flight
         finish and leaves the rest for a re-run.
         """
         report = IngestReport()
         text_paths: list[Path] = []
-        for source in sources:
+        for name in inputs:
             if stop is not None and stop.requested:
                 return report + IngestReport(stopped=True)
-            path = Path(source)
+            path = Path(name)
             try:
-                if is_link(source):
-                    report += await self._link(source, on_progress)
+                if is_link(name):
+                    report += await self._link(name, on_progress)
                 elif path.suffix.lower() in HTML_SUFFIXES:
                     report += await self._html_file(path)
-                    _tick(on_progress, source)
+                    _tick(on_progress, name)
                 elif path.suffix.lower() in FEED_SUFFIXES:
                     data = read_file(path, self.max_file_bytes)
                     report += await self.reader.read_bytes(data, _file_uri(path), on_progress)
@@ -72,9 +76,9 @@ class SourceIngester:
                     text_paths.append(path)
             except (FetchError, FeedError, RejectedArticle, OSError) as exc:
                 # Rejections from the pipeline and extractor already name their input.
-                failure = IngestFailure(source, _reason(exc, source))
+                failure = IngestFailure(name, _reason(exc, name))
                 report += IngestReport(failures=(failure,))
-                _tick(on_progress, source)
+                _tick(on_progress, name)
         if text_paths:
             files = await ingest_paths(
                 text_paths, self.web.store, self.preparer, self.web.clock, on_progress, stop
@@ -92,9 +96,9 @@ class SourceIngester:
         return await self.web.add_html(read_file(path, self.max_file_bytes), str(path), None)
 
 
-def text_file_count(sources: Iterable[str]) -> int:
-    """How many plain-text article files ``SourceIngester.ingest`` would read (folders expanded)."""
-    paths = [Path(s) for s in sources if not is_link(s)]
+def text_file_count(inputs: Iterable[str]) -> int:
+    """How many plain-text article files ``MixedIngester.ingest`` would read (folders expanded)."""
+    paths = [Path(s) for s in inputs if not is_link(s)]
     kept = [p for p in paths if p.suffix.lower() not in HTML_SUFFIXES | FEED_SUFFIXES]
     return sum(1 for _ in article_files(kept))
 
@@ -111,18 +115,18 @@ def _file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-async def extract_source(web: WebIngester, source: str, max_file_bytes: int) -> CleanArticle:
+async def extract_input(web: WebIngester, name: str, max_file_bytes: int) -> CleanArticle:
     """What the bot reads from a link or a saved HTML file, cleaned and split; nothing is stored.
 
     Raises FetchError, RejectedArticle (ExtractError included) or OSError.
     """
-    if is_link(source):
-        result = await web.fetcher.fetch(source)
+    if is_link(name):
+        result = await web.fetcher.fetch(name)
         if result.is_feed:
-            raise RejectedArticle(f"not an article: {source} is a news feed")
+            raise RejectedArticle(f"not an article: {name} is a news feed")
         html, origin, url = result.body, result.url, result.url
     else:
-        html, origin, url = read_file(Path(source), max_file_bytes), source, None
+        html, origin, url = read_file(Path(name), max_file_bytes), name, None
     # Parsing and sentence splitting are CPU-bound: keep them off the event loop.
     page = await asyncio.to_thread(
         extract_article, html, origin, url, web.settings.min_article_words
@@ -136,9 +140,9 @@ def _tick(on_progress: Progress | None, item: str) -> None:
         on_progress(item)
 
 
-def _reason(exc: Exception, source: str) -> str:
+def _reason(exc: Exception, name: str) -> str:
     if isinstance(exc, FetchError):
-        return f"{source}: {exc.reason}"
+        return f"{name}: {exc.reason}"
     if isinstance(exc, OSError):
-        return f"{source}: cannot be read ({exc.strerror or exc})"
+        return f"{name}: cannot be read ({exc.strerror or exc})"
     return str(exc)

