@@ -52,7 +52,7 @@ from bot.ingest.workers import (
     workers_for,
 )
 from bot.models import Brief, RawArticle, SentenceRecord
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -129,7 +129,7 @@ def ingest_rate(folder: Path, db: Path, workers: int) -> float:
 
 
 async def _ingest(folder: Path, db: Path, preparer: Preparer) -> IngestReport:
-    async with await Store.open(db) as store:
+    async with await SqliteStore.open(db) as store:
         return await ingest_paths([folder], store, preparer, lambda: NOW)
 
 
@@ -142,7 +142,7 @@ async def html_ingest(indexer: TermIndexer, rounds: int = 5) -> tuple[int, float
     rates = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
-            store = await Store.open(Path(folder) / "html.sqlite3")
+            store = await SqliteStore.open(Path(folder) / "html.sqlite3")
             try:
                 started = time.perf_counter()
                 for page in pages:
@@ -155,7 +155,7 @@ async def html_ingest(indexer: TermIndexer, rounds: int = 5) -> tuple[int, float
     return len(pages), statistics.median(rates)
 
 
-async def brief_from_store(store: Store, size: int, indexer: TermIndexer) -> Brief:
+async def brief_from_store(store: SqliteStore, size: int, indexer: TermIndexer) -> Brief:
     """What ``Briefer`` does for a topic: its articles, their stored sentences, rank, select."""
     articles = await store.articles(size)
     records = await store.sentences([a.id for a in articles])
@@ -249,7 +249,7 @@ async def brief_timings(
     db: Path, indexer: TermIndexer, runs: int
 ) -> tuple[list[float], list[float], float, list[SentenceRecord]]:
     """Wall and CPU seconds of ``runs`` briefs of every stored article, peak MB, the sentences."""
-    async with await Store.open(db) as store:
+    async with await SqliteStore.open(db) as store:
         stored = await store.count_articles()
         timings, cpu_timings = [], []
         for _ in range(runs):

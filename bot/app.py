@@ -21,7 +21,6 @@ from bot.chat.dispatcher import Dispatcher
 from bot.chat.ratelimit import Monotonic, RateLimiter
 from bot.clock import Clock, utc_now
 from bot.digests.desk import SubscriptionDesk
-from bot.digests.subscriptions import Subscriptions
 from bot.ingest.fetch import Fetcher, new_http_client
 from bot.ingest.intake import Intake
 from bot.ingest.pipeline import Preparer
@@ -29,7 +28,8 @@ from bot.ingest.web import WebIngester
 from bot.ingest.workers import InProcessPreparer
 from bot.ops.runtime import CHAT_GRACE_SECONDS, Shutdown, ShutdownTimeout, run_until_signalled
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store import open_store
+from bot.store.protocols import Store
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -59,7 +59,7 @@ class App:
         self.topics = topics
         self.indexer = indexer
         self.clock = clock
-        self.subscriptions = Subscriptions(store)
+        self.subscriptions = store.subscriptions
         self.briefer = Briefer(settings, store, topics, ranker or ThreadRanker(indexer))
         self.desk = SubscriptionDesk(settings.digests, self.briefer, self.subscriptions, clock)
         web = (
@@ -106,7 +106,7 @@ class App:
             settings.language,
             supported=settings.languages.supported,
         )
-        store = await Store.open(settings.store_path)
+        store = await open_store(settings)
         client = None
         if fetcher is None:
             client = new_http_client(settings.fetch)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.locations import LOCAL_CONFIG, InitError, write_default_config
 from bot.ops.logs import LOG_FORMATS, configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.errors import StoreError
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -150,6 +151,10 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        # The cause went to the log where the fault was met; the user gets what to do.
+        print(f"briefbot: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -343,7 +348,8 @@ async def _ingest(app: App, inputs: list[str]) -> int:
 
 
 async def _backup(settings: Settings, target: Path, force: bool) -> int:
-    from bot.ops.backup import BackupError, backup_store
+    from bot.store.errors import BackupError
+    from bot.store.sqlite.backup import backup_store
 
     try:
         report = await backup_store(settings.store_path, target, force)

@@ -10,10 +10,12 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.ops.backup import BackupError, backup_store
-from bot.store.sqlite.store import Store
+from bot.store.errors import BackupError
+from bot.store.records import SearchQuery
+from bot.store.sqlite.backup import backup_store
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import FIXED_NOW
-from tests.test_store import prepared
+from tests.store.support import prepared
 
 
 def stored_counts(path: Path) -> tuple[int, int, str]:
@@ -35,8 +37,8 @@ async def test_backup_is_a_checked_single_file(briefbot: App, tmp_path: Path) ->
     assert stored_counts(target) == (*stored_counts(briefbot.settings.store_path)[:2], "ok")
     assert names_starting(tmp_path, "copy") == ["copy.sqlite3"]  # no -wal, no partial file
     # The copy opens as a store and serves briefs.
-    async with await Store.open(target) as copy:
-        assert len(await copy.search('"Russia"', 10)) == 5
+    async with await SqliteStore.open(target) as copy:
+        assert len(await copy.search(SearchQuery((("Russia",),)), 10)) == 5
 
 
 async def test_backup_refuses_to_overwrite_unless_forced(briefbot: App, tmp_path: Path) -> None:
@@ -58,7 +60,7 @@ async def test_backup_refuses_to_overwrite_unless_forced(briefbot: App, tmp_path
 
 async def test_backup_during_writes_holds_only_whole_articles(tmp_path: Path) -> None:
     source, target = tmp_path / "live.sqlite3", tmp_path / "copy.sqlite3"
-    async with await Store.open(source) as writer:
+    async with await SqliteStore.open(source) as writer:
 
         async def write_many() -> None:
             for i in range(40):

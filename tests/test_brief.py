@@ -152,7 +152,7 @@ async def test_ingest_stores_every_sentences_terms(briefbot: App) -> None:
 
 
 async def test_sentences_without_stored_terms_brief_the_same(briefbot: App) -> None:
-    articles = await briefbot.store.search(briefbot.topics.get("china-russia").fts_query(), 100)
+    articles = await briefbot.store.search(briefbot.topics.get("china-russia").query(), 100)
     records = await briefbot.store.sentences([a.id for a in articles])
     legacy = [dataclasses.replace(r, terms=None) for r in records]  # stored before terms were
     limits = SelectionLimits(points=6)

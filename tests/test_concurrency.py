@@ -21,9 +21,10 @@ from bot.ingest.pipeline import ingest_paths
 from bot.ingest.workers import InProcessPreparer
 from bot.models import Conversation
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.records import SearchQuery
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import fixed_clock
-from tests.test_store import prepared
+from tests.store.support import prepared
 
 ROOMY = RateLimits(BucketLimit(1000, 1000), BucketLimit(1000, 1000))
 TEXTS = [
@@ -70,7 +71,7 @@ async def test_burst_of_commands_with_concurrent_ingests(
     write_articles(tmp_path / "same_process", "a", 8)
     write_articles(tmp_path / "other_connection", "b", 8)
     bot = await App.start(dataclasses.replace(settings, limits=ROOMY), fixed_clock)
-    other = await Store.open(settings.store_path)  # a second writer, as another process is
+    other = await SqliteStore.open(settings.store_path)  # a second writer, as another process is
     meter, stop = LagMeter(), asyncio.Event()
     ticker = asyncio.ensure_future(meter.run(stop))
     caplog.set_level(logging.WARNING)
@@ -126,7 +127,7 @@ async def test_burst_of_commands_with_concurrent_ingests(
 async def test_concurrent_writes_on_one_connection_each_commit_whole(tmp_path: Path) -> None:
     # Before the store's lock, every add_article but the first failed with
     # "cannot start a transaction within a transaction".
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await SqliteStore.open(tmp_path / "s.sqlite3") as store:
         bodies = [
             f"Round {i} of talks began. Trade grew by {i} percent. Talks ended." for i in range(20)
         ]
@@ -135,7 +136,7 @@ async def test_concurrent_writes_on_one_connection_each_commit_whole(tmp_path: P
             # Sentence counts seen while the writes run: only whole articles, 3 sentences each.
             seen = []
             for _ in range(20):
-                for found in await store.search('"talks"', 100):
+                for found in await store.search(SearchQuery((("talks",),)), 100):
                     seen.append(len(await store.sentences([found.id])))
                 await asyncio.sleep(0)
             return seen

@@ -18,10 +18,10 @@ from bot.app import App
 from bot.chat.commands import BriefReply, Notice, Reply
 from bot.digests.schedule import slot_for
 from bot.digests.scheduler import RETRY, PostNotSent, PostRejected, Scheduler, idempotency_key
-from bot.digests.subscriptions import DigestStatus
 from bot.models import Conversation
 from bot.ops.runtime import Shutdown
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
+from bot.store.records import DigestStatus
 from tests.digest_support import unthrottled
 
 UTC = dt.UTC

@@ -17,8 +17,8 @@ from adapters.discord.digest import DiscordDigestPoster
 from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.app import App
 from bot.digests.scheduler import Scheduler
-from bot.digests.subscriptions import DigestStatus
 from bot.settings import Settings
+from bot.store.records import DigestStatus
 from tests.digest_support import unthrottled
 from tests.discord_fake_api import CHANNEL, FakeDiscordApi, fake_discord, logged_in_client, mention
 from tests.slack_fakes import (

@@ -25,10 +25,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App
-from bot.digests.subscriptions import DigestStatus, Subscriptions
 from bot.models import Conversation
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.records import DigestStatus
+from bot.store.sqlite.store import SqliteStore
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 
@@ -110,8 +110,8 @@ async def subscribe_due_now(settings: Settings) -> None:
 
 
 async def statuses(db: Path) -> list[tuple[DigestStatus, str | None]]:
-    async with await Store.open(db) as store:
-        subscriptions = Subscriptions(store)
+    async with await SqliteStore.open(db) as store:
+        subscriptions = store.subscriptions
         (subscription,) = await subscriptions.active(["slack"])
         return [(e.status, e.message_id) for e in await subscriptions.log(subscription.id)]
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from bot.ingest.load import load_file
 from bot.ingest.pipeline import prepare
 from bot.ingest.workers import workers_for
-from bot.ops.backup import backup_store
 from bot.settings import PROJECT_DIR
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.backup import backup_store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -183,7 +183,7 @@ async def test_sigterm_finishes_the_articles_in_flight_and_closes_cleanly_while_
 
     assert KILL_AFTER <= report.articles <= stored
     assert assert_every_article_whole(backup) == report.articles
-    async with await Store.open(backup) as copy:
+    async with await SqliteStore.open(backup) as copy:
         assert await copy.integrity_ok() and await copy.count_articles() == report.articles
 
 

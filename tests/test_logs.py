@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import logging
@@ -20,7 +21,9 @@ from bot.models import Article, Conversation
 from bot.ops.doctor import diagnose
 from bot.ops.logs import REDACTED, Redactor, configure_logging, request_context
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.errors import StoreFault
+from bot.store.records import SearchQuery
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import fixed_clock
 
 # Fake secrets shaped like the real ones (they authenticate nothing).
@@ -99,10 +102,12 @@ def test_exception_text_and_third_party_logs_are_redacted(log_stream: io.StringI
     assert f"auth failed with token {REDACTED} for {REDACTED}" in record["exception"]
 
 
-class FailingStore(Store):
+class FailingStore(SqliteStore):
     """A store whose search fails with a driver message that echoes a secret."""
 
-    async def search(self, fts_query: str, limit: int) -> list[Article]:
+    async def search(
+        self, query: SearchQuery, limit: int, ingested_after: dt.datetime | None = None
+    ) -> list[Article]:
         raise RuntimeError(f"connection string had token={SLACK_BOT}")
 
 
@@ -147,9 +152,13 @@ def test_cli_failure_with_secrets_in_env_and_paths_leaks_nothing(tmp_path: Path)
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert_no_secret(output)
-    failure = json.loads(result.stderr.strip().splitlines()[-1])
-    assert failure["level"] == "ERROR" and "failed unexpectedly" in failure["message"]
-    assert REDACTED in failure["message"] and "Traceback" in failure["exception"]
+    # A store that cannot be opened is a store fault: one line for the user, and the cause
+    # (the path, secrets and all) in the log, redacted.
+    *logged, said = result.stderr.strip().splitlines()
+    assert said == f"briefbot: {StoreFault.UNAVAILABLE.message}"
+    failure = json.loads(logged[-1])
+    assert failure["level"] == "ERROR" and "store open failed" in failure["message"]
+    assert REDACTED in failure["message"] and "Traceback" not in result.stderr
 
 
 async def test_doctor_names_tokens_without_their_values(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from bot.ingest.pipeline import RejectedArticle, ingest_paths, prepare
 from bot.ingest.workers import InProcessPreparer
 from bot.models import RawArticle
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 from tests.conftest import SEEDS, fixed_clock
@@ -25,7 +25,7 @@ def in_process(indexer: TermIndexer, max_bytes: int) -> InProcessPreparer:
 
 
 async def test_seed_folder_ingests_once(tmp_path: Path, indexer: TermIndexer) -> None:
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await SqliteStore.open(tmp_path / "s.sqlite3") as store:
         preparer = in_process(indexer, 1_000_000)
         first = await ingest_paths([SEEDS], store, preparer, fixed_clock)
         second = await ingest_paths([SEEDS], store, preparer, fixed_clock)
@@ -42,7 +42,7 @@ async def test_bad_files_are_reported_and_the_rest_stored(
         "Россия и Китай подписали новое энергетическое соглашение во вторник в Москве.\n"
     )
     (tmp_path / "big.txt").write_text("Trade grew. " * 200)
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await SqliteStore.open(tmp_path / "s.sqlite3") as store:
         report = await ingest_paths([tmp_path], store, in_process(indexer, 1000), fixed_clock)
     reasons = {Path(f.origin).name: f.reason for f in report.failures}
     assert report.added == 2  # English and Russian

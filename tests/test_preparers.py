@@ -17,7 +17,7 @@ from bot.ingest.workers import (
     ProcessPreparer,
     workers_for,
 )
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 from tests.conftest import SEEDS, fixed_clock
@@ -77,7 +77,7 @@ async def test_an_ingest_through_workers_stores_what_one_in_process_stores(
     here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
     reports = []
     for name, preparer in (("here", here), ("workers", workers)):
-        async with await Store.open(tmp_path / f"{name}.sqlite3") as store:
+        async with await SqliteStore.open(tmp_path / f"{name}.sqlite3") as store:
             reports.append(await ingest_paths([folder, folder], store, preparer, fixed_clock))
     assert reports[0] == reports[1]
     assert (reports[1].added, reports[1].duplicates, len(reports[1].failures)) == (6, 6, 8)
@@ -89,7 +89,7 @@ async def test_a_killed_worker_loses_no_file(tmp_path: Path, workers: ProcessPre
     for child in multiprocessing.active_children():
         child.kill()
         child.join()
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await SqliteStore.open(tmp_path / "s.sqlite3") as store:
         report = await ingest_paths([folder], store, workers, fixed_clock)
         assert (report.added, len(report.failures)) == (6, 4)
         assert await store.count_articles() == 6

@@ -4,6 +4,7 @@ digests are answered with its own bot token, and uninstalling removes a workspac
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -221,6 +222,12 @@ async def test_uninstalling_removes_the_workspace_token(served: Served, briefbot
         assert await served.install(workspace) == 200
     assert await served.event(uninstalled(GLOBEX, "EvUninstall")) == 200
     installations = briefbot.store.installations
+    # The event is acknowledged first and handled after, and reads never wait for a write
+    # in progress: the installation is gone once the listener has run.
+    for _ in range(200):
+        if await installations.find_installation("slack", "", GLOBEX.team_id) is None:
+            break
+        await asyncio.sleep(0.05)
     assert await installations.find_installation("slack", "", GLOBEX.team_id) is None
     assert await installations.find_installation("slack", "", ACME.team_id) is not None
 

@@ -1,4 +1,4 @@
-"""Topic config and safe full-text queries."""
+"""Topic config, and topics and free text as typed search queries."""
 
 from __future__ import annotations
 
@@ -8,21 +8,26 @@ import pytest
 
 from bot.brief.topics import free_text_query, load_topics
 from bot.settings import PROJECT_DIR, SettingsError
+from bot.store.records import SearchQuery
 
 
 def test_configured_topics() -> None:
     catalog = load_topics(PROJECT_DIR / "config" / "topics.toml")
     topic = catalog.get("China-Russia ")
-    assert topic is not None and topic.fts_query() == '"China" AND "Russia"'
+    assert topic is not None and topic.query() == SearchQuery((("China",), ("Russia",)), True)
     assert catalog.suggest("china-rusia")[0] == "china-russia"
     assert catalog.suggest("sanction") == ["russia-sanctions"]
 
 
-def test_free_text_is_quoted_so_fts_syntax_cannot_inject() -> None:
-    assert (
-        free_text_query('energy" OR * NEAR(a b) deal')
-        == '"energy" AND "OR" AND "NEAR" AND "a" AND "b" AND "deal"'
-    )
+def test_free_text_keeps_only_words_so_no_query_syntax_survives() -> None:
+    words = ("energy", "OR", "NEAR", "a", "b", "deal")
+    assert free_text_query('energy" OR * NEAR(a b) deal') == SearchQuery(tuple((w,) for w in words))
+
+
+def test_keywords_become_phrases_and_wordless_ones_vanish() -> None:
+    query = SearchQuery((("Xi", "Jinping"), ("  ",), ()), match_all=False)
+    assert query.phrases == (("Xi", "Jinping"),) and query
+    assert not free_text_query("?! --")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from bot.ingest.web import canonical_url
 from bot.models import Conversation
 from bot.ops.runtime import Shutdown
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 from tests.conftest import fixed_clock
@@ -75,7 +75,7 @@ def _fetcher(http: httpx.AsyncClient, settings: Settings) -> Fetcher:
 
 async def _bot(settings: Settings, http: httpx.AsyncClient) -> App:
     indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
-    store = await Store.open(settings.store_path)
+    store = await SqliteStore.open(settings.store_path)
     return App(settings, store, TOPICS, indexer, fixed_clock, fetcher=_fetcher(http, settings))
 
 

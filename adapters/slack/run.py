@@ -24,8 +24,8 @@ from bot.app import run_chat
 from bot.chat.dispatcher import Dispatcher
 from bot.ops.runtime import CHAT_DRAIN_SECONDS, InFlight, Shutdown, wait_for_stop
 from bot.settings import Settings, SettingsError
+from bot.store import open_store
 from bot.store.installations import InstallationStore
-from bot.store.sqlite.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ async def run_slack(settings: Settings, env: Mapping[str, str]) -> int:
         )
     # Installed by OAuth: the workspaces' tokens are in the store, read through its own
     # connection here so the core's is never held by a token look-up.
-    async with await Store.open(settings.store_path) as store:
+    async with await open_store(settings) as store:
         installations = store.installations
         log.info(
             "OAuth installs: %d workspace(s); add more at %s",

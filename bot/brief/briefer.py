@@ -21,7 +21,8 @@ from bot.brief.topics import TopicCatalog, free_text_query, query_words
 from bot.chat.commands import UserError
 from bot.models import Article, Brief, DatePrecision, SentenceRecord
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
+from bot.store.records import SearchQuery
 from bot.text.languages import language_name
 from bot.text.terms import TermIndexer
 
@@ -42,7 +43,7 @@ class BriefTarget:
     key: str
     title: str  # the brief's title
     label: str  # how a sentence names it: the topic's title, or the query in quotes
-    search: str  # the store's full-text search for its articles
+    search: SearchQuery  # the store's search for its articles
     query: str | None  # the words ranking leans toward; None for a topic (its keywords suffice)
 
     @property
@@ -124,7 +125,7 @@ class Briefer:
         """A topic slug or a free-text query as a target; UserError for text with no words."""
         topic = self.topics.get(text)
         if topic is not None:
-            return BriefTarget(topic.slug, topic.title, topic.title, topic.fts_query(), None)
+            return BriefTarget(topic.slug, topic.title, topic.title, topic.query(), None)
         words = query_words(text)
         if not words:
             raise UserError(
@@ -248,7 +249,7 @@ class Briefer:
     async def brief_article(self, article: Article, link: str, points: int | None) -> Brief:
         """Brief one article on its own (a link someone asked about)."""
         title = f"Brief: {shorten(article.title or link)}"
-        target = BriefTarget(link, title, title, "", None)
+        target = BriefTarget(link, title, title, SearchQuery(()), None)
         return await self.build(target, [article], points)
 
     async def build(

@@ -1,4 +1,4 @@
-"""Named topics from ``config/topics.toml`` and turning topics or free text into FTS5 queries."""
+"""Named topics from ``config/topics.toml``, and topics or free text as typed search queries."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import regex
 
 from bot.settings import SettingsError
+from bot.store.records import SearchQuery
 from bot.text.languages import UnsupportedLanguage, parse_languages
 
 # A word of any script: letters, digits and the combining marks (Devanagari vowel signs) that
@@ -30,21 +31,14 @@ class Topic:
     # Keywords of the same story in other languages: (ISO 639-1 code, keywords) pairs.
     translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def fts_query(self) -> str:
-        """The full-text query selecting this topic's articles, in any of its languages.
-
-        Each language's keywords must match together (``match``); any language may match.
-        """
-        queries = [self._query(self.keywords)]
-        queries += [self._query(keywords) for _, keywords in self.translations]
-        queries = [q for q in queries if q]
-        if len(queries) == 1:
-            return queries[0]
-        return " OR ".join(f"({q})" for q in queries)
-
-    def _query(self, keywords: tuple[str, ...]) -> str:
-        phrases = [_phrase(k) for k in keywords if _phrase(k)]
-        return (" AND " if self.match_all else " OR ").join(phrases)
+    def query(self) -> SearchQuery:
+        """The search selecting this topic's articles, in any of its languages: each keyword a
+        phrase; each language's keywords match together (``match``); any language may match."""
+        translated = tuple(
+            SearchQuery(tuple(_words(k) for k in keywords), self.match_all)
+            for _, keywords in self.translations
+        )
+        return SearchQuery(tuple(_words(k) for k in self.keywords), self.match_all, translated)
 
 
 class TopicCatalog:
@@ -134,11 +128,10 @@ def query_words(text: str) -> list[str]:
     return words[:MAX_QUERY_WORDS]
 
 
-def free_text_query(text: str) -> str:
-    """An FTS5 query requiring every word of the user's text; quoting keeps it injection-free."""
-    return " AND ".join(f'"{w}"' for w in query_words(text))
+def free_text_query(text: str) -> SearchQuery:
+    """The search requiring every word of the user's text."""
+    return SearchQuery(tuple((w,) for w in query_words(text)), match_all=True)
 
 
-def _phrase(keyword: str) -> str:
-    words = _QUERY_WORD.findall(keyword)
-    return f'"{" ".join(words)}"' if words else ""
+def _words(keyword: str) -> tuple[str, ...]:
+    return tuple(_QUERY_WORD.findall(keyword))

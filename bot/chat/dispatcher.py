@@ -43,7 +43,8 @@ from bot.digests.desk import SubscriptionDesk
 from bot.ingest.intake import Intake
 from bot.models import Conversation
 from bot.ops.logs import request_context
-from bot.store.sqlite.store import Store
+from bot.store.errors import StoreError
+from bot.store.protocols import Store
 
 EVENT_MEMORY = dt.timedelta(days=1)  # longer than any platform keeps redelivering an event
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ class Dispatcher:
                 return await self.execute(request, conversation)
             except UserError as exc:
                 return _error(exc)
+            except StoreError as exc:
+                # The cause is logged where the fault was met; the user gets one line.
+                log.warning("request %s answered with a store fault: %s", rid, exc.fault.value)
+                return Notice(title=exc.message, is_error=True)
             except Exception:
                 log.exception("command failed on %s", conversation.platform)
                 return Notice(

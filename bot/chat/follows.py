@@ -15,7 +15,7 @@ from bot.brief.briefer import Briefer, shorten
 from bot.chat.commands import Notice, UserError
 from bot.clock import Clock
 from bot.models import Conversation, FollowedTopic
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
 
 MAX_FOLLOWED = 50  # per channel: a list someone can still read
 MAX_SLUG_CHARS = 60

@@ -10,9 +10,10 @@ from bot.brief.briefer import Briefer, shorten
 from bot.chat.commands import Notice, SubscribeCommand, UserError
 from bot.clock import Clock
 from bot.digests.schedule import next_slot, parse_zone
-from bot.digests.subscriptions import Subscription, Subscriptions
 from bot.models import Conversation
 from bot.settings import DigestSettings
+from bot.store.protocols import SubscriptionStore
+from bot.store.records import Subscription
 
 
 class SubscriptionDesk:
@@ -22,7 +23,7 @@ class SubscriptionDesk:
         self,
         settings: DigestSettings,
         briefer: Briefer,
-        subscriptions: Subscriptions,
+        subscriptions: SubscriptionStore,
         clock: Clock,
     ) -> None:
         self.settings = settings

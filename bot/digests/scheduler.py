@@ -34,15 +34,10 @@ from bot.brief.briefer import Briefer
 from bot.chat.commands import BriefReply, Notice, Reply, UserError
 from bot.clock import Clock, utc_now
 from bot.digests.schedule import Slot, slot_on_or_before
-from bot.digests.subscriptions import (
-    Claim,
-    DigestEntry,
-    DigestStatus,
-    Subscription,
-    Subscriptions,
-)
 from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import DigestSettings
+from bot.store.protocols import SubscriptionStore
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +110,7 @@ class Scheduler:
     def __init__(
         self,
         briefer: Briefer,
-        subscriptions: Subscriptions,
+        subscriptions: SubscriptionStore,
         posters: Mapping[str, ChannelPoster],
         settings: DigestSettings,
         clock: Clock = utc_now,

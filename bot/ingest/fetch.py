@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from bot.settings import FetchSettings
+from bot.store.records import Validators
 
 if TYPE_CHECKING:
     import httpx
@@ -66,14 +67,6 @@ class FetchError(Exception):
         self.kind = kind
         self.reason = reason
         self.transient = transient
-
-
-@dataclass(frozen=True)
-class Validators:
-    """HTTP cache validators of a fetched URL, for the next conditional request."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bot.ingest.web import WebIngester
 from bot.models import Article, CleanArticle
 from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import Settings
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
 
 SEEDED_KEY = "seeded_at"
 NO_WEB = "Reading web links is switched off here."

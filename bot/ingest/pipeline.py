@@ -32,7 +32,7 @@ from bot.ingest.load import (
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.ops.runtime import Shutdown
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence
 from bot.text.language import identify
 from bot.text.languages import LANGUAGES, UnsupportedLanguage, language_name

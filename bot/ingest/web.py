@@ -13,8 +13,7 @@ from bot.ingest.extract import extract_article
 from bot.ingest.fetch import Fetcher, FetchError, FetchErrorKind, FetchResult
 from bot.ingest.pipeline import IngestReport, prepare
 from bot.settings import FetchSettings
-from bot.store.sqlite.ledger import WebLedger
-from bot.store.sqlite.store import Store
+from bot.store.protocols import Store
 from bot.text.terms import TermIndexer
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ class WebIngester:
     ) -> None:
         self.fetcher = fetcher
         self.store = store
-        self.ledger = WebLedger(store)
+        self.ledger = store.ledger
         self.indexer = indexer
         self.topics = topics
         self.settings = settings
@@ -111,7 +110,7 @@ class WebIngester:
             urls.append(canonical_url(page.canonical_url))
         result = await self.store.add_article(prepared, self.clock())
         await self.ledger.link_urls(result.article_id, urls)
-        await self.ledger.tag(result.article_id, self.topics.topics)
+        await self.ledger.tag(result.article_id, {t.slug: t.query() for t in self.topics.topics})
         return IngestReport.stored(result.article_id, result.added)
 
 

@@ -7,8 +7,6 @@ It never creates a store either; a missing one is reported, not made.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,8 +16,10 @@ from bot.brief.topics import TopicCatalog, load_topics
 from bot.chat.platform import ChatPlatform, Platforms
 from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.sqlite.migrations import MIGRATIONS
-from bot.store.sqlite.store import Store
+from bot.store.errors import StoreError
+from bot.store.protocols import Store
+from bot.store.sqlite.health import StoreFacts, inspect_store
+from bot.store.sqlite.store import SqliteStore
 
 
 class Status(StrEnum):
@@ -77,29 +77,6 @@ async def diagnose(
     return checks
 
 
-@dataclass(frozen=True)
-class StoreFacts:
-    """What a plain, non-migrating look at the store file finds."""
-
-    problems: tuple[str, ...]  # PRAGMA integrity_check rows other than "ok"
-    journal_mode: str
-    schema_version: int
-    articles: int | None  # None when the schema has no articles table yet
-
-
-def inspect_store(path: Path) -> StoreFacts:
-    """Read the store's health without changing it (no migration, no PRAGMA writes)."""
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        problems = tuple(str(r[0]) for r in db.execute("PRAGMA integrity_check") if r[0] != "ok")
-        mode = str(db.execute("PRAGMA journal_mode").fetchone()[0])
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        try:
-            articles: int | None = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-        except sqlite3.OperationalError:
-            articles = None
-    return StoreFacts(problems, mode, version, articles)
-
-
 async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[Check]:
     """The store opens, passes its integrity check, runs in WAL mode and serves every topic."""
     path = settings.store_path
@@ -115,17 +92,17 @@ async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[C
         ]
     try:
         facts = await asyncio.to_thread(inspect_store, path)
-    except sqlite3.Error as exc:  # a file SQLite cannot read at all is the finding itself
+    except StoreError as exc:  # a file SQLite cannot read at all is the finding itself
         return [
             Check(
                 Status.FAIL,
                 "store",
-                f"{path} cannot be read as a database ({exc})",
+                f"{path} cannot be read as a database ({exc.cause})",
                 "restore it from a backup (briefbot backup PATH makes one)",
             )
         ]
-    checks = [_integrity(path, facts), _mode(facts)]
-    current = len(MIGRATIONS)
+    checks = [_integrity(path, facts), _mode(facts), *_writable(path, facts)]
+    current = facts.current_version
     if facts.schema_version > current:
         checks.append(
             Check(
@@ -145,8 +122,46 @@ async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[C
             )
         )
     elif topics is not None and not facts.problems:
-        async with await Store.open(path) as store:  # schema is current: opening changes nothing
-            checks.extend(await _check_topics(store, topics))
+        try:
+            # The schema is current, so opening writes nothing.
+            async with await SqliteStore.open(path) as store:
+                checks.extend(await _check_topics(store, topics))
+        except StoreError as exc:
+            checks.append(Check(Status.FAIL, "topic coverage", exc.message))
+    return checks
+
+
+def _writable(path: Path, facts: StoreFacts) -> list[Check]:
+    """Read-only file, a write lock held by another process, a full disk: one check each."""
+    checks: list[Check] = []
+    if not facts.writable:
+        checks.append(
+            Check(
+                Status.WARN,
+                "store writable",
+                f"{path} is read-only: briefs work, ingest, subscriptions and digests do not",
+                "make the file and its folder writable by the bot's user",
+            )
+        )
+    elif not facts.write_lock_free:
+        checks.append(
+            Check(
+                Status.WARN,
+                "store lock",
+                "another process holds the store's write lock (for 2 s and more)",
+                "find it with: fuser STORE_PATH; a long ingest is normal, a stuck process is not",
+            )
+        )
+    free_mb = facts.free_bytes // (1 << 20)
+    if facts.low_on_space:
+        checks.append(
+            Check(
+                Status.FAIL,
+                "disk space",
+                f"{free_mb} MB free beside {path}",
+                "free disk space or move the store (BRIEFBOT_DB) to a larger disk",
+            )
+        )
     return checks
 
 
@@ -155,7 +170,7 @@ def _integrity(path: Path, facts: StoreFacts) -> Check:
         return Check(
             Status.FAIL,
             "store",
-            f"{path} fails PRAGMA integrity_check: {'; '.join(facts.problems[:3])}",
+            f"{path} fails SQLite's integrity check: {'; '.join(facts.problems[:3])}",
             "stop the bot and restore the store from a backup",
         )
     count = "no" if facts.articles is None else f"{facts.articles}"
@@ -175,7 +190,7 @@ def _mode(facts: StoreFacts) -> Check:
 
 
 async def _check_topics(store: Store, topics: TopicCatalog) -> list[Check]:
-    empty = [t.slug for t in topics.topics if not await store.search(t.fts_query(), 1)]
+    empty = [t.slug for t in topics.topics if not await store.search(t.query(), 1)]
     if not empty:
         return [Check(Status.OK, "topic coverage", "every topic matches stored articles")]
     return [

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.store.installations import BotInstallation
-
-if TYPE_CHECKING:
-    from bot.store.sqlite.store import Store
+from bot.store.sqlite.connection import Database
 
 _COLUMNS = (
     "platform, enterprise_id, team_id, app_id, team_name, bot_token, bot_id, bot_user_id,"
@@ -18,10 +15,10 @@ _COLUMNS = (
 
 
 class SqliteInstallations:
-    """Installations and OAuth states on the store's connection."""
+    """Installations and OAuth states on the store's reader and writer connections."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def save_installation(self, installation: BotInstallation) -> None:
         """Store the installation, replacing the workspace's previous one."""
@@ -41,7 +38,7 @@ class SqliteInstallations:
             None if i.expires_at is None else i.expires_at.isoformat(),
             i.installed_at.isoformat(),
         )
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             await db.execute(
                 f"INSERT OR REPLACE INTO chat_installations ({_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -53,20 +50,18 @@ class SqliteInstallations:
     ) -> BotInstallation | None:
         """The workspace's installation (team ids are unique across organisations), else the
         organisation-wide one of ``enterprise_id``."""
-        async with self._store.read() as db:
-            cursor = await db.execute(
-                f"SELECT {_COLUMNS} FROM chat_installations WHERE platform = ?"
-                " AND ((team_id <> '' AND team_id = ?)"
-                " OR (team_id = '' AND enterprise_id <> '' AND enterprise_id = ?))"
-                " ORDER BY team_id = '' LIMIT 1",
-                (platform, team_id, enterprise_id),
-            )
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM chat_installations WHERE platform = ?"
+            " AND ((team_id <> '' AND team_id = ?)"
+            " OR (team_id = '' AND enterprise_id <> '' AND enterprise_id = ?))"
+            " ORDER BY team_id = '' LIMIT 1",
+            (platform, team_id, enterprise_id),
+        )
         return None if row is None else _installation(row)
 
     async def delete_installation(self, platform: str, enterprise_id: str, team_id: str) -> int:
         """Forget the workspace's installation; how many rows went."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "DELETE FROM chat_installations"
                 " WHERE platform = ? AND enterprise_id = ? AND team_id = ?",
@@ -76,16 +71,14 @@ class SqliteInstallations:
 
     async def count_installations(self, platform: str) -> int:
         """How many workspaces have the bot installed."""
-        async with self._store.read() as db:
-            cursor = await db.execute(
-                "SELECT count(*) FROM chat_installations WHERE platform = ?", (platform,)
-            )
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM chat_installations WHERE platform = ?", (platform,)
+        )
         return int(row[0]) if row else 0
 
     async def issue_state(self, state: str, now: dt.datetime, expires_at: dt.datetime) -> None:
         """Remember a new state until it expires; those expired by ``now`` are forgotten."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             await db.execute(
                 "DELETE FROM oauth_states WHERE expires_at < ?",
                 (now.astimezone(dt.UTC).isoformat(),),
@@ -97,7 +90,7 @@ class SqliteInstallations:
 
     async def consume_state(self, state: str, now: dt.datetime) -> bool:
         """Forget the state; True when it was issued and had not expired (only once)."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "DELETE FROM oauth_states WHERE state = ? RETURNING expires_at", (state,)
             )

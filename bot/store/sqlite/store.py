@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import hashlib
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import aiosqlite
 
@@ -18,73 +14,69 @@ from bot.ingest.load import parse_date
 from bot.models import (
     Article,
     ArticleDate,
-    CleanArticle,
     DatePrecision,
     FollowedTopic,
     PreparedArticle,
     SentenceRecord,
 )
+from bot.store.errors import StoreError, StoreFault
+from bot.store.records import AddResult, SearchQuery, content_hash
+from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
+from bot.store.sqlite.fts import match_expression
 from bot.store.sqlite.installations import SqliteInstallations
-from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.ledger import SqliteLedger
+from bot.store.sqlite.subscriptions import SqliteSubscriptions
 
-BUSY_TIMEOUT_MS = 10_000
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
 
 
-@dataclass(frozen=True)
-class AddResult:
-    """Outcome of storing one article."""
+class SqliteStore:
+    """The briefbot store in one SQLite file (WAL mode, migrated on open only when needed).
 
-    article_id: int
-    added: bool
-
-
-def content_hash(article: CleanArticle) -> str:
-    """Hash of an article's cleaned prose; the same story scraped twice hashes the same."""
-    # split() folds the same whitespace as the regex \s+ did, at a third of the cost.
-    folded = " ".join(article.body.casefold().split())
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-class Store:
-    """Async access to the briefbot SQLite file (WAL mode, migrated on open).
-
-    One connection serves every coroutine of a process, so a lock keeps write transactions
-    whole: without it a second ``BEGIN`` fails ("cannot start a transaction within a
-    transaction"), and a read interleaved with a write would see a half-stored article.
-    Other processes are kept out by SQLite itself (``BEGIN IMMEDIATE`` plus a busy timeout).
-    The lock is not re-entrant: inside ``write()`` use its connection, never another method.
+    Reads use reader connections and never wait for writes; writes are serialized on one
+    writer connection (see bot.store.sqlite.connection).
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
-        self._lock = asyncio.Lock()
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._subscriptions = SqliteSubscriptions(database)
+        self._ledger = SqliteLedger(database)
+        self._installations = SqliteInstallations(database)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        store = cls(connection)
-        try:
-            await store._configure()
-            await store._migrate()
-        except BaseException:
-            await connection.close()
-            raise
-        return store
+    async def open(cls, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
+        """Open (creating if needed) the store at ``path``; migrate it only when it is behind.
+
+        A write waits up to ``busy_timeout_ms`` for another process's write, then fails with
+        ``StoreError(LOCKED)``.
+        """
+        return cls(await Database.open(Path(path), busy_timeout_ms=busy_timeout_ms))
+
+    @property
+    def subscriptions(self) -> SqliteSubscriptions:
+        """Digest subscriptions and the digest log."""
+        return self._subscriptions
+
+    @property
+    def ledger(self) -> SqliteLedger:
+        """Web-ingestion bookkeeping."""
+        return self._ledger
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file can only be read (briefs work, storing does not)."""
+        return self._db.read_only
 
     @property
     def installations(self) -> SqliteInstallations:
         """Chat installations by workspace and OAuth states (bot.store.installations)."""
-        return SqliteInstallations(self)
+        return self._installations
 
     async def close(self) -> None:
-        """Close the connection; WAL content is checkpointed by SQLite on last close."""
+        """Close the connections; WAL content is checkpointed by SQLite on last close."""
         await self._db.close()
 
-    async def __aenter__(self) -> Store:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -94,39 +86,6 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    async def _configure(self) -> None:
-        await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.execute("PRAGMA synchronous = NORMAL")
-        await self._db.execute("PRAGMA foreign_keys = ON")
-
-    async def _migrate(self) -> None:
-        async with self.write() as db:
-            row = await (await db.execute("PRAGMA user_version")).fetchone()
-            version = int(row[0]) if row else 0
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
-                    await db.execute(statement)
-                await db.execute(f"PRAGMA user_version = {number}")
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction taken with BEGIN IMMEDIATE, so readers never deadlock writers."""
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for reads that must not see another coroutine's unfinished write."""
-        async with self._lock:
-            yield self._db
 
     async def add_article(self, prepared: PreparedArticle, now: dt.datetime) -> AddResult:
         """Store one article and its sentences' terms; see ``add_articles``."""
@@ -150,7 +109,7 @@ class Store:
             return []
         digests = [content_hash(item.article) for item in items]
         ingested_at = now.isoformat()
-        async with self.write() as db:
+        async with self._db.write() as db:
             ids = await _stored_ids(db, digests)
             fresh = {d: item for d, item in zip(digests, items, strict=True) if d not in ids}
             new = list(fresh.items())
@@ -179,38 +138,35 @@ class Store:
         return results
 
     async def search(
-        self, fts_query: str, limit: int, ingested_after: dt.datetime | None = None
+        self, query: SearchQuery, limit: int, ingested_after: dt.datetime | None = None
     ) -> list[Article]:
-        """Articles matching an FTS5 query, newest first (stored after ``ingested_after``)."""
+        """Articles matching the query, newest first (stored after ``ingested_after``)."""
+        if not query:
+            return []
         after = "" if ingested_after is None else ingested_after.astimezone(dt.UTC).isoformat()
-        async with self.read() as db:
-            cursor = await db.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-                " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
-                " AND a.ingested_at > ?"
-                " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-                (fts_query, after, limit),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+            " AND a.ingested_at > ?"
+            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+            (match_expression(query), after, limit),
+        )
         return [_article(row) for row in rows]
 
     async def article(self, article_id: int) -> Article | None:
         """One stored article by id."""
-        cursor = await self._db.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
         )
-        row = await cursor.fetchone()
         return None if row is None else _article(row)
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""
-        async with self.read() as db:
-            cursor = await db.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-                " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-                (limit,),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
+            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
+            (limit,),
+        )
         return [_article(row) for row in rows]
 
     async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
@@ -219,13 +175,11 @@ class Store:
         for start in range(0, len(article_ids), _SQL_VARIABLES):
             chunk = list(article_ids[start : start + _SQL_VARIABLES])
             marks = ",".join("?" * len(chunk))
-            async with self.read() as db:
-                cursor = await db.execute(
-                    "SELECT id, article_id, position, text, terms FROM sentences"
-                    f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
-                    chunk,
-                )
-                rows = await cursor.fetchall()
+            rows = await self._db.fetch_all(
+                "SELECT id, article_id, position, text, terms FROM sentences"
+                f" WHERE article_id IN ({marks}) ORDER BY article_id, position",
+                chunk,
+            )
             records.extend(
                 SentenceRecord(
                     int(r[0]),
@@ -238,30 +192,19 @@ class Store:
             )
         return records
 
-    async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """Rows of one read-only query, for repositories of other tables built on this store."""
-        async with self.read() as db:
-            cursor = await db.execute(sql, params)
-            cursor.row_factory = sqlite3.Row
-            return list(await cursor.fetchall())
-
     async def count_articles(self) -> int:
         """How many articles the store holds."""
-        async with self.read() as db:
-            row = await (await db.execute("SELECT count(*) FROM articles")).fetchone()
+        row = await self._db.fetch_one("SELECT count(*) FROM articles")
         return int(row[0]) if row else 0
 
     async def get_meta(self, key: str) -> str | None:
         """A stored setting of the store itself, e.g. whether seeds were ingested."""
-        async with self.read() as db:
-            row = await (
-                await db.execute("SELECT value FROM meta WHERE key = ?", (key,))
-            ).fetchone()
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
         """Record a setting of the store itself."""
-        async with self.write() as db:
+        async with self._db.write() as db:
             await db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -276,7 +219,7 @@ class Store:
         Claims older than ``keep`` are forgotten in the same transaction, so the table stays
         small: platforms redeliver within minutes, never days.
         """
-        async with self.write() as db:
+        async with self._db.write() as db:
             await db.execute(
                 "DELETE FROM processed_events WHERE seen_at < ?", ((now - keep).isoformat(),)
             )
@@ -291,7 +234,7 @@ class Store:
         self, platform: str, channel_id: str, target: str, shown_at: dt.datetime
     ) -> None:
         """Remember that a channel was shown a brief of a target (for ``--since last``)."""
-        async with self.write() as db:
+        async with self._db.write() as db:
             await db.execute(
                 "INSERT INTO channel_briefs (platform, channel_id, target, shown_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (platform, channel_id, target)"
@@ -301,21 +244,18 @@ class Store:
 
     async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
         """When the channel was last shown a brief of the target, or None."""
-        async with self.read() as db:
-            row = await (
-                await db.execute(
-                    "SELECT shown_at FROM channel_briefs"
-                    " WHERE platform = ? AND channel_id = ? AND target = ?",
-                    (platform, channel_id, target),
-                )
-            ).fetchone()
+        row = await self._db.fetch_one(
+            "SELECT shown_at FROM channel_briefs"
+            " WHERE platform = ? AND channel_id = ? AND target = ?",
+            (platform, channel_id, target),
+        )
         return None if row is None else dt.datetime.fromisoformat(str(row[0]))
 
     async def follow(
         self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
     ) -> bool:
         """Store a channel's followed topic; False when the channel already follows it."""
-        async with self.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "INSERT INTO followed_topics (platform, channel_id, slug, words, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id, slug) DO NOTHING",
@@ -325,7 +265,7 @@ class Store:
 
     async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
         """Forget a channel's followed topic; False when it did not follow it."""
-        async with self.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "DELETE FROM followed_topics WHERE platform = ? AND channel_id = ? AND slug = ?",
                 (platform, channel_id, slug),
@@ -334,28 +274,42 @@ class Store:
 
     async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
         """A channel's followed topics, oldest first."""
-        async with self.read() as db:
-            rows = await (
-                await db.execute(
-                    "SELECT slug, words, created_at FROM followed_topics"
-                    " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
-                    (platform, channel_id),
-                )
-            ).fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT slug, words, created_at FROM followed_topics"
+            " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
+            (platform, channel_id),
+        )
         return [
             FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
         ]
 
     async def integrity_ok(self) -> bool:
-        """True when SQLite's integrity check passes."""
-        async with self.read() as db:
-            row = await (await db.execute("PRAGMA integrity_check")).fetchone()
-        return row is not None and str(row[0]) == "ok"
+        """True when SQLite's integrity check and FTS5's own index check pass."""
+        row = await self._db.fetch_one("PRAGMA integrity_check")
+        if row is None or str(row[0]) != "ok":
+            return False
+        return await self.fts_consistent()
+
+    async def fts_consistent(self) -> bool:
+        """FTS5's own check that the index matches the articles it was built from."""
+        # The check is written as an INSERT of a command; it changes nothing. Run on a
+        # reader it is refused as a write, so it takes the writer when there is one.
+        try:
+            if self._db.read_only:
+                return True
+            async with self._db.write() as db:
+                await db.execute(
+                    "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')"
+                )
+        except StoreError as exc:
+            if exc.fault is StoreFault.CORRUPT:
+                return False
+            raise
+        return True
 
     async def journal_mode(self) -> str:
         """SQLite's journal mode for this file ('wal' when configured as intended)."""
-        async with self.read() as db:
-            row = await (await db.execute("PRAGMA journal_mode")).fetchone()
+        row = await self._db.fetch_one("PRAGMA journal_mode")
         return str(row[0]) if row else ""
 
 
@@ -429,18 +383,3 @@ def _article(row: Sequence[object]) -> Article:
         origin=str(row[6]),
         language=str(row[7]),
     )
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements, keeping trigger bodies whole."""
-    statements: list[str] = []
-    buffer: list[str] = []
-    for line in script.strip().splitlines():
-        buffer.append(line)
-        joined = "\n".join(buffer).strip()
-        if sqlite3.complete_statement(joined):
-            statements.append(joined)
-            buffer = []
-    if "\n".join(buffer).strip():
-        statements.append("\n".join(buffer).strip())
-    return statements

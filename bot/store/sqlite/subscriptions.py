@@ -1,4 +1,4 @@
-"""Digest subscriptions and the digest log: which channel gets which topic when, and what was sent.
+"""Digest subscriptions and the digest log in SQLite.
 
 The log has one row per (subscription, local date), enforced by a UNIQUE key: inserting that row is
 the *claim* that makes a digest go out at most once, whichever process or restart gets there first.
@@ -9,72 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.store.sqlite.store import Store
-
-
-class DigestStatus(StrEnum):
-    """Where a claimed digest slot stands."""
-
-    SENDING = "sending"  # claimed and handed to the platform; outcome not yet recorded
-    POSTED = "posted"  # the platform returned a message id
-    SKIPPED = "skipped"  # nothing new and the empty policy is "skip"
-    FAILED = "failed"  # certainly not posted (the platform refused, or the digest failed)
-    UNKNOWN = "unknown"  # may or may not have been posted; deliberately not retried
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A channel's daily digest of one topic at a local time of day."""
-
-    id: int
-    platform: str
-    channel_id: str
-    topic: str
-    time_of_day: dt.time
-    zone: ZoneInfo
-    active_since: dt.datetime
-
-    @property
-    def schedule_label(self) -> str:
-        """'08:00 Europe/Berlin'."""
-        return f"{self.time_of_day:%H:%M} {self.zone.key}"
-
-
-@dataclass(frozen=True)
-class DigestEntry:
-    """One row of the digest log."""
-
-    id: int
-    subscription_id: int
-    local_date: dt.date
-    slot_at: dt.datetime
-    status: DigestStatus
-    owner: str
-    claimed_at: dt.datetime
-    covers_from: dt.datetime | None
-    covers_until: dt.datetime
-    message_id: str | None
-    detail: str | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a scheduler claims for a slot: who, when, and which ingest window the digest covers."""
-
-    subscription_id: int
-    local_date: dt.date
-    slot_at: dt.datetime
-    status: DigestStatus
-    owner: str
-    claimed_at: dt.datetime
-    covers_from: dt.datetime | None
-    covers_until: dt.datetime
-    detail: str | None = None
-
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
+from bot.store.sqlite.connection import Database
 
 _SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since"
 _ENTRY_COLUMNS = (
@@ -83,11 +21,11 @@ _ENTRY_COLUMNS = (
 )
 
 
-class Subscriptions:
-    """Subscriptions and digest log in the briefbot store."""
+class SqliteSubscriptions:
+    """Subscriptions and the digest log (a bot.store.protocols.SubscriptionStore)."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def subscribe(
         self,
@@ -100,7 +38,7 @@ class Subscriptions:
         now: dt.datetime,
     ) -> Subscription:
         """Create or change the channel's subscription to a topic; it delivers from ``now`` on."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             # Re-subscribing keeps the row id, so the (subscription, local date) claim still holds:
             # changing the time never yields a second digest the same day.
             await db.execute(
@@ -125,7 +63,7 @@ class Subscriptions:
 
     async def unsubscribe(self, platform: str, channel_id: str, topic: str, user_id: str) -> bool:
         """Stop the channel's digest of a topic; False when it was not subscribed."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "UPDATE subscriptions SET active = 0, updated_by = ?"
                 " WHERE platform = ? AND channel_id = ? AND topic = ? AND active = 1",
@@ -135,7 +73,7 @@ class Subscriptions:
 
     async def find(self, platform: str, channel_id: str, topic: str) -> Subscription | None:
         """The channel's active subscription to a topic, if any."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
             " WHERE platform = ? AND channel_id = ? AND topic = ? AND active = 1",
             (platform, channel_id, topic),
@@ -144,7 +82,7 @@ class Subscriptions:
 
     async def for_channel(self, platform: str, channel_id: str) -> list[Subscription]:
         """The channel's active subscriptions, most recently changed first."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
             " WHERE platform = ? AND channel_id = ? AND active = 1"
             " ORDER BY active_since DESC, id DESC",
@@ -157,7 +95,7 @@ class Subscriptions:
         if not platforms:
             return []
         marks = ",".join("?" * len(platforms))
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
             f" WHERE active = 1 AND platform IN ({marks}) ORDER BY id",
             list(platforms),
@@ -166,14 +104,14 @@ class Subscriptions:
 
     async def get(self, subscription_id: int) -> Subscription | None:
         """A subscription by id, active or not."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
         )
         return _subscription(rows[0]) if rows else None
 
     async def claim(self, claim: Claim) -> DigestEntry | None:
         """Take the (subscription, local date) slot; None when it was already taken."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "INSERT INTO digest_log (subscription_id, local_date, slot_at, status, owner,"
                 " claimed_at, covers_from, covers_until, detail, finished_at)"
@@ -195,7 +133,7 @@ class Subscriptions:
             if cursor.rowcount != 1:
                 return None
             entry_id = int(cursor.lastrowid or 0)
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE id = ?", (entry_id,)
         )
         return _entry(rows[0])
@@ -209,7 +147,7 @@ class Subscriptions:
         detail: str | None = None,
     ) -> bool:
         """Record how a claimed slot ended; False when another process recorded it first."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "UPDATE digest_log SET status = ?, message_id = ?, detail = ?, finished_at = ?"
                 " WHERE id = ? AND status = 'sending'",
@@ -219,7 +157,7 @@ class Subscriptions:
 
     async def release(self, entry: DigestEntry) -> bool:
         """Free a 'sending' slot whose message certainly never left, so it can be claimed again."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "DELETE FROM digest_log WHERE id = ? AND status = 'sending' AND owner = ?",
                 (entry.id, entry.owner),
@@ -228,7 +166,7 @@ class Subscriptions:
 
     async def take_over(self, entry: DigestEntry, owner: str) -> DigestEntry | None:
         """Make ``owner`` responsible for an abandoned 'sending' slot; None if someone else did."""
-        async with self._store.write() as db:
+        async with self._db.write() as db:
             cursor = await db.execute(
                 "UPDATE digest_log SET owner = ? WHERE id = ? AND status = 'sending' AND owner = ?",
                 (owner, entry.id, entry.owner),
@@ -239,7 +177,7 @@ class Subscriptions:
 
     async def entry(self, subscription_id: int, local_date: dt.date) -> DigestEntry | None:
         """The log row of one slot, if claimed."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE subscription_id = ? AND local_date = ?",
             (subscription_id, local_date.isoformat()),
         )
@@ -247,21 +185,21 @@ class Subscriptions:
 
     async def entry_by_id(self, entry_id: int) -> DigestEntry | None:
         """One log row."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE id = ?", (entry_id,)
         )
         return _entry(rows[0]) if rows else None
 
     async def in_flight(self) -> list[DigestEntry]:
         """Slots claimed for sending whose outcome was never recorded."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE status = 'sending' ORDER BY id"
         )
         return [_entry(r) for r in rows]
 
     async def last_covered(self, subscription_id: int) -> DigestEntry | None:
         """The latest slot whose articles the channel has seen (posted, or skipped as empty)."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log"
             " WHERE subscription_id = ? AND status IN ('posted', 'skipped')"
             " ORDER BY local_date DESC LIMIT 1",
@@ -271,7 +209,7 @@ class Subscriptions:
 
     async def log(self, subscription_id: int) -> list[DigestEntry]:
         """Every log row of a subscription, oldest first."""
-        rows = await self._store.fetch_all(
+        rows = await self._db.fetch_all(
             f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE subscription_id = ?"
             " ORDER BY local_date",
             (subscription_id,),

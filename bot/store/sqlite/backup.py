@@ -1,4 +1,4 @@
-"""``briefbot backup``: a consistent copy of the store, safe while the bot is running.
+"""``briefbot backup`` of an SQLite store: a consistent copy, safe while the bot is running.
 
 SQLite's online backup API copies every page in one step under a read transaction, so the
 copy is a snapshot of committed data even while another process writes (WAL lets readers and
@@ -13,23 +13,11 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.sqlite.store import BUSY_TIMEOUT_MS
-
-
-class BackupError(Exception):
-    """A backup that was refused or failed; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class BackupReport:
-    """A finished, verified backup."""
-
-    path: Path
-    size_bytes: int
-    articles: int
+from bot.store.errors import BackupError
+from bot.store.records import BackupReport
+from bot.store.sqlite.connection import BUSY_TIMEOUT_MS
 
 
 async def backup_store(source: Path, target: Path, force: bool = False) -> BackupReport:
