@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from bot.brief.briefer import Briefer, Ranker, ThreadRanker
+from bot.brief.briefer import Briefer, Ranker
 from bot.brief.topics import TopicCatalog, load_topics
+from bot.brief.worker import ProcessRanker
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.ratelimit import Monotonic, RateLimiter
 from bot.clock import Clock, utc_now
@@ -53,14 +54,19 @@ class App:
     ) -> None:
         """Without a ``fetcher`` the bot answers from the store only (no web links); without a
         ``preparer`` article files are prepared in this process; without a ``ranker`` briefs are
-        ranked in a thread, one at a time."""
+        ranked one at a time, a big one in a process the deadline kills (``ProcessRanker``)."""
         self.settings = settings
         self.store = store
         self.topics = topics
         self.indexer = indexer
         self.clock = clock
         self.subscriptions = store.subscriptions
-        self.briefer = Briefer(settings, store, topics, ranker or ThreadRanker(indexer))
+        self._owned: list[Callable[[], Awaitable[None]]] = []
+        if ranker is None:
+            process_ranker = ProcessRanker(indexer, settings.language, settings.languages.supported)
+            self._owned.append(process_ranker.aclose)
+            ranker = process_ranker
+        self.briefer = Briefer(settings, store, topics, ranker)
         self.desk = SubscriptionDesk(settings.digests, self.briefer, self.subscriptions, clock)
         web = (
             None
@@ -83,7 +89,6 @@ class App:
             store,
             clock,
         )
-        self._owned: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def start(

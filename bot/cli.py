@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +21,11 @@ from bot.store.errors import StoreError
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import Corpus
     from bot.chat.platform import Platforms
     from bot.models import Brief
+    from bot.text.terms import TermIndexer
 
 # Each command imports what it uses when it runs, not here: `briefbot topics` must not load
 # the ranking (numpy, scipy), the web (httpx, trafilatura) or a chat library, and the chat
@@ -251,8 +255,8 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
     from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, summarize, summary_title
-    from bot.ingest.inputs import read_inputs
+    from bot.brief.summarize import build_corpus, summary_title
+    from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
     from bot.text.split import OfflineTokenizer
     from bot.text.terms import TermIndexer
@@ -262,24 +266,74 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         settings.language,
         supported=settings.languages.supported,
     )
+    deadline = time.monotonic() + settings.deadline_seconds
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
+    except UnusableInput as exc:
+        print(f"briefbot: nothing left to summarize: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except LoadError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    corpus = build_corpus(raws, indexer)
+    try:
+        corpus = build_corpus(raws, indexer, deadline)
+    except TimeoutError:
+        return _too_long(len(raws), settings.deadline_seconds)
+    if not corpus.records:
+        # Every file was empty, furniture or refused: one line says why, never a traceback.
+        why = corpus.rejected[0] if len(corpus.rejected) == 1 else _all_skipped(corpus.rejected)
+        print(f"briefbot: nothing left to summarize: {why}", file=sys.stderr)
+        return EXIT_USAGE
     for reason in corpus.rejected:
         print(f"skipped {reason}", file=sys.stderr)
     if args.words is not None:
         limits = SelectionLimits(points=len(corpus.records), words=args.words)
     else:
         limits = SelectionLimits(points=args.sentences or settings.points)
-    brief = summarize(corpus, indexer, limits, title=summary_title(args.paths))
+    title = summary_title(args.paths)
+    try:
+        brief = asyncio.run(_summarize_within(corpus, indexer, settings, limits, title, deadline))
+    except TimeoutError:
+        return _too_long(len(corpus.articles), settings.deadline_seconds)
     if not brief.points:
-        print("briefbot: the given files have no complete sentences to brief", file=sys.stderr)
-        return EXIT_FAILED
+        print(
+            "briefbot: nothing left to summarize: the given files have no complete sentences",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     print(_render(args.format, brief))
     return EXIT_OK
+
+
+async def _summarize_within(
+    corpus: Corpus,
+    indexer: TermIndexer,
+    settings: Settings,
+    limits: SelectionLimits,
+    title: str,
+    deadline: float,
+) -> Brief:
+    from bot.brief.summarize import summarize_within
+    from bot.brief.worker import ProcessRanker
+
+    async with ProcessRanker(indexer, settings.language, settings.languages.supported) as ranker:
+        return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
+
+
+def _too_long(articles: int, seconds: float) -> int:
+    print(
+        f"briefbot: summarizing {articles:,} articles took longer than {seconds:g} s and was "
+        "stopped; pass fewer files (the limit is brief.deadline_seconds in settings.toml)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _all_skipped(rejected: Sequence[str]) -> str:
+    if not rejected:
+        return "no articles in the given files"
+    reasons = "; ".join(rejected[:3]) + ("; …" if len(rejected) > 3 else "")
+    return f"all {len(rejected):,} articles were skipped ({reasons})"
 
 
 async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once: bool) -> int:

@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
+from adapters.slack.app import EVENTS_PATH, OneAuthTest, build_app, http_app, slack_web_client
 from adapters.slack.settings import SlackSettings
 from bot.chat.dispatcher import Dispatcher
 
@@ -262,7 +262,14 @@ async def slack_over_http(dispatcher: Dispatcher) -> AsyncIterator[tuple[FakeSla
     fake = FakeSlack()
     await fake.start()
     settings = http_settings(fake)
-    app = http_app(build_app(dispatcher, slack_web_client(settings), settings))
+    client = slack_web_client(settings)
+    authorize = OneAuthTest(client)
+    await authorize()  # as the runner does before serving
+    fake.received.clear()
+    app = http_app(
+        build_app(dispatcher, client, settings, authorize=authorize),
+        settings.signing_secret or "",
+    )
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.discord.client import BriefbotClient
 from adapters.discord.digest import DiscordDigestPoster
+from adapters.slack.app import WORKING
 from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.app import App
 from bot.digests.scheduler import Scheduler
@@ -30,6 +31,7 @@ from tests.slack_fakes import (
     slash_command_body,
 )
 
+RESPOND = "/respond/cmd"
 SLACK_CHANNEL = "C2147483705"  # the channel of the saved slash command
 SLOT = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.UTC)  # the fixture clock says 12:00 UTC
 
@@ -47,8 +49,10 @@ class SlackHarness:
     events_url: str
 
     async def command(self, text: str) -> str:
-        """A signed ``/summary`` slash command; the text of the bot's immediate answer."""
-        body = slash_command_body(text, self.fake.url("/respond/cmd"))
+        """A signed ``/summary`` slash command; the text of the bot's answer (the ack's, or the
+        one that follows it through the response URL)."""
+        body = slash_command_body(text, self.fake.url(RESPOND))
+        answered = len(self.fake.delivered(RESPOND))
         status, answer = await post(
             self.session,
             self.events_url,
@@ -57,7 +61,11 @@ class SlackHarness:
             signed_headers(body),
         )
         assert status == 200
-        return str(json.loads(answer)["text"])
+        ack = str(json.loads(answer)["text"])
+        if ack != WORKING:
+            return ack
+        await self.fake.wait_for(lambda f: len(f.delivered(RESPOND)) > answered)
+        return str(self.fake.delivered(RESPOND)[answered].body["text"])
 
 
 @pytest.fixture

@@ -108,8 +108,11 @@ class FakeDiscord:
     threads: dict[str, str] = field(default_factory=dict)
     no_threads: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    me_status: int | None = None  # answer the login with this error status
 
     async def me(self, request: web.Request) -> web.Response:
+        if self.me_status is not None:
+            return discord_json({"message": "upstream failure", "code": 0}, status=self.me_status)
         if request.headers.get("Authorization") != "Bot discord-test-token":
             return discord_json({"message": "401: Unauthorized", "code": 0}, status=401)
         return discord_json(
@@ -210,6 +213,16 @@ async def test_unreachable_discord_is_not_sent(
     monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{unused_port}/api/v10")
     with pytest.raises(PostNotSent, match="cannot reach the Discord API"):
         await DiscordDigestPoster.connect("discord-test-token")
+
+
+async def test_discord_failing_at_login_is_not_sent_and_not_a_crash(
+    fake_discord: FakeDiscord,
+) -> None:
+    # 503: discord.py does not retry it (it retries 500, 502 and 504 for ~25 s, then the same).
+    fake_discord.me_status = 503
+    with pytest.raises(PostNotSent, match=r"Discord API failed at login \(503\)"):
+        async with digest_posters(PLATFORMS, {"DISCORD_TOKEN": "discord-test-token"}):
+            pass
 
 
 async def test_discord_refusals_are_rejections(fake_discord: FakeDiscord) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from adapters.slack.app import WORKING
 from bot.app import App
 from bot.chat.commands import (
     BriefReply,
@@ -105,11 +106,16 @@ async def test_slack_slash_commands_follow_and_brief_what_is_new(bot: App) -> No
     async with slack_over_http(bot.dispatcher) as (fake, url), aiohttp.ClientSession() as session:
 
         async def command(text: str) -> tuple[int, Any]:
+            """The status and the answer: the ack's, or the one through the response URL."""
             body = slash_command_body(text, fake.url("/respond/cmd"))
+            answered = len(fake.delivered("/respond/cmd"))
             status, answer = await post(
                 session, url, body, "application/x-www-form-urlencoded", signed_headers(body)
             )
-            return status, json.loads(answer)
+            if json.loads(answer)["text"] != WORKING:
+                return status, json.loads(answer)
+            await fake.wait_for(lambda f: len(f.delivered("/respond/cmd")) > answered)
+            return status, fake.delivered("/respond/cmd")[answered].body
 
         status, answer = await command("follow Power of Siberia")
         assert status == 200
@@ -117,11 +123,10 @@ async def test_slack_slash_commands_follow_and_brief_what_is_new(bot: App) -> No
         assert "Following 'power of siberia' as power-of-siberia." in answer["text"]
         status, answer = await command("topics")
         assert "power-of-siberia: 'power of siberia' (followed here)" in answer["text"]
-        status, _ = await command("china-russia --since 2022-12-01")
+        status, posted = await command("china-russia --since 2022-12-01")
         assert status == 200
-        await fake.wait_for(lambda f: bool(f.delivered("/respond/cmd")))
-        (posted,) = fake.delivered("/respond/cmd")
-        blocks = posted.body["blocks"]
+        assert posted["response_type"] == "in_channel"
+        blocks = posted["blocks"]
         assert blocks[0]["text"]["text"] == "China–Russia relations · new since Dec 1, 2022"
         contexts = " ".join(
             e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]

@@ -17,7 +17,8 @@ import pytest
 from adapters.slack.app import WORKING
 from bot.app import App
 from bot.brief.briefer import Ranker, RankJob, ThreadRanker
-from bot.models import Brief
+from bot.chat.commands import Reply, Request
+from bot.models import Brief, Conversation
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
     BOT_TOKEN,
@@ -96,6 +97,28 @@ async def gated(briefbot: App, ranker: GatedRanker) -> App:
 
 
 @pytest.fixture
+def held(gated: App, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """A gate, open to start with, before every command's answer and every event claim: a
+    store (or a web page) that does not answer while it is closed."""
+    gate = asyncio.Event()
+    gate.set()
+    dispatcher = gated.dispatcher
+    answer, claim_event = dispatcher.answer, dispatcher.claim_event
+
+    async def held_answer(request: Request, conversation: Conversation) -> Reply:
+        await gate.wait()
+        return await answer(request, conversation)
+
+    async def held_claim(platform: str, event_id: str) -> bool:
+        await gate.wait()
+        return await claim_event(platform, event_id)
+
+    monkeypatch.setattr(dispatcher, "answer", held_answer)
+    monkeypatch.setattr(dispatcher, "claim_event", held_claim)
+    return gate
+
+
+@pytest.fixture
 async def harness(gated: App) -> AsyncIterator[Harness]:
     """The bot served on loopback, pointed at a fake Slack on loopback."""
     async with slack_over_http(gated.dispatcher) as (fake, url), aiohttp.ClientSession() as session:
@@ -149,12 +172,11 @@ async def test_summary_acks_before_the_brief_then_posts_it_once_in_channel(
     ("text", "expected"),
     [
         ("help", "/summary topics: list the topic names"),
-        ("topics", "china-russia: China–Russia relations"),
         ("", "Tell me what to summarize"),
         ("china-russia --sentences 99", "--sentences takes a whole number from 1 to 10"),
     ],
 )
-async def test_help_topics_and_mistakes_come_back_in_the_ack_to_the_user_only(
+async def test_help_and_mistakes_come_back_in_the_ack_to_the_user_only(
     harness: Harness, text: str, expected: str
 ) -> None:
     status, answer = await harness.command(text)
@@ -303,3 +325,65 @@ async def test_an_ingested_article_cannot_ping_the_channel(
     assert "<!channel>" not in sent and "<@U123>" not in sent
     assert "&lt;!channel&gt; members &amp;amp; &lt;@U123&gt;" in sent
     assert "<https://riga.example/bridge?id=1&amp;p=2|Riga Times>, May 2, 2024" in sent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "china-russia",
+        "subscribe china-russia 08:00 Europe/Paris",
+        "subscriptions",
+        "unsubscribe china-russia",
+        "topics",  # the channel's followed topics are in the store
+        "follow Power of Siberia",
+        "https://news.example/slow-page",
+    ],
+)
+async def test_commands_needing_the_store_or_the_web_are_acked_before_any_of_it(
+    harness: Harness, held: asyncio.Event, text: str
+) -> None:
+    held.clear()
+    status, ack = await harness.command(text)
+    # The gate is still closed: the ack cannot have waited for the store or the page.
+    assert (status, json.loads(ack)) == (200, {"text": WORKING, "response_type": "ephemeral"})
+    assert harness.fake.received == []
+    held.set()
+    await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
+    await asyncio.sleep(0.2)  # a second answer, if one were coming, would have arrived
+    assert len(harness.fake.delivered(RESPOND)) == 1
+
+
+async def test_a_subscription_is_confirmed_through_the_response_url(harness: Harness) -> None:
+    status, ack = await harness.command("subscribe china-russia 08:00 Europe/Paris")
+    assert (status, json.loads(ack)["text"]) == (200, WORKING)
+    await harness.fake.wait_for(lambda f: bool(f.delivered(RESPOND)))
+    [answer] = harness.fake.delivered(RESPOND)
+    assert answer.body["response_type"] == "ephemeral"
+    assert "daily digest of China–Russia relations at 08:00" in answer.body["text"]
+
+
+async def test_mentions_are_acked_before_the_redelivery_claim_and_answered_once(
+    harness: Harness, held: asyncio.Event
+) -> None:
+    held.clear()
+    first = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005")
+    retry = await harness.mention("<@U0LAN0Z89> summary topics", "Ev5", ts="5.000005", retry=1)
+    # Both acknowledged while the store claim is still held at the gate.
+    assert [first[0], retry[0]] == [200, 200]
+    assert harness.fake.delivered(POST_MESSAGE) == []
+    held.set()
+    await harness.fake.wait_for(lambda f: bool(f.delivered(POST_MESSAGE)))
+    await asyncio.sleep(0.2)
+    assert len(harness.fake.delivered(POST_MESSAGE)) == 1
+
+
+@pytest.mark.parametrize("event", [[{"type": "app_mention"}], "app_mention", 7, None])
+async def test_a_signed_event_that_is_not_an_object_is_acknowledged_and_ignored(
+    harness: Harness, event: object
+) -> None:
+    body = json.dumps({"type": "event_callback", "event_id": "Ev8", "event": event})
+    status, _ = await post(harness.session, harness.events_url, body, JSON, signed_headers(body))
+    assert status == 200
+    unsigned = await post(harness.session, harness.events_url, body, JSON, {})
+    assert unsigned[0] == 401
+    assert harness.fake.received == []

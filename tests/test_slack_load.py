@@ -60,7 +60,12 @@ async def test_a_burst_of_slash_commands_is_acked_and_answered_once_each(
     fake = FakeSlack()
     await fake.start()
     slack = http_settings(fake)
-    server = TestServer(http_app(build_app(bot.dispatcher, slack_web_client(slack), slack)), port=0)
+    server = TestServer(
+        http_app(
+            build_app(bot.dispatcher, slack_web_client(slack), slack), slack.signing_secret or ""
+        ),
+        port=0,
+    )
     await server.start_server()
     url = str(server.make_url(EVENTS_PATH))
 

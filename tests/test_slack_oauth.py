@@ -144,7 +144,7 @@ async def served(briefbot: App) -> AsyncIterator[Served]:
         settings,
         installations=briefbot.store.installations,
     )
-    server = TestServer(http_app(app), host="127.0.0.1", port=0)
+    server = TestServer(http_app(app, SIGNING_SECRET), host="127.0.0.1", port=0)
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as session:
@@ -188,10 +188,15 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
     for workspace in (ACME, GLOBEX):
         await served.command(workspace, "china-russia -n 2", workspace.name)
         ack = await served.command(workspace, "subscribe china-russia 11:55 UTC", "x")
-        assert "daily digest" in json.dumps(ack)
+        assert "Working on it" in json.dumps(ack)  # the store is written after the ack
     await served.fake.wait_for(
-        lambda f: bool(f.delivered("/respond/Acme")) and bool(f.delivered("/respond/Globex"))
+        lambda f: (
+            bool(f.delivered("/respond/Acme"))
+            and bool(f.delivered("/respond/Globex"))
+            and len(f.delivered("/respond/x")) == 2
+        )
     )
+    assert all("daily digest" in json.dumps(r.body) for r in served.fake.delivered("/respond/x"))
     for workspace in (ACME, GLOBEX):
         (brief,) = served.fake.delivered(f"/respond/{workspace.name}")
         assert "China–Russia relations" in brief.body["text"]

@@ -116,7 +116,7 @@ async def test_cli_serves_http_until_sigterm(tmp_path: Path) -> None:
                 line = (await process.stderr.readline()).decode()
                 assert line, "".join(log)
                 log.append(line)
-        body = slash_command_body("topics", fake.url("/respond/cli"))
+        body = slash_command_body("help", fake.url("/respond/cli"))
         async with aiohttp.ClientSession() as session:
             status, text = await post(
                 session,
@@ -126,7 +126,7 @@ async def test_cli_serves_http_until_sigterm(tmp_path: Path) -> None:
                 signed_headers(body),
             )
         assert status == 200
-        assert "china-russia: China–Russia relations" in json.loads(text)["text"]
+        assert "/summary topics: list the topic names" in json.loads(text)["text"]
     finally:
         process.send_signal(signal.SIGTERM)
         rest = await process.stderr.read()

@@ -130,6 +130,37 @@ def test_parses_saved_feeds_into_absolute_links() -> None:
     assert atom[0].link == "http://example.org/2003/12/13/atom03"
 
 
+def long_feed(entries: int, atom: bool) -> bytes:
+    if atom:
+        body = "".join(
+            f"<entry><id>urn:e{i}</id><title>T{i}</title>"
+            f'<link href="https://news.example/a/{i}"/></entry>'
+            for i in range(entries)
+        )
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>f</title>{body}</feed>'.encode()
+    body = "".join(
+        f"<item><title>T{i}</title><link>https://news.example/a/{i}</link></item>"
+        for i in range(entries)
+    )
+    return f'<rss version="2.0"><channel><title>f</title>{body}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
+def test_a_long_feed_is_read_up_to_its_cap_newest_first(
+    atom: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 20,000 entries: parsed whole, this took minutes; cut before parsing, a moment.
+    entries = parse_feed(long_feed(20_000, atom), "https://news.example/feed", max_entries=50)
+    assert [e.link for e in entries] == [f"https://news.example/a/{i}" for i in range(50)]
+    assert "reading only its first 50 entries" in caplog.text
+
+
+def test_a_feed_within_its_cap_is_read_whole(caplog: pytest.LogCaptureFixture) -> None:
+    entries = parse_feed(long_feed(50, atom=False), "https://news.example/feed", max_entries=50)
+    assert len(entries) == 50
+    assert "reading only" not in caplog.text
+
+
 def test_canonical_urls_drop_tracking_and_fragments() -> None:
     assert (
         canonical_url("HTTPS://WWW.Example.com:443/a?utm_source=x&id=3#top")

@@ -51,6 +51,12 @@ class DiscordDigestPoster:
         except aiohttp.ClientConnectorError as exc:
             await http.close()
             raise PostNotSent(f"cannot reach the Discord API: {exc}") from exc
+        except discord.HTTPException as exc:
+            # Discord itself failing (5xx, after discord.py's own retries): try again later.
+            await http.close()
+            raise PostNotSent(
+                f"the Discord API failed at login ({exc.status}); try again later"
+            ) from exc
         except BaseException:
             await http.close()
             raise

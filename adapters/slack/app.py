@@ -4,8 +4,10 @@ Slack wants every request acknowledged within 3 seconds. With ``process_before_r
 (right for a long-running process; lazy listeners exist for FaaS, where the process may freeze
 after answering) Bolt runs each listener in its own task and sends the HTTP response, or the
 Socket Mode acknowledgement, as soon as the listener calls ``ack()``. The slash command listener
-therefore acks first and builds the brief afterwards, posting it to the command's
-``response_url``; events are acknowledged by Bolt before their listener starts.
+therefore acks first and does any store or network work afterwards, posting the answer to the
+command's ``response_url``; only help, the topic list and parse errors (instant and local) are
+answered in the ack itself. Events are acknowledged by Bolt before their listener starts, so
+the listener, not a middleware, claims the event id against redelivery.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -61,27 +63,35 @@ def slack_web_client(settings: SlackSettings) -> AsyncWebClient:
     )
 
 
-def one_auth_test(client: AsyncWebClient) -> Callable[[], Awaitable[AuthorizeResult]]:
+class OneAuthTest:
     """Bolt's authorization for this one workspace, with ``auth.test`` called once.
 
     Bolt's own single-workspace authorization caches ``auth.test`` only once a first call has
-    returned, so a burst of first requests made one call each (100 for a burst of 100).
+    returned, so a burst of first requests made one call each (100 for a burst of 100). The
+    runner calls it once before serving, so no request's ack waits for the Web API.
     """
-    lock = asyncio.Lock()
-    known: list[AuthorizeResult] = []
 
-    async def authorize() -> AuthorizeResult:
-        async with lock:
-            if not known:
-                response = await client.auth_test()
-                known.append(
-                    AuthorizeResult.from_auth_test_response(
-                        auth_test_response=response, bot_token=client.token
-                    )
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._lock = asyncio.Lock()
+        self._known: AuthorizeResult | None = None
+
+    async def __call__(self) -> AuthorizeResult:
+        async with self._lock:
+            if self._known is None:
+                response = await self._client.auth_test()
+                self._known = AuthorizeResult.from_auth_test_response(
+                    auth_test_response=response, bot_token=self._client.token
                 )
-        return known[0]
+        return self._known
 
-    return authorize
+    def for_bolt(self) -> Callable[[], Awaitable[AuthorizeResult]]:
+        """As Bolt takes it: a function (Bolt fills arguments by name, ``self`` included)."""
+
+        async def authorize() -> AuthorizeResult:
+            return await self()
+
+        return authorize
 
 
 def build_app(
@@ -89,6 +99,7 @@ def build_app(
     client: AsyncWebClient,
     settings: SlackSettings,
     inflight: InFlight | None = None,
+    authorize: OneAuthTest | None = None,
     installations: InstallationStore | None = None,
 ) -> AsyncApp:
     """A Bolt app answering ``/summary`` and app mentions through ``dispatcher``, posting via
@@ -96,6 +107,7 @@ def build_app(
     workspace's token from ``installations`` (and the OAuth install pages).
 
     Each command counts in ``inflight`` until its answer is delivered, for a graceful shutdown.
+    ``authorize`` should have been called once already (see ``OneAuthTest``).
     """
     if settings.oauth is not None:
         if installations is None:
@@ -117,7 +129,7 @@ def build_app(
             # Socket Mode requests are not signed (the WebSocket is authenticated instead).
             signing_secret=settings.signing_secret or "",
             process_before_response=False,
-            authorize=one_auth_test(client),
+            authorize=(authorize or OneAuthTest(client)).for_bolt(),
         )
     listeners = SlackListeners(
         dispatcher,
@@ -125,7 +137,6 @@ def build_app(
         inflight or InFlight(),
         per_workspace=settings.oauth is not None,
     )
-    app.middleware(listeners.skip_redelivered_events)
     app.command(COMMAND)(listeners.on_summary)
     app.event("app_mention")(listeners.on_mention)
     return app
@@ -153,26 +164,6 @@ class SlackListeners:
         team = str(team_id) if self.per_workspace and team_id else None
         return str(ChannelAddress(team, str(channel_id or "")))
 
-    async def skip_redelivered_events(
-        self, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        """Acknowledge, and otherwise ignore, an Events API delivery that was claimed before.
-
-        Slack redelivers an event (``X-Slack-Retry-Num``) when an answer was slow or lost; the
-        claim is stored, so a redelivery is ignored even across restarts and processes.
-        """
-        event_id = body.get("event_id")
-        redelivered = (
-            body.get("type") == "event_callback"
-            and isinstance(event_id, str)
-            and not await self.dispatcher.claim_event(PLATFORM, event_id)
-        )
-        if redelivered:
-            log.info("ignoring redelivered event %s", event_id)
-            return BoltResponse(status=200, body="")
-        await next_()
-        return None
-
     async def on_summary(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """``/summary …``: help, topics and mistakes at once; a brief after the ack."""
         async with self.inflight.track():
@@ -191,6 +182,8 @@ class SlackListeners:
             message = reply_message(await self.dispatcher.answer(request, conversation))
             await ack(text=message.text, blocks=message.blocks_json(), response_type="ephemeral")
             return
+        # Everything else (briefs, links, subscriptions) may wait on the store or a web page:
+        # acknowledge first, answer through the response URL.
         await ack(text=WORKING, response_type="ephemeral")
         reply = await self.dispatcher.answer(request, conversation)
         visibility = "in_channel" if isinstance(reply, BriefReply) else "ephemeral"
@@ -202,11 +195,19 @@ class SlackListeners:
         """``@briefbot summary china-russia``: the reply goes into the mention's thread, posted
         with the token of the workspace it came from (Bolt's ``client`` for this request)."""
         async with self.inflight.track():
-            await self._mention(body.get("team_id"), event, client)
+            await self._mention(body, event, client)
 
     async def _mention(
-        self, team_id: object, event: dict[str, Any], client: AsyncWebClient
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        event_id = body.get("event_id")
+        # Bolt has acknowledged the delivery before this runs, so the claim (a store write)
+        # never delays the ack. Slack redelivers (X-Slack-Retry-Num) an event whose ack was slow
+        # or lost; the claim is stored, so a redelivery is ignored across restarts and processes.
+        if isinstance(event_id, str) and not await self.dispatcher.claim_event(PLATFORM, event_id):
+            log.info("ignoring redelivered event %s", event_id)
+            return
+        team_id = body.get("team_id")
         channel = str(event.get("channel", ""))
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         conversation = Conversation(
@@ -241,13 +242,19 @@ class SlackListeners:
             )
 
 
-def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+def http_app(
+    bolt: AsyncApp, signing_secret: str, path: str = EVENTS_PATH, body_seconds: float = 10.0
+) -> web.Application:
     """An aiohttp app serving Slack's HTTP requests at ``path``.
 
     Bolt verifies the signature and the 5-minute timestamp window (401 otherwise). Requests Bolt
     would fail on before that check are refused here: a timestamp that is not a number, a
-    signature that is not ``v0=<hex>`` (401), and a body that does not parse (400).
+    signature that is not ``v0=<hex>`` (401), and a body that does not parse (400). An
+    ``event_callback`` whose ``event`` is not an object breaks Bolt's own middleware (HTTP 500):
+    signed, it is acknowledged and ignored here (200, so Slack does not redeliver it); unsigned,
+    refused (401). A body that takes longer than ``body_seconds`` to arrive gets 408.
     """
+    verifier = SignatureVerifier(signing_secret)
 
     async def handle(request: web.Request) -> web.Response:
         timestamp = request.headers.get("X-Slack-Request-Timestamp")
@@ -257,11 +264,21 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
         if signature is not None and not _SIGNATURE.fullmatch(signature):
             return web.json_response({"error": "invalid request"}, status=401)
         try:
-            bolt_request = await to_bolt_request(request)
+            async with asyncio.timeout(body_seconds):
+                bolt_request = await to_bolt_request(request)
+        except TimeoutError:
+            log.info("refused a request whose body did not arrive in %g s", body_seconds)
+            return web.json_response({"error": "request body too slow"}, status=408)
         except Exception:
             # Bolt parses the body before verifying it, so this may be anyone's garbage.
             log.info("refused a request whose body does not parse")
             return web.json_response({"error": "malformed request body"}, status=400)
+        body = bolt_request.body
+        if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+            if not verifier.is_valid_request(bolt_request.raw_body, dict(request.headers)):
+                return web.json_response({"error": "invalid request"}, status=401)
+            log.warning("ignored a signed event_callback whose event is not an object")
+            return web.Response(status=200)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     app = web.Application()

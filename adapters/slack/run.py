@@ -17,7 +17,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, slack_web_client
+from adapters.slack.app import (
+    EVENTS_PATH,
+    OneAuthTest,
+    build_app,
+    http_app,
+    slack_web_client,
+)
+from adapters.slack.guard import REQUEST_HEAD_SECONDS, GuardedTCPSite
 from adapters.slack.oauth import INSTALL_PATH, PLATFORM
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.app import run_chat
@@ -83,7 +90,12 @@ async def serve(
 ) -> None:
     """Answer Slack through ``dispatcher`` until ``shutdown``, then finish what was taken."""
     inflight = InFlight()
-    app = build_app(dispatcher, slack_web_client(slack), slack, inflight, installations)
+    client = slack_web_client(slack)
+    authorize = None
+    if slack.oauth is None:
+        authorize = OneAuthTest(client)
+        await authorize()  # so that no request's ack waits for auth.test
+    app = build_app(dispatcher, client, slack, inflight, authorize, installations)
     if slack.socket_mode:
         await _serve_socket_mode(app, slack, shutdown)
     else:
@@ -107,10 +119,10 @@ async def _serve_socket_mode(app: AsyncApp, slack: SlackSettings, shutdown: Shut
 
 
 async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -> None:
-    runner = web.AppRunner(http_app(app))
+    runner = http_runner(app, slack.signing_secret or "")
     await runner.setup()
     try:
-        await web.TCPSite(runner, host=slack.bind_host, port=slack.port).start()
+        await GuardedTCPSite(runner, host=slack.bind_host, port=slack.port).start()
         log.info(
             "serving Slack requests on %s port %d at %s", slack.bind_host, slack.port, EVENTS_PATH
         )
@@ -118,3 +130,17 @@ async def _serve_http(app: AsyncApp, slack: SlackSettings, shutdown: Shutdown) -
     finally:
         # Stops listening and finishes the requests being answered (their acks) first.
         await runner.cleanup()
+
+
+def http_runner(
+    app: AsyncApp, signing_secret: str, head_seconds: float = REQUEST_HEAD_SECONDS
+) -> web.AppRunner:
+    """The aiohttp runner for ``http_app``; serve it with a ``GuardedTCPSite``.
+
+    Idle kept-alive connections, and those part-way through a later request, close after
+    ``head_seconds`` (the guard bounds each connection's first request).
+    """
+    return web.AppRunner(
+        http_app(app, signing_secret, body_seconds=head_seconds),
+        keepalive_timeout=head_seconds,
+    )

@@ -46,6 +46,16 @@ def build_brief(
     # Articles in a language the settings no longer include are left out.
     by_id = {a.id: a for a in articles if a.language in indexer.supported}
     records = [r for r in records if r.article_id in by_id]
+    if not records:
+        # Articles left with no sentence (all furniture, say) have nothing to rank.
+        return Brief(
+            topic=topic,
+            title=title,
+            points=(),
+            article_count=len(by_id),
+            source_count=len({a.source for a in by_id.values()}),
+            date_range=date_range(by_id.values()),
+        )
     language_of = {a.id: a.language for a in by_id.values()}
     # Terms are stored at ingest; only sentences stored before that are tokenized here.
     term_lists = [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.brief.briefer import Ranker, RankJob
 from bot.brief.build import build_brief
 from bot.brief.select import SelectionLimits
 from bot.ingest.pipeline import RejectedArticle, prepare
@@ -23,11 +26,18 @@ class Corpus:
     rejected: tuple[str, ...]
 
 
-def build_corpus(raws: Sequence[RawArticle], indexer: TermIndexer) -> Corpus:
-    """Clean and split every article; articles with nothing left are listed as rejected."""
+def build_corpus(
+    raws: Sequence[RawArticle], indexer: TermIndexer, deadline: float | None = None
+) -> Corpus:
+    """Clean and split every article; articles with nothing left are listed as rejected.
+
+    Raise TimeoutError once ``time.monotonic()`` passes ``deadline`` (checked between articles).
+    """
     cleaned: list[PreparedArticle] = []
     rejected: list[str] = []
     for raw in raws:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError
         try:
             cleaned.append(prepare(raw, indexer))
         except RejectedArticle as exc:
@@ -65,6 +75,17 @@ def summarize(
 ) -> Brief:
     """Brief a corpus; with ``limits.words`` its points, whole, fill at most that many words."""
     brief = build_brief("summary", title, corpus.articles, corpus.records, indexer, limits)
+    return brief if limits.words is None else fit_words(brief, limits.words)
+
+
+async def summarize_within(
+    corpus: Corpus, ranker: Ranker, limits: SelectionLimits, title: str, seconds: float
+) -> Brief:
+    """``summarize`` within ``seconds`` through ``ranker`` (a ``ProcessRanker`` stops the work
+    at the deadline). Raise TimeoutError at the deadline.
+    """
+    job = RankJob("summary", title, corpus.articles, corpus.records, limits, None)
+    brief = await asyncio.wait_for(ranker.rank(job), max(seconds, 0.0))
     return brief if limits.words is None else fit_words(brief, limits.words)
 
 

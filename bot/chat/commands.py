@@ -248,9 +248,11 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
 
 
 def takes_a_while(request: Request) -> bool:
-    """True when answering may outlast a platform's acknowledgement window: briefs, and links
-    (fetched first). Help, lists, digest commands and mistakes are answered at once."""
-    return isinstance(request, BriefCommand | UrlCommand)
+    """True when answering touches the store or the network, which may outlast a platform's
+    acknowledgement window (a store busy with an ingest, a slow web page): briefs, links, the
+    topic list (it holds the channel's followed topics), follows and digest commands. Help and
+    mistakes are instant and local."""
+    return not isinstance(request, HelpCommand | Notice)
 
 
 def help_notice(max_points: int) -> Notice:

@@ -37,6 +37,15 @@ _OUTLETS = {
     "SJMN": "San Jose Mercury News",
     "CNA": "Central News Agency",
 }
+# A story cluster is an object holding a list of flat objects: depth 3. Python's JSON reader
+# recurses once a level, so a line nested thousands deep would end in RecursionError.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_OPENERS = re.compile(r"[\[{]|[\]}]")
+
+
+class UnusableInput(LoadError):
+    """A file that was read but holds nothing briefbot can use (exit code 2, like a mistake)."""
 
 
 def read_inputs(
@@ -77,6 +86,10 @@ def cluster_articles(text: str, origin: str, cluster_id: str | None = None) -> l
         if not line.strip():
             continue
         where = f"{origin}:{line_no}"
+        if nested_deeper(line, MAX_JSON_DEPTH):
+            raise UnusableInput(
+                f"{where}: JSON nested more than {MAX_JSON_DEPTH} levels deep; not a story cluster"
+            )
         try:
             cluster = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -101,6 +114,16 @@ def cluster_articles(text: str, origin: str, cluster_id: str | None = None) -> l
                 )
             )
     return articles
+
+
+def nested_deeper(line: str, limit: int) -> bool:
+    """Whether arrays and objects in a JSON text nest more than ``limit`` deep (not parsed)."""
+    depth = 0
+    for bracket in _JSON_OPENERS.finditer(_JSON_STRING.sub("", line)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def docid_outlet(docid: str) -> str:
