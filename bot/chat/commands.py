@@ -228,9 +228,12 @@ def _languages(value: str) -> frozenset[str]:
     return codes
 
 
-def option_command(topic: str, points: int | None, max_points: int) -> Command:
+def option_command(
+    topic: str, points: int | None, max_points: int, since: str | None = None
+) -> Command:
     """The command for typed options: help or the topic list by their one word, a brief of a
-    link, else a brief of the topic or keywords exactly as given (never a digest command)."""
+    link, else a brief of the topic or keywords exactly as given (never a digest command),
+    only what is new since ``since`` when given."""
     _check_length(topic)
     words = normalize(topic).split()
     if not words:
@@ -244,9 +247,12 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
     if lone is not None:
         return lone
     link = _LINK.match(words[0]) if len(words) == 1 else None
+    since = since.strip() if since is not None and since.strip() else None
     if link is not None:
+        if since is not None:
+            raise UserError("--since works with a topic or keywords, not a link.")
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(words), points=points)
+    return BriefCommand(target=" ".join(words), points=points, since=since)
 
 
 def takes_a_while(request: Request) -> bool:
