@@ -273,15 +273,12 @@ def help_notice(max_points: int) -> Notice:
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary <topic> --lang en,fr: only points from articles in these languages",
-            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
-            " (last: since this channel's last brief of the topic)",
-            "/summary topics: list the topic names (and the topics this channel follows)",
-            "/summary follow <keywords>: make them a topic of this channel, e.g. /summary follow"
-            " power of siberia; /summary unfollow <topic> forgets it",
-            "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
-            " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
-            "/summary subscribe <topic> ... --follow: each digest replies in the thread of the"
-            " first one instead of starting its own",
+            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new",
+            "/summary topics: list the topic names, with the ones this channel follows",
+            "/summary follow <keywords> | unfollow <topic>: a topic of this channel's own",
+            "/summary subscribe <topic> [HH:MM] [time zone] [--follow]: a daily digest here"
+            " (--follow: all in one thread), e.g. /summary subscribe china-russia 08:30"
+            " Europe/Berlin",
             "/summary unsubscribe <topic>: stop that digest",
             "/summary subscriptions: this channel's digests and when the next one comes",
             "/summary help: this message",
