@@ -170,7 +170,6 @@ WEB = PROJECT_DIR / "tests" / "data" / "web"
     [
         ("arabic_article.html", "ar"),
         ("chinese_article.html", "zh"),
-        ("japanese_article.html", "ja"),
     ],
 )
 def test_non_english_pages_are_extracted_as_completely_as_trafilatura(
