@@ -1,0 +1,1 @@
+"""The PostgreSQL store: for several processes and machines sharing one database."""
