@@ -118,7 +118,8 @@ class FakeDiscord:
 
     async def create_message(self, request: web.Request) -> web.Response:
         channel = request.match_info["channel"]
-        if channel == "404":
+        # "404", or a message's id with no thread on it, names no channel.
+        if channel == "404" or (channel in self.channel_of and channel not in self.threads):
             return discord_json({"message": "Unknown Channel", "code": 10003}, status=404)
         body = await request.json()
         key = (channel, str(body.get("nonce")))
@@ -200,6 +201,28 @@ async def test_discord_digest_is_a_reply_chain_where_threads_are_not_allowed(
         assert parent["id"] == parent_id and message["channel_id"] == "77"
         assert str(message["message_reference"]["message_id"]) == parent_id
         assert fake_discord.threads == {}
+    finally:
+        await poster.close()
+
+
+async def test_discord_follow_digest_goes_into_the_first_digests_thread(
+    fake_discord: FakeDiscord, briefbot: App
+) -> None:
+    poster = await DiscordDigestPoster.connect("discord-test-token")
+    try:
+        reply = BriefReply(await briefbot.briefer.brief("china-russia", 2))
+        root = await poster.post("123456789", reply, "bd9-20261124")
+        assert await poster.post("123456789", reply, "bd9-20261125", root) == root
+        parent, first, second = fake_discord.messages
+        assert first["channel_id"] == second["channel_id"] == root == parent["id"]
+        assert second["nonce"] == "bd9-20261125"
+        # Where the first digest has no thread (none allowed), replies to it instead.
+        fake_discord.no_threads.add("77")
+        chain_root = await poster.post("77", reply, "bd10-20261124")
+        await poster.post("77", reply, "bd10-20261125", chain_root)
+        last = fake_discord.messages[-1]
+        assert last["channel_id"] == "77"
+        assert str(last["message_reference"]["message_id"]) == chain_root
     finally:
         await poster.close()
 

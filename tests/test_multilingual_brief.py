@@ -162,3 +162,54 @@ def test_channel_languages_fall_back_to_the_default() -> None:
     languages = LanguageSettings(brief=frozenset({"fr"}), channels={"slack:C1": frozenset({"en"})})
     assert languages.for_channel("slack", "C1") == {"en"}
     assert languages.for_channel("discord", "C1") == {"fr"}
+
+
+# A word most articles of story M001 carry, in each MultiLing language.
+STORY_WORDS = {
+    "en": "London",
+    "ar": "تفجيرات",
+    "cs": "policie",
+    "el": "Λονδίνο",
+    "fr": "Londres",
+    "he": "בלונדון",
+    "hi": "विस्फोट",
+}
+
+
+async def test_every_multiling_language_is_stored_searched_and_briefed(settings: Settings) -> None:
+    app = await App.start(settings, clock=fixed_clock)
+    try:
+        texts: dict[str, set[str]] = {}
+        for language in STORY_WORDS:
+            raws = cluster_articles(story_line(language), f"multiling-{language}", STORY)
+            prepared = [prepare(raw, app.indexer) for raw in raws]
+            assert {p.article.language for p in prepared} == {language}
+            texts[language] = {s for p in prepared for s in p.article.sentences}
+            await app.store.add_articles(prepared, FIXED_NOW)
+        for language, word in STORY_WORDS.items():
+            brief = await app.briefer.brief(word, 4, frozenset({language}))
+            assert brief.points, language
+            for point in brief.points:
+                # Whole stored sentences of that language's articles, never cut or mixed.
+                assert point.language == language and point.text in texts[language]
+        everything = await app.briefer.brief("london-bombings", 10)
+        assert set(everything.languages) == {"en", "fr"}  # the topic's keyword languages
+    finally:
+        await app.close()
+
+
+@pytest.mark.parametrize("language", sorted(STORY_WORDS))
+def test_summarize_works_in_every_multiling_language(language: str) -> None:
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import build_corpus, summarize
+    from bot.text.split import OfflineTokenizer
+    from bot.text.terms import TermIndexer
+
+    indexer = TermIndexer(OfflineTokenizer())
+    raws = cluster_articles(story_line(language), f"multiling-{language}", STORY)
+    corpus = build_corpus(raws, indexer)
+    assert not corpus.rejected and len(corpus.articles) == 10
+    brief = summarize(corpus, indexer, SelectionLimits(points=len(corpus.records), words=250))
+    stored = {r.text for r in corpus.records}
+    assert 150 <= sum(len(p.text.split()) for p in brief.points) <= 250
+    assert all(p.language == language and p.text in stored for p in brief.points)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from adapters.slack.digest import SlackDigestPoster, digest_client
 from bot.app import App
 from bot.brief.since import Since, SinceError, parse_since
 from bot.chat.commands import BriefCommand, BriefReply, Notice, Reply, parse_command
@@ -16,6 +18,7 @@ from bot.digests.scheduler import Scheduler
 from bot.models import Conversation
 from bot.settings import DigestSettings, Settings
 from tests.digest_support import unthrottled
+from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 6, 2, 12, 30, tzinfo=UTC)
@@ -228,3 +231,33 @@ class _app:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.close()
+
+
+async def test_follow_digests_reply_in_the_first_digests_slack_thread(
+    bot: App, clock: Clock, tmp_path: Path
+) -> None:
+    answer = await ask(bot, "subscribe china-russia 08:00 UTC --follow")
+    assert isinstance(answer, Notice) and not answer.is_error, answer
+    assert "Each digest replies in the thread of the first one." in answer.lines
+    slack = FakeSlack()
+    await slack.start()
+    try:
+        poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
+        runner = Scheduler(
+            bot.briefer, bot.subscriptions, {"slack": poster}, DigestSettings(), clock=clock
+        )
+        clock.now = dt.datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+        (first,) = await runner.run_once(clock.now)
+        assert first.message_id == "1515449523.000100"
+        clock.now = dt.datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
+        await bot.intake.ingest_files([day_two_article(tmp_path / "day2")])
+        clock.now = dt.datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+        (second,) = await runner.run_once(clock.now)
+        assert second.message_id == first.message_id
+        parent, day_one, day_two = [r.body for r in slack.delivered("/api/chat.postMessage")]
+        assert "thread_ts" not in parent
+        assert day_one["thread_ts"] == day_two["thread_ts"] == "1515449523.000100"
+        assert NEW_FACT in json.dumps(day_two["blocks"], ensure_ascii=False)
+        assert YANG_FOX not in json.dumps(day_two["blocks"], ensure_ascii=False)
+    finally:
+        await slack.close()

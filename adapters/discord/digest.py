@@ -66,9 +66,15 @@ class DiscordDigestPoster:
         """Close the HTTP session."""
         await self._http.close()
 
-    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, idempotency_key: str, thread_of: str | None = None
+    ) -> str:
         """Post as the Discord adapter renders replies, each message with its nonce; return the
         first message's id.
+
+        With ``thread_of`` (an earlier digest's parent message), the reply goes into the thread
+        started on it, or, where there is none, in replies to it; that id is returned, so the
+        next digest follows the same thread.
 
         A brief is a thread, so the channel stays quiet: a one-line parent message, a thread
         started on it, and the brief's embeds in the thread. Where the bot may not create
@@ -77,6 +83,9 @@ class DiscordDigestPoster:
         if not channel_id.isdecimal():
             raise PostRejected(f"'{channel_id}' is not a Discord channel id")
         parts = render_reply(reply)
+        if thread_of is not None and thread_of.isdecimal():
+            await self._follow(int(channel_id), int(thread_of), parts, idempotency_key)
+            return thread_of
         if not isinstance(reply, BriefReply):
             ids = [
                 await self._send(int(channel_id), part, _nonce(idempotency_key, n))
@@ -99,6 +108,23 @@ class DiscordDigestPoster:
         except (PostNotSent, PostRejected) as exc:
             raise RuntimeError(f"digest parent {parent_id} posted, the rest not: {exc}") from exc
         return parent_id
+
+    async def _follow(
+        self, channel_id: int, root: int, parts: tuple[DiscordMessage, ...], key: str
+    ) -> None:
+        """Post the parts in the thread on ``root`` (a thread has its message's id), or as
+        replies to ``root`` in the channel where it has no thread."""
+        try:
+            await self._send(root, parts[0], _nonce(key, 0))
+            in_thread = True
+        except PostRejected:
+            await self._send(channel_id, parts[0], _nonce(key, 0), root)
+            in_thread = False
+        for n, part in enumerate(parts[1:], start=1):
+            if in_thread:
+                await self._send(root, part, _nonce(key, n))
+            else:
+                await self._send(channel_id, part, _nonce(key, n), root)
 
     async def _thread(self, channel_id: int, message_id: int, name: str) -> int | None:
         """Start a thread on the parent message; None where threads are not allowed."""

@@ -51,13 +51,20 @@ class SlackDigestPoster:
             raise PostNotSent(f"cannot reach the Slack Web API: {exc}") from exc
         return f"{response.get('team')} / {response.get('user')}"
 
-    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, idempotency_key: str, thread_of: str | None = None
+    ) -> str:
         """Post to the channel as the Slack adapter renders replies; return the message ``ts``.
 
         A brief is a thread, so the channel stays quiet: a one-line parent message, and the
-        brief itself as its first reply. A note ("nothing new") is one message.
+        brief itself as its first reply. A note ("nothing new") is one message. With
+        ``thread_of`` (an earlier digest's ``ts``), the reply goes into that thread and its
+        ``ts`` is returned, so the next digest follows the same thread.
         """
         message = reply_message(reply)
+        if thread_of is not None:
+            await self._send(channel_id, message, idempotency_key, thread_of)
+            return thread_of
         if not isinstance(reply, BriefReply):
             return await self._send(channel_id, message, idempotency_key)
         line = escape(thread_parent_line(reply.brief))
@@ -128,7 +135,9 @@ class SlackWorkspacesPoster:
         count = await self._installations.count_installations(PLATFORM)
         return f"{count} workspace(s) installed by OAuth"
 
-    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, idempotency_key: str, thread_of: str | None = None
+    ) -> str:
         """Post with the token of the channel's workspace; PostRejected when it has none."""
         address = ChannelAddress.parse(channel_id)
         if address.team_id is None:
@@ -147,4 +156,4 @@ class SlackWorkspacesPoster:
         poster = self._posters.get(token)
         if poster is None:
             poster = self._posters[token] = SlackDigestPoster(digest_client(token, self._api_url))
-        return await poster.post(address.channel_id, reply, idempotency_key)
+        return await poster.post(address.channel_id, reply, idempotency_key, thread_of)

@@ -77,6 +77,8 @@ class SubscribeCommand:
     topic: str
     time_of_day: dt.time | None = None
     zone: str | None = None
+    # --follow: every digest replies in the thread of the first one, instead of a new thread.
+    follow_thread: bool = False
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,8 @@ def help_notice(max_points: int) -> Notice:
             " power of siberia; /summary unfollow <topic> forgets it",
             "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
             " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
+            "/summary subscribe <topic> ... --follow: each digest replies in the thread of the"
+            " first one instead of starting its own",
             "/summary unsubscribe <topic>: stop that digest",
             "/summary subscriptions: this channel's digests and when the next one comes",
             "/summary help: this message",
@@ -286,6 +290,8 @@ def _digest_command(verb: str, words: list[str]) -> Command:
         return SubscriptionsCommand()
     zone: str | None = None
     time_of_day: dt.time | None = None
+    follow_thread = verb == "subscribe" and any(w.lower() == "--follow" for w in words)
+    words = [w for w in words if w.lower() != "--follow"] if verb == "subscribe" else words
     if verb == "subscribe" and len(words) > 1 and _looks_like_zone(words[-1]):
         zone = _zone(words.pop())
     if verb == "subscribe" and len(words) > 1 and _TIME_LIKE.match(words[-1]):
@@ -312,7 +318,7 @@ def _digest_command(verb: str, words: list[str]) -> Command:
             (f"Example: /summary {verb} {example}", "See /summary topics for the topic names."),
         )
     return (
-        SubscribeCommand(topic, time_of_day, zone)
+        SubscribeCommand(topic, time_of_day, zone, follow_thread)
         if verb == "subscribe"
         else UnsubscribeCommand(topic)
     )

@@ -13,7 +13,7 @@ from bot.digests.schedule import next_slot, parse_zone
 from bot.models import Conversation
 from bot.settings import DigestSettings
 from bot.store.protocols import SubscriptionStore
-from bot.store.records import Subscription
+from bot.store.records import Subscription, ThreadMode
 
 
 class SubscriptionDesk:
@@ -62,7 +62,10 @@ class SubscriptionDesk:
             parse_zone(zone_name),
             conversation.user_id,
             self.clock(),
+            ThreadMode.FOLLOW if command.follow_thread else ThreadMode.DAILY,
         )
+        if command.follow_thread:
+            lines.append("Each digest replies in the thread of the first one.")
         return Notice(
             title=(
                 f"This channel gets a daily digest of {target.label} "

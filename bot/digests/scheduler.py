@@ -37,7 +37,7 @@ from bot.digests.schedule import Slot, slot_on_or_before
 from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import DigestSettings
 from bot.store.protocols import SubscriptionStore
-from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription, ThreadMode
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,11 @@ class ChannelPoster(Protocol):
         """How long the platform drops a repeated ``idempotency_key``; zero when it never does."""
         ...
 
-    async def post(self, channel_id: str, reply: Reply, idempotency_key: str) -> str:
-        """Post ``reply`` to the channel and return the platform's message id."""
+    async def post(
+        self, channel_id: str, reply: Reply, idempotency_key: str, thread_of: str | None = None
+    ) -> str:
+        """Post ``reply`` to the channel and return the platform's message id; with
+        ``thread_of`` (an earlier digest's id), in that digest's thread, returning that id."""
         ...
 
 
@@ -257,8 +260,15 @@ class Scheduler:
     async def _post(self, subscription: Subscription, entry: DigestEntry, reply: Reply) -> Delivery:
         poster = self.posters[subscription.platform]
         key = idempotency_key(entry)
+        root = None
+        if subscription.threads is ThreadMode.FOLLOW:
+            first = await self.subscriptions.first_posted(subscription.id)
+            root = None if first is None else first.message_id
         try:
-            message_id = await poster.post(subscription.channel_id, reply, key)
+            if root is None:
+                message_id = await poster.post(subscription.channel_id, reply, key)
+            else:
+                message_id = await poster.post(subscription.channel_id, reply, key, root)
         except PostNotSent as exc:
             # Nothing reached the platform, so the slot is free again for the next pass (while
             # it is within the catch-up window).

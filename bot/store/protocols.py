@@ -22,6 +22,7 @@ from bot.store.records import (
     DigestStatus,
     SearchQuery,
     Subscription,
+    ThreadMode,
     Validators,
 )
 
@@ -140,6 +141,7 @@ class SubscriptionStore(Protocol):
         zone: ZoneInfo,
         user_id: str,
         now: dt.datetime,
+        threads: ThreadMode = ThreadMode.DAILY,
     ) -> Subscription:
         """Create or change the channel's subscription to a topic; it delivers from ``now`` on.
 
@@ -204,6 +206,10 @@ class SubscriptionStore(Protocol):
 
     async def last_covered(self, subscription_id: int) -> DigestEntry | None:
         """The latest slot whose articles the channel has seen (posted, or skipped as empty)."""
+        ...
+
+    async def first_posted(self, subscription_id: int) -> DigestEntry | None:
+        """The subscription's first posted digest: the thread 'follow' digests reply in."""
         ...
 
     async def log(self, subscription_id: int) -> list[DigestEntry]:

@@ -76,6 +76,13 @@ class DigestStatus(StrEnum):
     UNKNOWN = "unknown"  # may or may not have been posted; deliberately not retried
 
 
+class ThreadMode(StrEnum):
+    """Where a subscription's digests go."""
+
+    DAILY = "daily"  # each digest starts its own thread
+    FOLLOW = "follow"  # each digest replies in the thread of the subscription's first one
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A channel's daily digest of one topic at a local time of day."""
@@ -87,6 +94,7 @@ class Subscription:
     time_of_day: dt.time
     zone: ZoneInfo
     active_since: dt.datetime
+    threads: ThreadMode = ThreadMode.DAILY
 
     @property
     def schedule_label(self) -> str:

@@ -164,4 +164,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
     CREATE INDEX articles_language ON articles (language);
     """,
+    # story: a subscription's digests each start a thread ('daily') or all go into the thread
+    # of the first one ('follow').
+    """
+    ALTER TABLE subscriptions ADD COLUMN threads TEXT NOT NULL DEFAULT 'daily';
+    """,
 )

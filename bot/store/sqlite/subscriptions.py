@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
-from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription, ThreadMode
 from bot.store.sqlite.connection import Database
 
-_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since"
+_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since, threads"
 _ENTRY_COLUMNS = (
     "id, subscription_id, local_date, slot_at, status, owner, claimed_at, covers_from,"
     " covers_until, message_id, detail"
@@ -36,6 +36,7 @@ class SqliteSubscriptions:
         zone: ZoneInfo,
         user_id: str,
         now: dt.datetime,
+        threads: ThreadMode = ThreadMode.DAILY,
     ) -> Subscription:
         """Create or change the channel's subscription to a topic; it delivers from ``now`` on."""
         async with self._db.write() as db:
@@ -43,10 +44,11 @@ class SqliteSubscriptions:
             # changing the time never yields a second digest the same day.
             await db.execute(
                 "INSERT INTO subscriptions (platform, channel_id, topic, time_of_day, zone, active,"
-                " active_since, updated_by) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+                " active_since, updated_by, threads) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)"
                 " ON CONFLICT (platform, channel_id, topic) DO UPDATE SET"
                 " time_of_day = excluded.time_of_day, zone = excluded.zone, active = 1,"
-                " active_since = excluded.active_since, updated_by = excluded.updated_by",
+                " active_since = excluded.active_since, updated_by = excluded.updated_by,"
+                " threads = excluded.threads",
                 (
                     platform,
                     channel_id,
@@ -55,6 +57,7 @@ class SqliteSubscriptions:
                     zone.key,
                     _iso(now),
                     user_id,
+                    threads.value,
                 ),
             )
         found = await self.find(platform, channel_id, topic)
@@ -207,6 +210,15 @@ class SqliteSubscriptions:
         )
         return _entry(rows[0]) if rows else None
 
+    async def first_posted(self, subscription_id: int) -> DigestEntry | None:
+        """The subscription's first posted digest: the thread 'follow' digests reply in."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE subscription_id = ?"
+            " AND status = 'posted' AND message_id IS NOT NULL ORDER BY local_date LIMIT 1",
+            (subscription_id,),
+        )
+        return _entry(rows[0]) if rows else None
+
     async def log(self, subscription_id: int) -> list[DigestEntry]:
         """Every log row of a subscription, oldest first."""
         rows = await self._db.fetch_all(
@@ -234,6 +246,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         time_of_day=dt.time.fromisoformat(str(row["time_of_day"])),
         zone=ZoneInfo(str(row["zone"])),
         active_since=_moment(str(row["active_since"])),
+        threads=ThreadMode(str(row["threads"])),
     )
 
 
