@@ -143,4 +143,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
     """,
+    # story: a subscription's digests each start a thread ('daily') or all go into the thread
+    # of the first one ('follow').
+    """
+    ALTER TABLE subscriptions ADD COLUMN threads TEXT NOT NULL DEFAULT 'daily';
+    """,
 )

@@ -11,9 +11,9 @@ from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from bot.store.postgres.connection import Database, Record
-from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription
+from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription, ThreadMode
 
-_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since"
+_SUBSCRIPTION_COLUMNS = "id, platform, channel_id, topic, time_of_day, zone, active_since, threads"
 _ENTRY_COLUMNS = (
     "id, subscription_id, local_date, slot_at, status, owner, claimed_at, covers_from,"
     " covers_until, message_id, detail"
@@ -35,6 +35,7 @@ class PostgresSubscriptions:
         zone: ZoneInfo,
         user_id: str,
         now: dt.datetime,
+        threads: ThreadMode = ThreadMode.DAILY,
     ) -> Subscription:
         """Create or change the channel's subscription to a topic; it delivers from ``now`` on."""
         async with self._db.write() as db:
@@ -42,10 +43,11 @@ class PostgresSubscriptions:
             # changing the time never yields a second digest the same day.
             await db.execute(
                 "INSERT INTO subscriptions (platform, channel_id, topic, time_of_day, zone, active,"
-                " active_since, updated_by) VALUES (%s, %s, %s, %s, %s, 1, %s, %s)"
+                " active_since, updated_by, threads) VALUES (%s, %s, %s, %s, %s, 1, %s, %s, %s)"
                 " ON CONFLICT (platform, channel_id, topic) DO UPDATE SET"
                 " time_of_day = excluded.time_of_day, zone = excluded.zone, active = 1,"
-                " active_since = excluded.active_since, updated_by = excluded.updated_by",
+                " active_since = excluded.active_since, updated_by = excluded.updated_by,"
+                " threads = excluded.threads",
                 (
                     platform,
                     channel_id,
@@ -54,6 +56,7 @@ class PostgresSubscriptions:
                     zone.key,
                     _iso(now),
                     user_id,
+                    threads.value,
                 ),
             )
         found = await self.find(platform, channel_id, topic)
@@ -209,6 +212,15 @@ class PostgresSubscriptions:
         )
         return _entry(rows[0]) if rows else None
 
+    async def first_posted(self, subscription_id: int) -> DigestEntry | None:
+        """The subscription's first posted digest: the thread 'follow' digests reply in."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_ENTRY_COLUMNS} FROM digest_log WHERE subscription_id = %s"
+            " AND status = 'posted' AND message_id IS NOT NULL ORDER BY local_date LIMIT 1",
+            (subscription_id,),
+        )
+        return _entry(rows[0]) if rows else None
+
     async def log(self, subscription_id: int) -> list[DigestEntry]:
         """Every log row of a subscription, oldest first."""
         rows = await self._db.fetch_all(
@@ -236,6 +248,7 @@ def _subscription(row: Record) -> Subscription:
         time_of_day=dt.time.fromisoformat(str(row["time_of_day"])),
         zone=ZoneInfo(str(row["zone"])),
         active_since=_moment(str(row["active_since"])),
+        threads=ThreadMode(str(row["threads"])),
     )
 
 
