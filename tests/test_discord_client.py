@@ -185,6 +185,23 @@ async def summary_with_topic(client: BriefbotClient, api: FakeDiscordApi, topic:
     return str(sent.body["content"])
 
 
+async def test_summary_command_since_option_briefs_only_what_is_new(
+    client: BriefbotClient, api: FakeDiscordApi
+) -> None:
+    data = payload("interaction_create_summary")
+    data["data"]["options"] = [
+        {"value": "china-russia", "type": 3, "name": "topic"},
+        {"value": "2022-12-01", "type": 3, "name": "since"},
+    ]
+    client._connection.parse_interaction_create(data)
+    followup = f"/webhooks/{BOT_ID}/{data['token']}"
+    await api.wait_for(lambda _: bool(api.sent("POST", followup)))
+    (embed,) = api.sent("POST", followup)[0].body["embeds"]
+    assert embed["title"] == "China–Russia relations · new since Dec 1, 2022"
+    assert "Sep 13, 2022" not in embed["description"]
+    assert "Dec 30, 2022" in embed["description"]
+
+
 async def test_summary_command_unknown_topic_follows_up_with_suggestions(
     client: BriefbotClient, api: FakeDiscordApi
 ) -> None:

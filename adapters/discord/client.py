@@ -184,7 +184,8 @@ def mention_command(content: str, bot_id: int) -> str | None:
 def summary_command(
     dispatcher: Dispatcher, inflight: InFlight
 ) -> app_commands.Command[Any, ..., None]:
-    """The ``/summary topic:<text> sentences:<n>`` app command, with topic autocomplete; each run
+    """The ``/summary topic:<text> sentences:<n> since:<when>`` app command, with topic
+    autocomplete; each run
     counts in ``inflight`` until its reply is sent. The options make a typed command: the topic
     is briefed as given, never read as command words."""
     max_points = dispatcher.max_points
@@ -193,18 +194,20 @@ def summary_command(
     @app_commands.describe(
         topic="A topic name (suggested as you type), a few keywords, 'topics' or 'help'",
         sentences=f"How many points (1 to {max_points})",
+        since="Only what is new since: yesterday, 24h, a date (YYYY-MM-DD) or last",
     )
     async def summary(
         interaction: discord.Interaction,
         topic: str,
         sentences: app_commands.Range[int, 1, max_points] | None = None,
+        since: str | None = None,
     ) -> None:
         if not inflight.accepting:
             return  # shutting down: Discord tells the user the bot did not respond
         async with inflight.track():
             # Discord waits only 3 s for a response and a brief can take longer: defer first.
             await interaction.response.defer(thinking=True)
-            request = dispatcher.read_options(topic, sentences)
+            request = dispatcher.read_options(topic, sentences, since)
             conversation = Conversation(
                 platform=PLATFORM,
                 channel_id=str(interaction.channel_id),

@@ -228,9 +228,12 @@ def _languages(value: str) -> frozenset[str]:
     return codes
 
 
-def option_command(topic: str, points: int | None, max_points: int) -> Command:
+def option_command(
+    topic: str, points: int | None, max_points: int, since: str | None = None
+) -> Command:
     """The command for typed options: help or the topic list by their one word, a brief of a
-    link, else a brief of the topic or keywords exactly as given (never a digest command)."""
+    link, else a brief of the topic or keywords exactly as given (never a digest command),
+    only what is new since ``since`` when given."""
     _check_length(topic)
     words = normalize(topic).split()
     if not words:
@@ -244,9 +247,12 @@ def option_command(topic: str, points: int | None, max_points: int) -> Command:
     if lone is not None:
         return lone
     link = _LINK.match(words[0]) if len(words) == 1 else None
+    since = since.strip() if since is not None and since.strip() else None
     if link is not None:
+        if since is not None:
+            raise UserError("--since works with a topic or keywords, not a link.")
         return UrlCommand(url=link.group(1), points=points)
-    return BriefCommand(target=" ".join(words), points=points)
+    return BriefCommand(target=" ".join(words), points=points, since=since)
 
 
 def takes_a_while(request: Request) -> bool:
@@ -267,15 +273,12 @@ def help_notice(max_points: int) -> Notice:
             "/summary <url>: read the article at a web link and brief it",
             f"/summary <topic> --sentences N: ask for N points (1 to {max_points})",
             "/summary <topic> --lang en,fr: only points from articles in these languages",
-            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new since then"
-            " (last: since this channel's last brief of the topic)",
-            "/summary topics: list the topic names (and the topics this channel follows)",
-            "/summary follow <keywords>: make them a topic of this channel, e.g. /summary follow"
-            " power of siberia; /summary unfollow <topic> forgets it",
-            "/summary subscribe <topic> [HH:MM] [time zone]: a daily digest of the topic in this"
-            " channel, e.g. /summary subscribe china-russia 08:30 Europe/Berlin",
-            "/summary subscribe <topic> ... --follow: each digest replies in the thread of the"
-            " first one instead of starting its own",
+            "/summary <topic> --since yesterday|24h|YYYY-MM-DD|last: only what is new",
+            "/summary topics: list the topic names, with the ones this channel follows",
+            "/summary follow <keywords> | unfollow <topic>: a topic of this channel's own",
+            "/summary subscribe <topic> [HH:MM] [time zone] [--follow]: a daily digest here"
+            " (--follow: all in one thread), e.g. /summary subscribe china-russia 08:30"
+            " Europe/Berlin",
             "/summary unsubscribe <topic>: stop that digest",
             "/summary subscriptions: this channel's digests and when the next one comes",
             "/summary help: this message",

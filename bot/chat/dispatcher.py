@@ -80,10 +80,10 @@ class Dispatcher:
         except UserError as exc:
             return _error(exc)
 
-    def read_options(self, topic: str, points: int | None) -> Request:
-        """The command for a platform's typed ``topic`` and ``points`` options."""
+    def read_options(self, topic: str, points: int | None, since: str | None = None) -> Request:
+        """The command for a platform's typed ``topic``, ``points`` and ``since`` options."""
         try:
-            return option_command(topic, points, self.max_points)
+            return option_command(topic, points, self.max_points, since)
         except UserError as exc:
             return _error(exc)
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from bot.ingest.load import parse_date
 from bot.ingest.pipeline import RejectedArticle
 from bot.models import ArticleDate, RawArticle
+from bot.text.languages import word_count
 
 # Pages past this many bytes are not parsed; the fetcher's own cap is normally lower.
 _MAX_HTML_BYTES = 10_000_000
@@ -48,7 +49,7 @@ def extract_article(
         favor_precision=True,
     )
     text = str(getattr(document, "text", None) or "")
-    words = len(text.split())
+    words = word_count(text)
     if words < min_words:
         raise ExtractError(
             f"not an article: {origin} has {words} words of article text"
