@@ -60,6 +60,9 @@ async def test_slack_poster_posts_blocks_and_returns_ts(briefbot: App, slack: Fa
     await poster.post("C1", NOTE, "bd1-20261125")
     note = slack.delivered("/api/chat.postMessage")[-1].body
     assert note["text"] == NOTE.title and "thread_ts" not in note
+    # A channel subscribed while installed by OAuth (TEAM:CHANNEL) is posted to by its channel.
+    await poster.post("T12345678:C2", NOTE, "bd1-20261125")
+    assert slack.delivered("/api/chat.postMessage")[-1].body["channel"] == "C2"
 
 
 async def test_slack_refusals_are_rejections(slack: FakeSlack) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +17,7 @@ from adapters.discord.shards import (
     shard_plan,
 )
 from bot.app import App
-from bot.settings import PROJECT_DIR, Settings
-from bot.store.sqlite.locks import FileLocks
+from bot.settings import Settings
 from tests.bot_process import Process, briefbot_process
 from tests.discord_fake_api import FakeDiscordApi, Recorded
 
@@ -66,61 +63,6 @@ def test_shard_plan_mistakes_name_the_variable(env: dict[str, str], message: str
 def test_only_the_plan_with_shard_zero_receives_direct_messages() -> None:
     assert ShardPlan(4, (0, 1)).runs_shard_zero and ShardPlan(4, None).runs_shard_zero
     assert not ShardPlan(4, (2, 3)).runs_shard_zero
-
-
-async def test_a_file_lock_excludes_a_second_holder_until_released(tmp_path: Path) -> None:
-    locks = FileLocks.beside(tmp_path / "store.sqlite3")
-    first = await locks.acquire("discord-identify-1-0")
-    waiting = asyncio.create_task(locks.acquire("discord-identify-1-0"))
-    other = await locks.acquire("discord-identify-1-1")  # another name is free
-    await asyncio.sleep(0.3)
-    assert not waiting.done()
-    await first.release()
-    second = await asyncio.wait_for(waiting, GUARD_SECONDS)
-    await second.release()
-    await other.release()
-    assert locks.folder == tmp_path / "store.sqlite3.locks"
-
-
-async def test_a_cancelled_wait_holds_nothing(tmp_path: Path) -> None:
-    locks = FileLocks(tmp_path)
-    first = await locks.acquire("bucket")
-    waiting = asyncio.create_task(locks.acquire("bucket"))
-    await asyncio.sleep(0.1)
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
-    await first.release()
-    await (await asyncio.wait_for(locks.acquire("bucket"), GUARD_SECONDS)).release()
-
-
-async def test_a_killed_holder_releases_its_lock(tmp_path: Path) -> None:
-    locks = FileLocks(tmp_path)
-    holder = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import asyncio, sys, pathlib\n"
-        "from bot.store.sqlite.locks import FileLocks\n"
-        "async def main():\n"
-        "    await FileLocks(pathlib.Path(sys.argv[1])).acquire('bucket')\n"
-        "    print('held', flush=True)\n"
-        "    await asyncio.sleep(600)\n"
-        "asyncio.run(main())\n",
-        str(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        cwd=PROJECT_DIR,
-    )
-    try:
-        assert holder.stdout is not None and await holder.stdout.readline() == b"held\n"
-        waiting = asyncio.create_task(locks.acquire("bucket"))
-        await asyncio.sleep(0.3)
-        assert not waiting.done()
-        holder.send_signal(signal.SIGKILL)
-        await (await asyncio.wait_for(waiting, GUARD_SECONDS)).release()
-    finally:
-        if holder.returncode is None:
-            holder.kill()
-        await holder.wait()
 
 
 async def ready(bot: Process, *lines: str) -> None:

@@ -59,7 +59,9 @@ class SlackDigestPoster:
         A brief is a thread, so the channel stays quiet: a one-line parent message, and the
         brief itself as its first reply. A note ("nothing new") is one message. With
         ``thread_of`` (an earlier digest's ``ts``), the reply goes into that thread and its
-        ``ts`` is returned, so the next digest follows the same thread.
+        ``ts`` is returned, so the next digest follows the same thread. A ``TEAM:CHANNEL``
+        address (subscribed while the app was installed by OAuth) posts to its channel with this
+        one token.
         """
         message = reply_message(reply)
         if thread_of is not None:
@@ -91,7 +93,7 @@ class SlackDigestPoster:
     ) -> str:
         try:
             response = await self._client.chat_postMessage(
-                channel=channel_id,
+                channel=ChannelAddress.parse(channel_id).channel_id,
                 text=message.text,
                 blocks=message.blocks_json(),
                 thread_ts=thread_ts,

@@ -35,7 +35,11 @@ class NamedLocks(Protocol):
 
 @asynccontextmanager
 async def open_locks(settings: Settings) -> AsyncIterator[NamedLocks]:
-    """The named locks of the store the settings name, for as long as the block runs."""
+    """The named locks of the store the settings name, for as long as the block runs.
+
+    The SQLite store's are file locks beside it; ``bot.store.postgres.locks.AdvisoryLocks`` are
+    the PostgreSQL engine's, to be returned here when the settings name a PostgreSQL store.
+    """
     from bot.store.sqlite.locks import FileLocks  # one engine per process: imported on use
 
     yield FileLocks.beside(settings.store_path)
