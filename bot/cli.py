@@ -403,9 +403,20 @@ async def _ingest(app: App, inputs: list[str]) -> int:
 
 async def _backup(settings: Settings, target: Path, force: bool) -> int:
     from bot.store.errors import BackupError
-    from bot.store.sqlite.backup import backup_store
 
     try:
+        if settings.database_url is not None:
+            from bot.store.postgres.backup import backup_database
+
+            report = await backup_database(settings.database_url, target, force)
+            print(
+                f"backed up {report.articles} articles to {report.path}"
+                f" ({report.size_bytes / 1_000_000:.1f} MB) with pg_dump;"
+                f" restore with pg_restore --dbname=URL {report.path}"
+            )
+            return EXIT_OK
+        from bot.store.sqlite.backup import backup_store
+
         report = await backup_store(settings.store_path, target, force)
     except BackupError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)

@@ -91,6 +91,11 @@ class Settings:
     # Why this configuration folder and this store were chosen (`briefbot doctor` says).
     config_reason: str = "given"
     store_reason: str = "given"
+    # A PostgreSQL store instead of the SQLite file: BRIEFBOT_DATABASE_URL (it may hold a
+    # password, so only from the environment). prepare_threshold None: no server-side prepared
+    # statements (needed behind PgBouncer in transaction mode); store.prepare_threshold.
+    database_url: str | None = field(default=None, repr=False)
+    prepare_threshold: int | None = 5
 
     @property
     def topics_file(self) -> Path:
@@ -125,6 +130,14 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
     if store_path is not None and not isinstance(store_path, str):
         raise SettingsError(f"{path}: store.path must be a string, not {store_path!r}")
     db = store_location(env, store_path, config)
+    database_url = env.get("BRIEFBOT_DATABASE_URL", "").strip() or None
+    if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("BRIEFBOT_DATABASE_URL must start with postgresql://")
+    prepare = store.get("prepare_threshold", 5)
+    if prepare is not None and (isinstance(prepare, bool) or not isinstance(prepare, int)):
+        raise SettingsError(f"{path}: store.prepare_threshold must be a whole number")
+    if str(env.get("BRIEFBOT_DATABASE_PREPARE", "")).lower() in ("off", "none", "0"):
+        prepare = None
     settings = Settings(
         config_dir=folder,
         store_path=db.path,
@@ -142,6 +155,8 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         languages=_languages(_table(data, "languages", path), path),
         config_reason=config.reason,
         store_reason=db.reason,
+        database_url=database_url,
+        prepare_threshold=prepare,
     )
     if not 1 <= settings.points <= settings.max_points:
         raise SettingsError(f"{path}: brief.points must be between 1 and brief.max_points")

@@ -300,15 +300,23 @@ def extract_figures(sentence: str, year: int | None = None) -> tuple[Figure, ...
     ``year`` is the year the article came out: a figure whose clause names another year
     belongs to another period and is dropped.
     """
-    if not any(ch.isdigit() for ch in sentence) and not _WORDY.search(sentence):
+    lower = sentence.lower()
+    words = frozenset(_WORD.findall(lower))
+    # Cheap tests first: most sentences hold no number, and most numbers no named measure
+    # (each pattern below is only tried where its key words are).
+    if not any(ch.isdigit() for ch in sentence) and not words & _NUMBER_WORDS:
         return ()
     found: dict[tuple[int, int], Figure] = {}
-    for match, measure, kind in _people_matches(sentence):
+    for match, measure, kind in _people_matches(sentence, lower, words):
         _keep(found, sentence, match, measure, kind, year)
-    for rx, measures, kind in (
-        (_MONEY, _MONEY_MEASURES, FigureKind.MONEY),
-        (_PERCENT, _PERCENT_MEASURES, FigureKind.PERCENT),
+    money = bool(_CURRENCY_MARKS & set(sentence)) or bool(words & _CURRENCY_WORD_SET)
+    percent = "%" in sentence or "percent" in words or "per cent" in lower
+    for rx, measures, kind, present in (
+        (_MONEY, _MONEY_MEASURES, FigureKind.MONEY, money),
+        (_PERCENT, _PERCENT_MEASURES, FigureKind.PERCENT, percent),
     ):
+        if not present:
+            continue
         for match in rx.finditer(sentence):
             # What a sum or a share measures is said next to it, in its own clause.
             clause = _clause(sentence, match.start(), match.end())
@@ -319,18 +327,39 @@ def extract_figures(sentence: str, year: int | None = None) -> tuple[Figure, ...
 
 
 _WORDY = re.compile(_WORD_NUMBER, re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+")
+# Key words whose absence rules a pattern out before it is tried.
+_NUMBER_WORDS = frozenset({*_UNITS, *_TENS, "dozen"})
+_STATE_WORDS = frozenset(w for k in _STATE for w in k.split())
+_ACT_WORDS = frozenset(_ACT)
+_ABOARD_WORDS = frozenset({"board", "aboard", "carrying", "carried"})
+_CURRENCY_MARKS = frozenset("$€£¥")
+_CURRENCY_WORD_SET = frozenset(_CURRENCY_WORDS)
 
 
-def _people_matches(sentence: str) -> Iterable[tuple[re.Match[str], str, FigureKind]]:
-    for match in _COUNT_THEN_STATE.finditer(sentence):
-        noun = (match.group("noun") or "people").lower()
-        yield match, _with_group(_STATE[match.group("state").lower()], noun), FigureKind.PEOPLE
-    for match in _ACT_THEN_COUNT.finditer(sentence):
-        noun = match.group("noun").lower()
-        yield match, _with_group(_ACT[match.group("act").lower()], noun), FigureKind.PEOPLE
-    for rx in (_TOLL, _COUNT_DEATHS, _CLAIMED):
+def _people_matches(
+    sentence: str, lower: str, words: frozenset[str]
+) -> Iterable[tuple[re.Match[str], str, FigureKind]]:
+    if words & _STATE_WORDS:
+        for match in _COUNT_THEN_STATE.finditer(sentence):
+            noun = (match.group("noun") or "people").lower()
+            state = _STATE[match.group("state").lower()]
+            yield match, _with_group(state, noun), FigureKind.PEOPLE
+    if words & _ACT_WORDS:
+        for match in _ACT_THEN_COUNT.finditer(sentence):
+            noun = match.group("noun").lower()
+            yield match, _with_group(_ACT[match.group("act").lower()], noun), FigureKind.PEOPLE
+    for rx, present in (
+        (_TOLL, "death toll" in lower),
+        (_COUNT_DEATHS, bool(words & {"deaths", "fatalities"})),
+        (_CLAIMED, "claim" in lower),
+    ):
+        if not present:
+            continue
         for match in rx.finditer(sentence):
             yield match, "Deaths", FigureKind.PEOPLE
+    if not words & _ABOARD_WORDS:
+        return
     for match in _ABOARD.finditer(sentence):
         noun = match.group("noun").lower()
         carrying = _CARRYING.search(sentence[: match.start()]) is not None

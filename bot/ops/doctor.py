@@ -16,6 +16,7 @@ from bot.brief.topics import TopicCatalog, load_topics
 from bot.chat.platform import ChatPlatform, Platforms
 from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import open_store
 from bot.store.errors import StoreError
 from bot.store.protocols import Store
 from bot.store.sqlite.health import StoreFacts, inspect_store
@@ -79,6 +80,8 @@ async def diagnose(
 
 async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[Check]:
     """The store opens, passes its integrity check, runs in WAL mode and serves every topic."""
+    if settings.database_url is not None:
+        return await check_database(settings, topics)
     path = settings.store_path
     if not path.is_file():
         return [
@@ -258,3 +261,75 @@ def check_seeds(settings: Settings) -> Check:
         f"no article files in {folder}",
         "restore the seeds folder or set ingest.seed_on_first_run = false",
     )
+
+
+async def check_database(settings: Settings, topics: TopicCatalog | None) -> list[Check]:
+    """PostgreSQL: the server answers, the schema is current (or will be migrated), every
+    topic finds articles. Nothing is created or migrated here."""
+    assert settings.database_url is not None
+    try:
+        from bot.store.postgres.health import inspect_database
+    except ImportError as exc:
+        return [
+            Check(
+                Status.FAIL,
+                "store",
+                f"BRIEFBOT_DATABASE_URL is set but psycopg is missing ({exc})",
+                "pip install 'briefbot[postgres]'",
+            )
+        ]
+    try:
+        facts = await inspect_database(settings.database_url)
+    except StoreError as exc:
+        return [
+            Check(
+                Status.FAIL,
+                "store",
+                f"cannot reach the database ({exc.cause})",
+                "check BRIEFBOT_DATABASE_URL, the server, and that it accepts this host",
+            )
+        ]
+    count = "no" if facts.articles is None else f"{facts.articles}"
+    checks = [
+        Check(
+            Status.OK,
+            "store",
+            f"{facts.label}: PostgreSQL {facts.server_version}, {count} articles",
+        )
+    ]
+    if facts.read_only:
+        checks.append(
+            Check(
+                Status.WARN,
+                "store writable",
+                "the database is read-only here (a standby?): briefs work, storing does not",
+                "point BRIEFBOT_DATABASE_URL at the primary",
+            )
+        )
+    if facts.schema_version > facts.current_version:
+        checks.append(
+            Check(
+                Status.FAIL,
+                "schema",
+                f"version {facts.schema_version}, newer than this briefbot"
+                f" ({facts.current_version})",
+                "run the briefbot version that wrote this database",
+            )
+        )
+    elif facts.schema_version < facts.current_version:
+        checks.append(
+            Check(
+                Status.WARN,
+                "schema",
+                f"version {facts.schema_version} of {facts.current_version}",
+                "the bot migrates it when it next starts (once, even with several replicas);"
+                " take a backup first (briefbot backup PATH)",
+            )
+        )
+    elif topics is not None:
+        try:
+            async with await open_store(settings) as store:
+                checks.extend(await _check_topics(store, topics))
+        except StoreError as exc:
+            checks.append(Check(Status.FAIL, "topic coverage", exc.message))
+    return checks

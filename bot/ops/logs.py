@@ -24,6 +24,8 @@ NO_REQUEST = "-"
 
 # Environment values shorter than this are not secrets worth matching (and would over-match).
 _MIN_SECRET_CHARS = 8
+CORE_SECRET_NAMES = ("BRIEFBOT_DATABASE_URL",)
+_URL_PASSWORD = r"(?<=://)[^:/@\s]+:[^@\s/]+(?=@)"  # user:password in a connection URL
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default=NO_REQUEST)
 
@@ -65,8 +67,10 @@ class Redactor:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], secrets: Secrets) -> Redactor:
-        """A redactor for the secrets set in this environment."""
-        return cls((env[name] for name in secrets.names if env.get(name)), secrets.shapes)
+        """A redactor for the secrets set in this environment (the platforms' and the core's:
+        the database URL, and any URL's password)."""
+        names = (*secrets.names, *CORE_SECRET_NAMES)
+        return cls((env[name] for name in names if env.get(name)), (*secrets.shapes, _URL_PASSWORD))
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced."""

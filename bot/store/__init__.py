@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from bot.settings import Settings
+from bot.store.errors import StoreError, StoreFault
 from bot.store.protocols import Store
 
 
 async def open_store(settings: Settings) -> Store:
-    """The store the settings name, open and migrated."""
-    from bot.store.sqlite.store import SqliteStore  # imported on use: one engine per process
+    """The store the settings name (PostgreSQL when a database URL is set, else the SQLite
+    file), open and migrated."""
+    # Imported on use: one engine per process, and psycopg only where it is wanted.
+    if settings.database_url is not None:
+        try:
+            from bot.store.postgres.store import PostgresStore
+        except ImportError as exc:
+            raise StoreError(
+                StoreFault.UNAVAILABLE,
+                f"BRIEFBOT_DATABASE_URL is set but psycopg is missing ({exc});"
+                " install briefbot[postgres]",
+            ) from exc
+        return await PostgresStore.open(settings.database_url, settings.prepare_threshold)
+    from bot.store.sqlite.store import SqliteStore
 
     return await SqliteStore.open(settings.store_path)

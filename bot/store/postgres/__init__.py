@@ -1,1 +1,1 @@
-"""The PostgreSQL engine."""
+"""The PostgreSQL store: for several processes and machines sharing one database."""
