@@ -201,3 +201,38 @@ def logged(fault: StoreFault, cause: str, label: str, operation: str) -> StoreEr
     """The StoreError for a fault, its cause logged once for the operator."""
     log.error("store %s failed (%s) on %s: %s", operation, fault.value, label, cause)
     return StoreError(fault, cause)
+
+
+class Statements:
+    """The shared SQL of ``bot.store.sql`` run on PostgreSQL: ``?`` placeholders become ``%s``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        """Rows of one statement."""
+        return await self._db.fetch_all(pyformat(sql), params)
+
+    async def change(self, sql: str, params: Params) -> int:
+        """Run one statement in its own transaction; the number of rows it changed."""
+        async with self._db.write() as db:
+            cursor = await db.execute(pyformat(sql), params)
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params) -> int | None:
+        """Run one ``INSERT ... ON CONFLICT DO NOTHING``; the new row's id, None on conflict."""
+        async with self._db.write() as db:
+            cursor = await db.execute(pyformat(sql) + " RETURNING id", params)
+            returned = await cursor.fetchone()
+            return None if returned is None else int(returned[0])
+
+
+def pyformat(sql: str) -> str:
+    """SQLite's ``?`` placeholders as psycopg's ``%s``.
+
+    Shared SQL holds no literal ``?`` or ``%`` (a ``%`` would need escaping for psycopg), so every
+    ``?`` is a placeholder; a ``%`` is refused rather than silently misread.
+    """
+    if "%" in sql:
+        raise ValueError(f"shared SQL must not contain '%': {sql!r}")
+    return sql.replace("?", "%s")

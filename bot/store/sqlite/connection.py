@@ -283,3 +283,28 @@ def statements(script: str) -> Iterable[str]:
             buffer = []
     if "\n".join(buffer).strip():
         yield "\n".join(buffer).strip()
+
+
+class Statements:
+    """The shared SQL of ``bot.store.sql`` run on SQLite (it is written in SQLite's style)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement, on a reader."""
+        return await self._db.fetch_all(sql, params)
+
+    async def change(self, sql: str, params: Params) -> int:
+        """Run one statement in its own write transaction; the number of rows it changed."""
+        async with self._db.write() as db:
+            cursor = await db.execute(sql, params)
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params) -> int | None:
+        """Run one ``INSERT ... ON CONFLICT DO NOTHING``; the new row's id, None on conflict."""
+        async with self._db.write() as db:
+            cursor = await db.execute(sql, params)
+            if cursor.rowcount != 1:
+                return None
+            return int(cursor.lastrowid or 0)
