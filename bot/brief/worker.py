@@ -113,7 +113,18 @@ class RankingProcess:
     async def rank(self, job: RankJob) -> Brief:
         """The brief of ``job``, built in the child; cancelling this kills the child."""
         async with self._lock:
-            connection = self._started()
+            # Starting a process waits for the fork server, which the first time imports the
+            # ranking modules (seconds): on a thread, so the event loop keeps acknowledging.
+            starting = asyncio.ensure_future(asyncio.to_thread(self._started))
+            try:
+                connection = await asyncio.shield(starting)
+            except BaseException:
+                with contextlib.suppress(BaseException):
+                    await starting  # a cancelled wait: the child still starts; end it
+                unused = self._end_child()
+                if unused is not None:
+                    unused.close()  # nothing sent on it yet, so nothing else is using it
+                raise
             # Pickling and sending tens of thousands of sentences takes a few ms and the child
             # reads as it goes: a thread keeps that off the event loop.
             sending = asyncio.ensure_future(asyncio.to_thread(connection.send, job))
