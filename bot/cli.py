@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # runners are ready sooner for it.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a tool stopped by SIGPIPE
 # Long-running commands get this long after SIGTERM to finish the work in flight.
 SHUTDOWN_GRACE_SECONDS = 20.0
 log = logging.getLogger("bot.cli")
@@ -161,6 +162,11 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`briefbot brief … | head`): stop quietly, as other Unix tools do, and
+        # point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         # Through the redacting log handler, never a raw traceback: it could hold a secret.
         log.error(

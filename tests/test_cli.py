@@ -34,6 +34,24 @@ def test_brief_china_russia_from_seeds(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_reader_that_leaves_early_stops_it_quietly(tmp_path: Path) -> None:
+    """`briefbot brief … | head`: the closed pipe ends the command without a failure message."""
+    env = {**os.environ, "BRIEFBOT_DB": str(tmp_path / "cli.sqlite3")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "brief", "china-russia"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the brief is printed
+        stderr = process.stderr.read().decode()
+        returncode = process.wait(timeout=120)
+    assert returncode == 141
+    assert "failed unexpectedly" not in stderr and "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr
+
+
 def test_json_format(tmp_path: Path) -> None:
     result = run(tmp_path, "brief", "china-russia", "--sentences", "2", "--format", "json")
     data = json.loads(result.stdout)

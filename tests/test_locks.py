@@ -4,6 +4,7 @@ PostgreSQL advisory locks when ``BRIEFBOT_TEST_DATABASE_URL`` names a test datab
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_DIR
-from bot.store.locks import NamedLocks
+from bot.settings import PROJECT_DIR, load_settings
+from bot.store.locks import NamedLocks, open_locks
 from bot.store.postgres.locks import AdvisoryLocks, lock_key
 from bot.store.sqlite.locks import FileLocks
 
@@ -115,3 +116,12 @@ def test_advisory_keys_are_stable_signed_64_bit() -> None:
     assert lock_key("discord-identify-1-0") == lock_key("discord-identify-1-0")
     assert lock_key("discord-identify-1-0") != lock_key("discord-identify-1-1")
     assert -(2**63) <= lock_key("x") < 2**63
+
+
+async def test_the_store_settings_choose_the_engine_of_the_locks(tmp_path: Path) -> None:
+    sqlite = dataclasses.replace(load_settings({}), store_path=tmp_path / "s.sqlite3")
+    async with open_locks(sqlite) as locks:
+        assert isinstance(locks, FileLocks) and locks.folder == tmp_path / "s.sqlite3.locks"
+    postgres = dataclasses.replace(sqlite, database_url="postgresql://briefbot@db.internal/b")
+    async with open_locks(postgres) as locks:
+        assert isinstance(locks, AdvisoryLocks) and locks.url == postgres.database_url

@@ -2,8 +2,9 @@
 loopback, with the store in a file.
 
 Every request is acked, every brief is delivered exactly once to its response_url, and nothing
-logs "database is locked". The ack latencies are printed (run with ``-s``); only Slack's own
-3-second limit is asserted, as a sanity bound.
+logs "database is locked". The ack latencies are printed (run with ``-s``) but not asserted: a
+timing bound in a test only measures how busy the machine is. ``bench/load.py`` measures acks
+under load as a user would (a real process, p50/p99/max).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from tests.slack_fakes import (
 )
 
 COMMANDS = 100
-SLACK_ACK_LIMIT_SECONDS = 3.0
 ROOMY = RateLimits(BucketLimit(1000, 1000), BucketLimit(1000, 1000))
 # Commands that all need a brief, so all are answered through response_url after the ack.
 TEXTS = [
@@ -96,7 +96,6 @@ async def test_a_burst_of_slash_commands_is_acked_and_answered_once_each(
         (200, WORKING)
     ] * COMMANDS
     latencies = sorted(seconds for _, _, seconds in acks)
-    assert latencies[-1] < SLACK_ACK_LIMIT_SECONDS
     answers = responses(fake)
     assert sorted(r.path for r in answers) == sorted(f"/respond/load-{i}" for i in range(COMMANDS))
     assert all(r.status == 200 and r.body["response_type"] == "in_channel" for r in answers)

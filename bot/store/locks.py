@@ -35,11 +35,15 @@ class NamedLocks(Protocol):
 
 @asynccontextmanager
 async def open_locks(settings: Settings) -> AsyncIterator[NamedLocks]:
-    """The named locks of the store the settings name, for as long as the block runs.
+    """The named locks of the store the settings name, for as long as the block runs: advisory
+    locks in the PostgreSQL database (any number of machines), or file locks beside the SQLite
+    file (one machine)."""
+    # Imported on use: one engine per process, and psycopg only where it is wanted.
+    if settings.database_url is not None:
+        from bot.store.postgres.locks import AdvisoryLocks
 
-    The SQLite store's are file locks beside it; ``bot.store.postgres.locks.AdvisoryLocks`` are
-    the PostgreSQL engine's, to be returned here when the settings name a PostgreSQL store.
-    """
-    from bot.store.sqlite.locks import FileLocks  # one engine per process: imported on use
+        yield AdvisoryLocks.at(settings.database_url)
+        return
+    from bot.store.sqlite.locks import FileLocks
 
     yield FileLocks.beside(settings.store_path)
