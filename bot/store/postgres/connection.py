@@ -219,6 +219,19 @@ class Statements:
             cursor = await db.execute(pyformat(sql), params)
             return cursor.rowcount
 
+    async def changes(self, *statements: tuple[str, Params]) -> list[int]:
+        """Run statements in one transaction; the number of rows each changed."""
+        async with self._db.write() as db:
+            return [
+                (await db.execute(pyformat(sql), params)).rowcount for sql, params in statements
+            ]
+
+    async def returning(self, sql: str, params: Params) -> list[Row]:
+        """Run one writing statement (``... RETURNING``) in its own transaction; its rows."""
+        async with self._db.write() as db:
+            cursor = await db.execute(pyformat(sql), params)
+            return list(await cursor.fetchall())
+
     async def insert(self, sql: str, params: Params) -> int | None:
         """Run one ``INSERT ... ON CONFLICT DO NOTHING``; the new row's id, None on conflict."""
         async with self._db.write() as db:

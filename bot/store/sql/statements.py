@@ -25,6 +25,14 @@ class Statements(Protocol):
         """Run one statement in its own write transaction; the number of rows it changed."""
         ...
 
+    async def changes(self, *statements: tuple[str, Params]) -> list[int]:
+        """Run statements in one write transaction; the number of rows each changed."""
+        ...
+
+    async def returning(self, sql: str, params: Params) -> Sequence[Row]:
+        """Run one writing statement (``... RETURNING``) in its own write transaction; its rows."""
+        ...
+
     async def insert(self, sql: str, params: Params) -> int | None:
         """Run one ``INSERT ... ON CONFLICT DO NOTHING`` into a table with an ``id`` key, in its
         own write transaction; the new row's id, None when the conflict kept it out."""

@@ -301,6 +301,17 @@ class Statements:
             cursor = await db.execute(sql, params)
             return cursor.rowcount
 
+    async def changes(self, *statements: tuple[str, Params]) -> list[int]:
+        """Run statements in one write transaction; the number of rows each changed."""
+        async with self._db.write() as db:
+            return [(await db.execute(sql, params)).rowcount for sql, params in statements]
+
+    async def returning(self, sql: str, params: Params) -> list[sqlite3.Row]:
+        """Run one writing statement (``... RETURNING``) in its own write transaction; its rows."""
+        async with self._db.write() as db:
+            # Read to the end inside the transaction: SQLite finishes the statement only then.
+            return list(await db.execute_fetchall(sql, params))
+
     async def insert(self, sql: str, params: Params) -> int | None:
         """Run one ``INSERT ... ON CONFLICT DO NOTHING``; the new row's id, None on conflict."""
         async with self._db.write() as db:
