@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from bot.ingest.load import parse_date
 from bot.models import (
     Article,
-    ArticleDate,
-    DatePrecision,
     FollowedTopic,
     PreparedArticle,
     SentenceRecord,
@@ -23,6 +20,7 @@ from bot.store.postgres.ledger import PostgresLedger
 from bot.store.postgres.search import tsquery
 from bot.store.postgres.subscriptions import PostgresSubscriptions
 from bot.store.records import AddResult, SearchQuery, content_hash
+from bot.store.sql.articles import article_from_row, article_row, sentence_rows
 
 _ARTICLE_COLUMNS = (
     "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
@@ -111,7 +109,7 @@ class PostgresStore:
                 cursor = await db.execute(
                     f"INSERT INTO articles ({_ARTICLE_FIELDS}) VALUES {values}"
                     " ON CONFLICT (content_hash) DO NOTHING RETURNING id, content_hash",
-                    [v for digest, item in chunk for v in _article_row(digest, item, ingested_at)],
+                    [v for digest, item in chunk for v in article_row(digest, item, ingested_at)],
                 )
                 added.update((str(r[1]), int(r[0])) for r in await cursor.fetchall())
             cursor = await db.execute(
@@ -123,7 +121,7 @@ class PostgresStore:
                 "COPY sentences (article_id, position, paragraph, text, terms) FROM STDIN"
             ) as copy:
                 for digest, article_id in added.items():
-                    for row in _sentence_rows(article_id, first[digest]):
+                    for row in sentence_rows(article_id, first[digest]):
                         await copy.write_row(row)
         results = []
         for digest in digests:
@@ -144,14 +142,14 @@ class PostgresStore:
             " AND a.ingested_at > %s ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT %s",
             (*params, after, limit),
         )
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     async def article(self, article_id: int) -> Article | None:
         """One stored article by id."""
         row = await self._db.fetch_one(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = %s", (article_id,)
         )
-        return None if row is None else _article(row)
+        return None if row is None else article_from_row(row)
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""
@@ -160,7 +158,7 @@ class PostgresStore:
             " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT %s",
             (limit,),
         )
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
         """Stored sentences of these articles, by article then position, with stored terms."""
@@ -266,47 +264,3 @@ class PostgresStore:
         return [
             FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
         ]
-
-
-def _article_row(digest: str, item: PreparedArticle, ingested_at: str) -> tuple[object, ...]:
-    article = item.article
-    return (
-        digest,
-        article.origin,
-        article.url,
-        article.source,
-        article.title,
-        article.date.iso(),
-        article.date.precision.value,
-        article.body,
-        ingested_at,
-        article.author,
-        article.language,
-    )
-
-
-def _sentence_rows(article_id: int, item: PreparedArticle) -> list[tuple[object, ...]]:
-    rows: list[tuple[object, ...]] = []
-    for paragraph_number, paragraph in enumerate(item.article.paragraphs):
-        for sentence in paragraph.sentences:
-            position = len(rows)
-            terms = " ".join(item.terms[position])
-            rows.append((article_id, position, paragraph_number, sentence, terms))
-    return rows
-
-
-def _article(row: Sequence[Any]) -> Article:
-    published, precision = row[4], str(row[5])
-    date = ArticleDate.unknown()
-    if isinstance(published, str):
-        parsed = parse_date(published)
-        date = ArticleDate(parsed.value, DatePrecision(precision))
-    return Article(
-        id=int(row[0]),
-        source=str(row[1]),
-        title=None if row[2] is None else str(row[2]),
-        url=None if row[3] is None else str(row[3]),
-        date=date,
-        origin=str(row[6]),
-        language=str(row[7]),
-    )

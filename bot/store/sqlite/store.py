@@ -10,17 +10,15 @@ from typing import Self
 
 import aiosqlite
 
-from bot.ingest.load import parse_date
 from bot.models import (
     Article,
-    ArticleDate,
-    DatePrecision,
     FollowedTopic,
     PreparedArticle,
     SentenceRecord,
 )
 from bot.store.errors import StoreError, StoreFault
 from bot.store.records import AddResult, SearchQuery, content_hash
+from bot.store.sql.articles import article_from_row, article_row, sentence_rows
 from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
 from bot.store.sqlite.fts import match_expression
 from bot.store.sqlite.installations import SqliteInstallations
@@ -123,13 +121,13 @@ class SqliteStore:
                     _INSERT_ARTICLES
                     + ", ".join([_ARTICLE_VALUES] * len(chunk))
                     + " RETURNING id, content_hash",
-                    [v for digest, item in chunk for v in _article_row(digest, item, ingested_at)],
+                    [v for digest, item in chunk for v in article_row(digest, item, ingested_at)],
                 )
                 ids.update((str(row[1]), int(row[0])) for row in returned)
             await db.executemany(
                 "INSERT INTO sentences (article_id, position, paragraph, text, terms)"
                 " VALUES (?, ?, ?, ?, ?)",
-                [row for digest, item in new for row in _sentence_rows(ids[digest], item)],
+                [row for digest, item in new for row in sentence_rows(ids[digest], item)],
             )
         results = []
         for digest in digests:
@@ -151,14 +149,14 @@ class SqliteStore:
             " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
             (match_expression(query), after, limit),
         )
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     async def article(self, article_id: int) -> Article | None:
         """One stored article by id."""
         row = await self._db.fetch_one(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
         )
-        return None if row is None else _article(row)
+        return None if row is None else article_from_row(row)
 
     async def articles(self, limit: int) -> list[Article]:
         """The newest stored articles."""
@@ -167,7 +165,7 @@ class SqliteStore:
             " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
             (limit,),
         )
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     async def sentences(self, article_ids: Sequence[int]) -> list[SentenceRecord]:
         """Stored sentences of these articles, by article then position, with stored terms."""
@@ -336,50 +334,6 @@ async def _stored_ids(db: aiosqlite.Connection, digests: Sequence[str]) -> dict[
     return ids
 
 
-def _article_row(digest: str, item: PreparedArticle, ingested_at: str) -> tuple[object, ...]:
-    article = item.article
-    return (
-        digest,
-        article.origin,
-        article.url,
-        article.source,
-        article.title,
-        article.date.iso(),
-        article.date.precision.value,
-        article.body,
-        ingested_at,
-        article.author,
-        article.language,
-    )
-
-
-def _sentence_rows(article_id: int, item: PreparedArticle) -> list[tuple[object, ...]]:
-    rows: list[tuple[object, ...]] = []
-    for paragraph_number, paragraph in enumerate(item.article.paragraphs):
-        for sentence in paragraph.sentences:
-            position = len(rows)
-            terms = " ".join(item.terms[position])
-            rows.append((article_id, position, paragraph_number, sentence, terms))
-    return rows
-
-
 _ARTICLE_COLUMNS = (
     "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
 )
-
-
-def _article(row: Sequence[object]) -> Article:
-    published, precision = row[4], str(row[5])
-    date = ArticleDate.unknown()
-    if isinstance(published, str):
-        parsed = parse_date(published)
-        date = ArticleDate(parsed.value, DatePrecision(precision))
-    return Article(
-        id=int(str(row[0])),
-        source=str(row[1]),
-        title=None if row[2] is None else str(row[2]),
-        url=None if row[3] is None else str(row[3]),
-        date=date,
-        origin=str(row[6]),
-        language=str(row[7]),
-    )
