@@ -148,4 +148,53 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscriptions ADD COLUMN threads TEXT NOT NULL DEFAULT 'daily';
     """,
+    # FTS parity, measured on the English dev set (tests/store/test_search_parity.py):
+    # - FTS5's unicode61 tokenizer splits at every punctuation mark, but PostgreSQL's parser
+    #   reads "Earthquake/Tsunami" or "7/7" as a file path, "cnn.com" as a host, "U.S." as a file
+    #   and "covid-19" as "covid" and "-19": one token that no word of a query matches. Those
+    #   marks become spaces before parsing, in the documents here and in every query
+    #   (bot/store/postgres/search.py). A plain character mapping, not a regular expression:
+    #   character classes depend on the server's locale.
+    # - FTS5 stems with the original Porter algorithm; Snowball's English (Porter2) stems
+    #   differently ("news" -> "new" vs "news", "strongly" -> "strongli" vs "strong", "generous"
+    #   -> "gener" vs "generous"), so one query found different articles. Snowball ships the
+    #   original Porter stemmer too: the configuration uses it. FTS5 leaves words shorter than
+    #   three letters unstemmed, Porter does not ("as" -> "a", "us" -> "u", "ay" -> "ai"): the
+    #   two-letter words Porter would change get a letter Porter takes off again ("us" + "e"
+    #   stems to "us", as "use" does in FTS5) or a unique ending it keeps ("bs" + "ss"). FTS5's
+    #   Porter also has the later rule "-bli" -> "-ble" after a syllable ("possibly" and
+    #   "possible" both stem to "possibl"; "nobly" does not change): "-bly" after a syllable
+    #   becomes "-ble".
+    # - FTS5 folds diacritics ("départ" matches "depart"): the Latin letters it folds (read
+    #   from SQLite's unicode61 tokenizer itself, U+00C0 to U+024F) are mapped to theirs.
+    r"""
+    CREATE TEXT SEARCH DICTIONARY briefbot_porter (TEMPLATE = snowball, LANGUAGE = porter);
+    ALTER TEXT SEARCH CONFIGURATION briefbot
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+        WITH briefbot_porter;
+    CREATE FUNCTION briefbot_search_text(content TEXT) RETURNS TEXT
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN regexp_replace(regexp_replace(regexp_replace(
+            translate(content,
+                '/\.@:-_+<>&'
+                'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆ'
+                'ćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐő'
+                'ŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǦǧǨǩǪǫ'
+                'ǰǴǵǸǹȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȮȯȲȳ',
+                '           '
+                'aaaaaaceeeeiiiinooooouuuuyaaaaaaceeeeiiiinooooouuuuyyaaaaaac'
+                'cccccccddeeeeeeeeeegggggggghhiiiiiiiiijjkkllllllnnnnnnoooooo'
+                'rrrrrrssssssssttttuuuuuuuuuuuuwwyyyzzzzzzsoouuaaiioouuggkkoo'
+                'jggnnaaaaeeeeiiiioooorrrruuuusstthhaaeeooyy'),
+            '\m([AEIOUaeiou][SsYy])\M', '\1e', 'g'),
+            '\m([B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z0-9][Ss])\M', '\1ss', 'g'),
+            '\m([A-Za-z]*[AEIOUaeiou][B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z][A-Za-z]*)bly\M', '\1ble',
+            'g');
+    ALTER TABLE articles DROP COLUMN search;
+    ALTER TABLE articles ADD COLUMN search TSVECTOR GENERATED ALWAYS AS (
+        to_tsvector('briefbot'::regconfig,
+            briefbot_search_text(coalesce(title, '') || ' ' || body))
+    ) STORED;
+    CREATE INDEX articles_search ON articles USING GIN (search);
+    """,
 )
