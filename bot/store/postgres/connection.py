@@ -130,9 +130,8 @@ class Database:
             row = await cursor.fetchone()
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in (s.strip() for s in script.split(";")):
-                    if statement:
-                        await db.execute(statement)
+                for statement in statements(script):
+                    await db.execute(statement)
                 await db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
                 log.info("store %s: applied migration %d", self.label, number)
 
@@ -158,6 +157,23 @@ class Database:
         """The first row of one statement, if any."""
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def statements(script: str) -> list[str]:
+    """A migration script's statements: split at each ``;`` outside a ``$$``-quoted body."""
+    found: list[str] = []
+    current = ""
+    for index, part in enumerate(script.split("$$")):
+        if index % 2:  # inside a dollar-quoted function body: kept whole
+            current += "$$" + part + "$$"
+            continue
+        *complete, current_end = part.split(";")
+        for piece in complete:
+            found.append(current + piece)
+            current = ""
+        current += current_end
+    found.append(current)
+    return [s.strip() for s in found if s.strip()]
 
 
 def describe(url: str) -> str:
