@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.store.lexemes import document_lexemes
 from bot.store.protocols import Store
 from bot.store.sqlite.store import SqliteStore
 from tests.conftest import FIXED_NOW
@@ -33,6 +34,8 @@ async def engine(backend: str, tmp_path: Path) -> AsyncIterator[tuple[Store, Sto
 
         def run_sqlite(statement: str) -> None:
             with sqlite3.connect(path) as db:
+                # The full-text index's delete trigger reads lexemes through this function.
+                db.create_function("briefbot_lexemes", 3, document_lexemes, deterministic=True)
                 db.execute(statement)
 
         try:
