@@ -46,6 +46,8 @@ TABLES = (
     "followed_topics",
     "chat_installations",
     "oauth_states",
+    "worker_leases",
+    "work_turns",
 )
 
 
@@ -117,6 +119,10 @@ async def fill(settings: Settings) -> str:
             )
         )
         await store.installations.issue_state("state-1", FIXED_NOW, FIXED_NOW.replace(year=2099))
+        await store.workers.renew("host:1", FIXED_NOW, dt.timedelta(days=3650))
+        assert await store.workers.take_turns(
+            "digest", [str(sub.id)], "host:1", FIXED_NOW, dt.timedelta(days=3650)
+        )
         first = (await store.articles(1))[0]
         await store.ledger.link_urls(first.id, ["https://example.com/a"])
         await store.ledger.save_validators(
@@ -174,6 +180,7 @@ async def test_a_sqlite_store_moves_to_postgres_whole_and_briefs_the_same(
         installation = await store.installations.find_installation("slack", "", "T1")
         assert installation is not None and installation.bot_token == "xoxb-1-test"
         assert await store.ledger.entry_seen("https://example.com/feed", "k1")
+        assert await store.workers.live(FIXED_NOW) == frozenset({"host:1"})
         # New rows continue after the copied ids instead of colliding with them.
         again = await store.subscriptions.subscribe(
             "slack", "C2", "ukraine-war", dt.time(9), ZoneInfo("UTC"), "U2", FIXED_NOW
