@@ -271,6 +271,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from bot.brief.summarize import build_corpus, summary_title
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
+
     indexer = _indexer(settings)
     deadline = time.monotonic() + settings.deadline_seconds
     try:

@@ -1,4 +1,5 @@
-"""Language identification counted with NumPy gives py3langid's own scores (bot.text.language)."""
+"""Language identification counted with NumPy, from an unpacked copy of the model, gives
+py3langid's own scores (bot.text.language)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import random
 import re
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,3 +102,46 @@ def test_the_window_is_the_depth_of_the_installed_model(windowed: Any) -> None:
             frontier.append(new)
     assert (depth >= 0).all()  # every state reachable
     assert depth.max() == windowed.window
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def same_scores(identifier: Any, stock: Any, texts: list[str]) -> bool:
+    return all(np.array_equal(identifier._decide(t), stock._decide(t)) for t in texts)
+
+
+def test_the_unpacked_model_gives_py3langid_own_scores(stock: Any, cache: Path) -> None:
+    texts = [t[:SAMPLE_CHARS] for t in real_texts()] + odd_texts()
+    unpacking = load_identifier(cache=cache)
+    [folder] = cache.iterdir()
+    assert folder.name.startswith("langid-")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{name}.npy" for name in ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+    )
+    mapped = load_identifier(cache=cache)
+    assert same_scores(unpacking, stock, texts)
+    assert same_scores(mapped, stock, texts)
+    assert same_scores(load_identifier(vectorized=False, cache=cache), stock, texts)
+
+
+def test_a_damaged_unpacked_model_is_not_used_and_is_made_again(stock: Any, tmp_path: Path) -> None:
+    texts = [t[:SAMPLE_CHARS] for t in real_texts()[:50]]
+    load_identifier(cache=tmp_path)
+    [folder] = tmp_path.iterdir()
+    ptc = folder / "ptc.npy"
+    ptc.write_bytes(ptc.read_bytes()[: ptc.stat().st_size // 2])  # a disk full mid-write
+    assert same_scores(load_identifier(cache=tmp_path), stock, texts)
+    assert not folder.exists()  # removed: the next load unpacks it again
+    assert same_scores(load_identifier(cache=tmp_path), stock, texts)
+    assert folder.is_dir()
+
+
+def test_an_unwritable_cache_falls_back_to_py3langid_own_load(stock: Any, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    texts = [t[:SAMPLE_CHARS] for t in real_texts()[:50]]
+    assert same_scores(load_identifier(cache=blocked), stock, texts)
+    assert blocked.is_file()
