@@ -18,6 +18,18 @@ from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 # A number and the word before it: "stage 13", "killed 32", "magnitude 6.6". LexRank's terms
 # hold no numbers, so two sentences differing only in one look alike to the term measures.
 _NUMBER_SLOT = re.compile(r"([A-Za-z]+)\s+(\d(?:[\d,.]*\d)?)")
+# A sentence reporting what someone said: "A top Chinese official stated that ...".
+_REPORTS_SPEECH = re.compile(
+    r"\b(?:said|says|stated|states|told|tells|announced|announces|declared|declares|"
+    r"added|adds|warned|warns|pledged|pledges|vowed|vows)\b"
+)
+# The words of a named speaker without quotation marks: an attribution ("..., Yang said.",
+# "according to Bloomberg") or a trailing name and title, the way pages print a pull quote whose
+# quotation marks were lost ("... direction, Yang Jiechi, Director of the Office of ...").
+_ATTRIBUTED = re.compile(
+    r"\b(?:said|says|stated|told|added|according to)\b"
+    r"|,\s+(?:[A-Z][\w’'.-]*\s+){1,3}[A-Z][\w’'.-]*,\s+[A-Z][^,]*$"
+)
 # Scores below this share of the best one count as "never reached by the walk".
 UNREACHED_SHARE = 1e-6
 
@@ -130,6 +142,7 @@ def select_points(
     word_counts = {i: len(records[i].text.split()) for i in ranked}
     sentences_of = _sentences_by_article(records)
     following = {a: dict(itertools.pairwise(numbers)) for a, numbers in sentences_of.items()}
+    preceding = {a: {j: i for i, j in after.items()} for a, after in following.items()}
     # Each chosen point's credits: article -> the sentence(s) in it that carry the point.
     credits: list[dict[int, tuple[int, ...]]] = []
     refill()
@@ -147,7 +160,8 @@ def select_points(
         del overlap[best]
         per_article[records[best].article_id] += 1
         words += word_counts[best]
-        group = _statement(index, records, best, following[records[best].article_id], strategy)
+        article = records[best].article_id
+        group = _statement(index, records, best, (preceding[article], following[article]), strategy)
         credits.append(_verified_credits(index, records, sentences_of, best, group))
         statements.append(group)
         # The statement is no further point: its linked sentences, and in every credited
@@ -186,28 +200,48 @@ def _statement(
     index: OverlapIndex,
     records: Sequence[SentenceRecord],
     point: int,
-    following: Mapping[int, int],
+    neighbours: tuple[Mapping[int, int], Mapping[int, int]],
     strategy: Strategy,
 ) -> list[int]:
     """The sentences linked to a point's statement (``OverlapIndex.statement``), and those
-    linked to the sentence after it when that one quotes someone or holds words quoted
-    elsewhere, and shares a phrase with the point.
+    linked to the sentence of its article that gives the speaker's words for it, or that it
+    gives the words for (``_backs``).
 
     News states a statement, then backs it with the speaker's words ("A top official said his
     country will ..." / "'The Chinese side is willing ...,' Yang said."). Outlets that report
-    the statement through those words, quoting them or carrying them, report the point.
+    the statement through those words, quoting them or carrying them, report the point; and
+    an article's report and the words backing it are one statement, whichever is the point.
     """
+    preceding, following = neighbours
     group = set(index.statement(point, strategy.lead_paraphrase))
     after = following.get(point)
-    if (
-        after is not None
-        and index.shares_phrase(point, after)
-        and (index.quotes(after) or index.quote_links(after))
-    ):
+    if after is not None and _backs(index, records, point, after):
         group.update(index.statement(after, None))
+    # The point may be those words themselves, after the sentence that reports them.
+    before = preceding.get(point)
+    if before is not None and _backs(index, records, before, point):
+        group.update(index.statement(before, None))
     # "Won stage 13" and "won stage 15" are two facts, however alike their words.
     figures = _figures(records[point].text)
     return sorted(j for j in group if not _contradicts(figures, records[j].text))
+
+
+def _backs(index: OverlapIndex, records: Sequence[SentenceRecord], report: int, words: int) -> bool:
+    """True when sentence ``words``, right after ``report`` in one article, gives the words of
+    the statement ``report`` makes: it shares a phrase with it, and it quotes someone or holds
+    words quoted elsewhere, or ``report`` reports speech and ``words`` names its speaker.
+
+    On the seeds the Campbell River Mirror leads with "A top Chinese official stated that ...
+    a new international order ..." and follows with Yang's words, unquoted, ending ", Yang
+    Jiechi, Director of the Office ...": one statement, not two points (issue 14).
+    """
+    if not index.shares_phrase(report, words):
+        return False
+    if index.quotes(words) or index.quote_links(words):
+        return True
+    return bool(
+        _REPORTS_SPEECH.search(records[report].text) and _ATTRIBUTED.search(records[words].text)
+    )
 
 
 def _figures(text: str) -> dict[str, set[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.brief.topics import TopicCatalog
@@ -16,8 +16,15 @@ from bot.settings import FetchSettings
 from bot.store.protocols import Store
 from bot.text.terms import TermIndexer
 
-if TYPE_CHECKING:
-    from bot.ingest.feeds import FeedReader
+
+class FeedDocumentReader(Protocol):
+    """What ``add_url`` needs when a URL turns out to be a feed (``FeedReader`` is one); a
+    protocol here so that web pages do not depend on the feeds module that depends on them."""
+
+    async def read_bytes(
+        self, data: bytes, feed_url: str, on_progress: Callable[[str], None] | None = None
+    ) -> IngestReport: ...
+
 
 # Query parameters that only track the click; they never select a different article.
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
@@ -65,7 +72,7 @@ class WebIngester:
     async def add_url(
         self,
         url: str,
-        feeds: FeedReader | None = None,
+        feeds: FeedDocumentReader | None = None,
         on_progress: Callable[[str], None] | None = None,
     ) -> IngestReport:
         """Fetch and store the article at ``url`` (skipping the fetch for a known URL); the

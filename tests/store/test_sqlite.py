@@ -64,7 +64,7 @@ def stored_rows(path: Path) -> tuple[list[tuple[object, ...]], ...]:
                 '"china"',
                 '"putin" AND "xi"',
                 '"sanction"',
-                'title:"russia"',
+                '"russia"',
                 '"no limit"',
             )
         ]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from bot.store.postgres.connection import Database
-from bot.store.postgres.search import tsquery
+from bot.store.postgres.search import search_condition
 from bot.store.records import SearchQuery, Validators
 
 
@@ -80,12 +80,15 @@ class PostgresLedger:
         """Tag the article with every topic (slug -> query) whose query matches it; the slugs."""
         tagged: list[str] = []
         async with self._db.write() as db:
+            cursor = await db.execute("SELECT language FROM articles WHERE id = %s", (article_id,))
+            found = await cursor.fetchone()
+            language = str(found[0]) if found else "en"
             for slug, query in topics.items():
-                if not query:
+                condition, params = search_condition(query, [language])
+                if not condition:
                     continue
-                expression, params = tsquery(query)
                 cursor = await db.execute(
-                    f"SELECT 1 FROM articles WHERE id = %s AND search @@ ({expression})",
+                    f"SELECT 1 FROM articles a WHERE a.id = %s AND ({condition})",
                     (article_id, *params),
                 )
                 if await cursor.fetchone() is not None:

@@ -148,4 +148,137 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscriptions ADD COLUMN threads TEXT NOT NULL DEFAULT 'daily';
     """,
+    # lang: search in every language, as bot/store/lexemes.py describes (SQLite's migration 10
+    # indexes the same lexemes). Each article's search column uses its language's configuration:
+    # a Snowball stemmer where PostgreSQL ships one, lower-cased words otherwise, stop words kept;
+    # English uses the original Porter stemmer, as SQLite's FTS5 ``porter`` tokenizer does. The
+    # parser reads "Earthquake/Tsunami", "cnn.com" or "U.S." as one path, host or file token that
+    # no query word matches: those joining marks become spaces (a plain mapping, not a character
+    # class: classes depend on the server's locale). Ideographs, kana, Hangul and Thai letters
+    # stand one character apart (PostgreSQL has no parser for unspaced scripts): a phrase of
+    # characters finds any run of them. Queries go through briefbot_search_text too.
+    r"""
+    CREATE TEXT SEARCH DICTIONARY briefbot_porter (TEMPLATE = snowball, LANGUAGE = porter);
+    ALTER TEXT SEARCH CONFIGURATION briefbot
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+        WITH briefbot_porter;
+    CREATE TEXT SEARCH DICTIONARY briefbot_arabic_stem
+        (TEMPLATE = snowball, LANGUAGE = arabic);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_arabic (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_arabic
+        ALTER MAPPING FOR asciiword, word WITH briefbot_arabic_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_danish_stem
+        (TEMPLATE = snowball, LANGUAGE = danish);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_danish (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_danish
+        ALTER MAPPING FOR asciiword, word WITH briefbot_danish_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_german_stem
+        (TEMPLATE = snowball, LANGUAGE = german);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_german (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_german
+        ALTER MAPPING FOR asciiword, word WITH briefbot_german_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_greek_stem
+        (TEMPLATE = snowball, LANGUAGE = greek);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_greek (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_greek
+        ALTER MAPPING FOR asciiword, word WITH briefbot_greek_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_spanish_stem
+        (TEMPLATE = snowball, LANGUAGE = spanish);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_spanish (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_spanish
+        ALTER MAPPING FOR asciiword, word WITH briefbot_spanish_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_finnish_stem
+        (TEMPLATE = snowball, LANGUAGE = finnish);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_finnish (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_finnish
+        ALTER MAPPING FOR asciiword, word WITH briefbot_finnish_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_french_stem
+        (TEMPLATE = snowball, LANGUAGE = french);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_french (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_french
+        ALTER MAPPING FOR asciiword, word WITH briefbot_french_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_hindi_stem
+        (TEMPLATE = snowball, LANGUAGE = hindi);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_hindi (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_hindi
+        ALTER MAPPING FOR asciiword, word WITH briefbot_hindi_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_indonesian_stem
+        (TEMPLATE = snowball, LANGUAGE = indonesian);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_indonesian (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_indonesian
+        ALTER MAPPING FOR asciiword, word WITH briefbot_indonesian_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_italian_stem
+        (TEMPLATE = snowball, LANGUAGE = italian);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_italian (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_italian
+        ALTER MAPPING FOR asciiword, word WITH briefbot_italian_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_dutch_stem
+        (TEMPLATE = snowball, LANGUAGE = dutch);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_dutch (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_dutch
+        ALTER MAPPING FOR asciiword, word WITH briefbot_dutch_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_norwegian_stem
+        (TEMPLATE = snowball, LANGUAGE = norwegian);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_norwegian (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_norwegian
+        ALTER MAPPING FOR asciiword, word WITH briefbot_norwegian_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_portuguese_stem
+        (TEMPLATE = snowball, LANGUAGE = portuguese);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_portuguese (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_portuguese
+        ALTER MAPPING FOR asciiword, word WITH briefbot_portuguese_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_russian_stem
+        (TEMPLATE = snowball, LANGUAGE = russian);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_russian (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_russian
+        ALTER MAPPING FOR asciiword, word WITH briefbot_russian_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_swedish_stem
+        (TEMPLATE = snowball, LANGUAGE = swedish);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_swedish (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_swedish
+        ALTER MAPPING FOR asciiword, word WITH briefbot_swedish_stem;
+    CREATE TEXT SEARCH DICTIONARY briefbot_turkish_stem
+        (TEMPLATE = snowball, LANGUAGE = turkish);
+    CREATE TEXT SEARCH CONFIGURATION briefbot_turkish (COPY = pg_catalog.simple);
+    ALTER TEXT SEARCH CONFIGURATION briefbot_turkish
+        ALTER MAPPING FOR asciiword, word WITH briefbot_turkish_stem;
+    CREATE TEXT SEARCH CONFIGURATION briefbot_simple (COPY = pg_catalog.simple);
+    CREATE FUNCTION briefbot_search_config(language TEXT) RETURNS regconfig
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CASE language
+        WHEN 'en' THEN 'briefbot'::regconfig
+        WHEN 'ar' THEN 'briefbot_arabic'::regconfig
+        WHEN 'da' THEN 'briefbot_danish'::regconfig
+        WHEN 'de' THEN 'briefbot_german'::regconfig
+        WHEN 'el' THEN 'briefbot_greek'::regconfig
+        WHEN 'es' THEN 'briefbot_spanish'::regconfig
+        WHEN 'fi' THEN 'briefbot_finnish'::regconfig
+        WHEN 'fr' THEN 'briefbot_french'::regconfig
+        WHEN 'hi' THEN 'briefbot_hindi'::regconfig
+        WHEN 'id' THEN 'briefbot_indonesian'::regconfig
+        WHEN 'it' THEN 'briefbot_italian'::regconfig
+        WHEN 'nl' THEN 'briefbot_dutch'::regconfig
+        WHEN 'no' THEN 'briefbot_norwegian'::regconfig
+        WHEN 'pt' THEN 'briefbot_portuguese'::regconfig
+        WHEN 'ru' THEN 'briefbot_russian'::regconfig
+        WHEN 'sv' THEN 'briefbot_swedish'::regconfig
+        WHEN 'tr' THEN 'briefbot_turkish'::regconfig
+        ELSE 'briefbot_simple'::regconfig END;
+    CREATE OR REPLACE FUNCTION briefbot_search_text(content TEXT) RETURNS TEXT
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN regexp_replace(
+            translate(content, '/\.@:-_+<>&', '           '),
+            '([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[\u0e01-\u0e30\u0e32\u0e33\u0e3f-\u0e46\u0e4f-\u0e5b][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*)',
+            ' \1 ',
+            'g'
+        );
+    ALTER TABLE articles DROP COLUMN search;
+    ALTER TABLE articles ADD COLUMN search TSVECTOR GENERATED ALWAYS AS (
+        to_tsvector(
+            briefbot_search_config(language),
+            briefbot_search_text(coalesce(title, '') || ' ' || body)
+        )
+    ) STORED;
+    CREATE INDEX articles_search ON articles USING GIN (search);
+    """,
 )

@@ -17,10 +17,15 @@ from bot.models import (
 from bot.store.postgres.connection import Database
 from bot.store.postgres.installations import PostgresInstallations
 from bot.store.postgres.ledger import PostgresLedger
-from bot.store.postgres.search import tsquery
+from bot.store.postgres.search import search_condition
 from bot.store.postgres.subscriptions import PostgresSubscriptions
 from bot.store.records import AddResult, SearchQuery, content_hash
-from bot.store.sql.articles import article_from_row, article_row, sentence_rows
+from bot.store.sql.articles import (
+    LANGUAGES_PRESENT,
+    article_from_row,
+    article_row,
+    sentence_rows,
+)
 
 _ARTICLE_COLUMNS = (
     "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
@@ -136,9 +141,13 @@ class PostgresStore:
         if not query:
             return []
         after = "" if ingested_after is None else ingested_after.astimezone(dt.UTC).isoformat()
-        expression, params = tsquery(query)
+        # The query in each language's configuration, against that language's articles only.
+        present = [str(r[0]) for r in await self._db.fetch_all(LANGUAGES_PRESENT)]
+        condition, params = search_condition(query, present)
+        if not condition:
+            return []
         rows = await self._db.fetch_all(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.search @@ ({expression})"
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE ({condition})"
             " AND a.ingested_at > %s ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT %s",
             (*params, after, limit),
         )

@@ -54,3 +54,16 @@ def article_from_row(row: Sequence[object]) -> Article:
         origin=str(row[6]),
         language=str(row[7]),
     )
+
+
+# The languages the store holds, one index lookup each (a loose scan of articles_language), so
+# a search runs once per language present whatever the number of articles.
+LANGUAGES_PRESENT = """
+WITH RECURSIVE present (language) AS (
+    SELECT min(language) FROM articles
+    UNION ALL
+    SELECT (SELECT min(a.language) FROM articles a WHERE a.language > p.language)
+    FROM present p WHERE p.language IS NOT NULL
+)
+SELECT language FROM present WHERE language IS NOT NULL
+"""

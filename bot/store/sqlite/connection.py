@@ -28,6 +28,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.store.errors import StoreError, StoreFault
+from bot.store.lexemes import document_lexemes
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -203,6 +204,8 @@ async def _connect(
     connection.row_factory = sqlite3.Row
     await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     await connection.execute("PRAGMA foreign_keys = ON")
+    # The full-text index's triggers read each article's lexemes through this (migration 10).
+    await connection.create_function("briefbot_lexemes", 3, document_lexemes, deterministic=True)
     return connection
 
 

@@ -78,12 +78,19 @@ class SqliteLedger:
         """Tag the article with every topic (slug -> query) whose query matches it; the slugs."""
         tagged: list[str] = []
         async with self._db.write() as db:
+            found = list(
+                await db.execute_fetchall(
+                    "SELECT language FROM articles WHERE id = ?", (article_id,)
+                )
+            )
+            language = str(found[0][0]) if found else "en"
             for slug, query in topics.items():
-                if not query:
+                expression = match_expression(query, language)
+                if not expression:
                     continue
                 rows = await db.execute_fetchall(
                     "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?",
-                    (match_expression(query), article_id),
+                    (expression, article_id),
                 )
                 if rows:
                     tagged.append(slug)

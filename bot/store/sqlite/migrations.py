@@ -169,4 +169,28 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE subscriptions ADD COLUMN threads TEXT NOT NULL DEFAULT 'daily';
     """,
+    # lang: search in every language. The index holds each article's lexemes (title and body
+    # as one text, like PostgreSQL's search column): words stemmed by the article's language's
+    # Snowball stemmer, ideographs, kana, Hangul and Thai one character apart, so Chinese and
+    # Japanese phrases of any length are found (bot/store/lexemes.py). The lexemes come from
+    # ``briefbot_lexemes``, which every connection of the store registers; the index is
+    # contentless (the text stays in ``articles`` only) and rebuilt here for stored articles.
+    """
+    DROP TRIGGER articles_ai;
+    DROP TRIGGER articles_ad;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        lexemes, content='', tokenize="unicode61 remove_diacritics 0 categories 'L* N* M* Co'"
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, lexemes)
+        VALUES (new.id, briefbot_lexemes(new.language, new.title, new.body));
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, lexemes)
+        VALUES ('delete', old.id, briefbot_lexemes(old.language, old.title, old.body));
+    END;
+    INSERT INTO articles_fts (rowid, lexemes)
+    SELECT id, briefbot_lexemes(language, title, body) FROM articles;
+    """,
 )

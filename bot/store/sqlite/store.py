@@ -18,9 +18,14 @@ from bot.models import (
 )
 from bot.store.errors import StoreError, StoreFault
 from bot.store.records import AddResult, SearchQuery, content_hash
-from bot.store.sql.articles import article_from_row, article_row, sentence_rows
+from bot.store.sql.articles import (
+    LANGUAGES_PRESENT,
+    article_from_row,
+    article_row,
+    sentence_rows,
+)
 from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
-from bot.store.sqlite.fts import match_expression
+from bot.store.sqlite.fts import match_expressions
 from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.ledger import SqliteLedger
 from bot.store.sqlite.subscriptions import SqliteSubscriptions
@@ -142,12 +147,24 @@ class SqliteStore:
         if not query:
             return []
         after = "" if ingested_after is None else ingested_after.astimezone(dt.UTC).isoformat()
+        # The query in each language's lexemes, against that language's articles only.
+        present = [str(r[0]) for r in await self._db.fetch_all(LANGUAGES_PRESENT)]
+        groups = match_expressions(query, present)
+        if not groups:
+            return []
+        terms: list[str] = []
+        params: list[object] = []
+        for expression, languages in groups.items():
+            terms.append(
+                f"(a.language IN ({','.join('?' * len(languages))}) AND a.id IN"
+                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))"
+            )
+            params.extend([*languages, expression])
         rows = await self._db.fetch_all(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-            " JOIN articles_fts f ON f.rowid = a.id WHERE articles_fts MATCH ?"
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE ({' OR '.join(terms)})"
             " AND a.ingested_at > ?"
             " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-            (match_expression(query), after, limit),
+            (*params, after, limit),
         )
         return [article_from_row(row) for row in rows]
 

@@ -1,0 +1,150 @@
+"""What full-text search matches, in every language and on both engines: lexemes.
+
+A document (an article's title and body) and a query phrase are read the same way:
+
+1. ``search_text``: the punctuation that PostgreSQL's parser would read as part of a file path,
+   host, e-mail, URL, number or hyphenated word becomes a space (so "Earthquake/Tsunami" is two
+   words, as SQLite's tokenizer always read it); every ideograph, kana, Hangul syllable and Thai
+   letter (with its marks) stands alone, because those scripts are written without spaces
+   between words: a phrase of characters in order then finds any run of them, of any length,
+   one character included ("中国" is the phrase 中 国).
+2. Words are runs of letters, combining marks and digits; each is lower-cased, and stemmed by
+   the Snowball stemmer of the article's language where PostgreSQL ships one (``STEMMERS``),
+   unless it holds an ASCII digit. Stop words are kept, so a phrase means its words in order.
+
+PostgreSQL does this itself: migration 3 defines ``briefbot_search_text`` (step 1, in SQL) and
+one text search configuration per stemmer (step 2), and the generated ``search`` column uses
+the article's language's configuration. SQLite indexes the lexemes this module computes (its
+FTS5 table is fed by a trigger calling ``document_lexemes``). A query runs against each language
+the store holds, with that language's stems, so "sanctions" finds "sanctionné" in French
+articles and "sanctioned" in English ones. tests/store/test_search_parity.py checks that both
+engines find the same articles for the dev sets' queries in every language.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+
+import regex
+import snowballstemmer
+
+# Snowball stemmer of each language, where PostgreSQL 15 ships one (its ``*_stem``
+# dictionaries); other languages are matched by lower-cased words. English uses the original
+# Porter algorithm, as SQLite's FTS5 ``porter`` tokenizer always did.
+STEMMERS: dict[str, str] = {
+    "en": "porter",
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hi": "hindi",
+    "id": "indonesian",
+    "it": "italian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+# snowballstemmer 3 renamed the Dutch algorithm PostgreSQL 15 ships, and replaced it.
+_PYTHON_NAMES = {"dutch": "dutch_porter"}
+# Snowball 3 also changed French ("mauvais", "palais" are no longer stemmed) and a few German,
+# Finnish and Swedish endings; NLTK's ports stem those languages as PostgreSQL 15 does
+# (measured on stop-word lists and the dev sets against ts_lexize).
+_NLTK = {"french", "german", "finnish", "swedish"}
+
+# Characters PostgreSQL's parser joins words with into paths, hosts, URLs, e-mail addresses,
+# numbers and hyphenated words. A plain mapping, not a character class: classes would depend
+# on the server's locale.
+JOINERS = "/\\.@:-_+<>&"
+_JOINERS = str.maketrans(JOINERS, " " * len(JOINERS))
+# Scripts written without spaces between words: ideographs, kana, Hangul syllables, and Thai
+# letters with their vowel and tone marks. The same ranges as ``briefbot_search_text``.
+UNSPACED = (
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+    r"|[\u0e01-\u0e30\u0e32\u0e33\u0e3f-\u0e46\u0e4f-\u0e5b][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*"
+)
+_UNSPACED = regex.compile(f"({UNSPACED})")
+# A word as PostgreSQL's parser reads one in a UTF-8 database: letters, marks and digits.
+_WORD = regex.compile(r"[\p{L}\p{M}\p{Nd}]+")
+_ASCII_DIGIT = regex.compile(r"[0-9]")
+# PostgreSQL skips words longer than this (in UTF-8 bytes), and does not stem words over 1000.
+_LONGEST_WORD = 2047
+_LONGEST_STEMMED = 1000
+
+
+def search_text(text: str) -> str:
+    """Step 1: joining punctuation as spaces, and unspaced scripts one character apart."""
+    return str(_UNSPACED.sub(r" \1 ", text.translate(_JOINERS)))
+
+
+def lexemes(text: str, language: str) -> list[str]:
+    """The lexemes of ``text`` in order, as articles in ``language`` are indexed."""
+    stem = _stemmer(STEMMERS.get(language))
+    found = []
+    for word in _WORD.findall(search_text(text)):
+        size = len(word.encode())
+        if size > _LONGEST_WORD:
+            continue
+        word = _lower(word)
+        if size <= _LONGEST_STEMMED and not _ASCII_DIGIT.search(word):
+            # A word the stemmer reduces to nothing ("s", Greek "όταν") stays as it is.
+            word = stem(word) or word
+        found.append(word)
+    return found
+
+
+def document_lexemes(language: str | None, title: str | None, body: str | None) -> str:
+    """An article's lexemes, one space apart, as SQLite's full-text index holds them."""
+    return " ".join(lexemes(f"{title or ''} {body or ''}", language or "en"))
+
+
+def config_name(language: str) -> str:
+    """The PostgreSQL text search configuration of articles in ``language``."""
+    stemmer = STEMMERS.get(language)
+    if stemmer is None:
+        return "briefbot_simple"
+    return "briefbot" if language == "en" else f"briefbot_{stemmer}"
+
+
+def _lower(word: str) -> str:
+    # One character at a time, as PostgreSQL lower-cases (no final sigma, no expansions).
+    return "".join(c.lower()[0] for c in word) if not word.islower() else word
+
+
+@functools.cache
+def _stemmer(name: str | None) -> Callable[[str], str]:
+    if name is None:
+        return _unchanged
+    if name in _NLTK:
+        from nltk.stem.snowball import SnowballStemmer
+
+        nltk_stemmer = SnowballStemmer(name)
+
+        @functools.lru_cache(maxsize=200_000)
+        def nltk_stem(word: str) -> str:
+            return str(nltk_stemmer.stem(word))
+
+        return nltk_stem
+    stemmer = snowballstemmer.stemmer(_PYTHON_NAMES.get(name, name))
+    # A Snowball stemmer keeps its work in the object: one word at a time (SQLite's writer
+    # thread indexes while the event loop reads queries).
+    lock = threading.Lock()
+
+    # News repeats its words: most are stemmed once per process.
+    @functools.lru_cache(maxsize=200_000)
+    def stem(word: str) -> str:
+        with lock:
+            return str(stemmer.stemWord(word))
+
+    return stem
+
+
+def _unchanged(word: str) -> str:
+    return word
