@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from bot.brief.select import SelectionLimits
     from bot.brief.summarize import Corpus
     from bot.chat.platform import Platforms
+    from bot.clock import Clock
     from bot.models import Brief
+    from bot.ops.runtime import Pause
     from bot.text.terms import TermIndexer
 
 # Each command imports what it uses when it runs, not here: `briefbot topics` must not load
@@ -196,6 +198,7 @@ async def _run(
     from bot.ingest.workers import ProcessPreparer, workers_for
 
     workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
+    clock, sleep = _clocks(env)
     async with contextlib.AsyncExitStack() as stack:
         preparer = None
         if workers:
@@ -207,7 +210,9 @@ async def _run(
                 settings.languages.supported,
             )
             stack.callback(preparer.close)
-        app = await stack.enter_async_context(await App.start(settings, preparer=preparer))
+        app = await stack.enter_async_context(
+            await App.start(settings, clock=clock, preparer=preparer)
+        )
         if args.command == "brief":
             return await _brief(app, args)
         if args.command == "ingest":
@@ -215,9 +220,9 @@ async def _run(
         if args.command == "extract":
             return await _extract(app, args.input)
         if args.command == "poll":
-            return await _poll(app, args.once)
+            return await _poll(app, args.once, sleep)
         if args.command == "digests":
-            return await _digests(app, env, platforms, once=args.once)
+            return await _digests(app, env, platforms, args.once, sleep)
         if args.command == "topics":
             print(app.dispatcher.topics_notice().text)
             return EXIT_OK
@@ -225,6 +230,27 @@ async def _run(
             title = article.title or "(untitled)"
             print(f"{article.id:>5}  {article.date.label():<13}  {article.source}: {title}")
         return EXIT_OK
+
+
+def _clocks(env: Mapping[str, str]) -> tuple[Clock, Pause]:
+    """The real clock and pauses, or for tests of real processes the simulated clock that
+    BRIEFBOT_FAST_CLOCK describes, with pauses shortened to match."""
+    from bot.clock import FAST_CLOCK_ENV, FastClock, utc_now
+    from bot.ops.runtime import Shutdown, pause
+
+    text = env.get(FAST_CLOCK_ENV, "").strip()
+    if not text:
+        return utc_now, pause
+    try:
+        fast = FastClock.parse(text)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+    log.warning("%s is set: time runs %gx from %s (for tests)", FAST_CLOCK_ENV, fast.speed, fast())
+
+    async def fast_pause(seconds: float, stop: Shutdown) -> bool:
+        return await pause(fast.real_seconds(seconds), stop)
+
+    return fast, fast_pause
 
 
 async def _brief(app: App, args: argparse.Namespace) -> int:
@@ -342,11 +368,13 @@ def _all_skipped(rejected: Sequence[str]) -> str:
     return f"all {len(rejected):,} articles were skipped ({reasons})"
 
 
-async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once: bool) -> int:
+async def _digests(
+    app: App, env: Mapping[str, str], platforms: Platforms, once: bool, sleep: Pause
+) -> int:
     from bot.chat.platform import digest_posters
-    from bot.clock import utc_now
     from bot.digests.scheduler import PostNotSent, PostRejected, Scheduler
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
+    from bot.ops.workers import worker_id
 
     try:
         async with digest_posters(platforms, env, app.store.installations) as posters:
@@ -356,9 +384,21 @@ async def _digests(app: App, env: Mapping[str, str], platforms: Platforms, once:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-            scheduler = Scheduler(app.briefer, app.subscriptions, posters, app.settings.digests)
+            scheduler = Scheduler(
+                app.briefer,
+                app.subscriptions,
+                posters,
+                app.settings.digests,
+                clock=app.clock,
+                sleep=sleep,
+                owner=worker_id(app.settings.workers.host_id),
+                workers=app.store.workers,
+                lease=app.settings.workers.lease,
+                beat_sleep=sleep,
+            )
             if once:
-                done = await scheduler.run_once(utc_now())
+                async with scheduler.serving():
+                    done = await scheduler.run_once(app.clock())
                 counts = {s: sum(d.status == s for d in done) for s in {d.status for d in done}}
                 print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing due")
                 return EXIT_OK
@@ -447,12 +487,12 @@ async def _extract(app: App, name: str) -> int:
     return EXIT_OK
 
 
-async def _poll(app: App, once: bool) -> int:
+async def _poll(app: App, once: bool, sleep: Pause) -> int:
     from bot.chat.commands import UserError
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
 
     try:
-        poller = app.intake.feed_poller()
+        poller = app.intake.feed_poller(sleep)
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_USAGE

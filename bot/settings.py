@@ -39,6 +39,17 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """Replicas of the ``digests`` and ``feeds`` processes (``[workers]``)."""
+
+    # A worker that misses its heartbeats this long is taken for gone: what it held (a digest
+    # being posted, a feed being read) is taken over by another replica on any machine.
+    lease: dt.timedelta = dt.timedelta(seconds=60)
+    # Names this machine in worker ids and logs (BRIEFBOT_HOST_ID); empty: the host name.
+    host_id: str = ""
+
+
+@dataclass(frozen=True)
 class FetchSettings:
     """Limits of the web fetcher (see bot.ingest.fetch) and of feed polling."""
 
@@ -87,6 +98,7 @@ class Settings:
     limits: RateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     fetch: FetchSettings = FetchSettings()
     digests: DigestSettings = field(default_factory=DigestSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
     languages: LanguageSettings = field(default_factory=LanguageSettings)
     # Why this configuration folder and this store were chosen (`briefbot doctor` says).
     config_reason: str = "given"
@@ -152,6 +164,12 @@ def load_settings(env: Mapping[str, str], config_dir: Path | None = None) -> Set
         limits=_limits(_table(data, "limits", path), path),
         fetch=_fetch_settings(fetch, path),
         digests=_digests(_table(data, "digests", path), path),
+        workers=WorkerSettings(
+            lease=dt.timedelta(
+                seconds=_seconds(_table(data, "workers", path), "lease_seconds", 60, path)
+            ),
+            host_id=env.get("BRIEFBOT_HOST_ID", "").strip(),
+        ),
         languages=_languages(_table(data, "languages", path), path),
         config_reason=config.reason,
         store_reason=db.reason,

@@ -66,6 +66,10 @@ class FakeSlack:
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     client_credentials: tuple[str, str] = (CLIENT_ID, CLIENT_SECRET)
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Messages posted, by channel, as conversations.history shows them; "history" here makes
+    # the history methods answer missing_scope (an app installed without channels:history).
+    channel_messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    missing_scopes: set[str] = field(default_factory=set)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: TestServer | None = None
     # Each posted message gets the next ts, as in a real channel (threads name their parent's).
@@ -105,6 +109,7 @@ class FakeSlack:
         """Listen on a free loopback port."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # e.g. conversations.history
         app.router.add_post("/respond/{name}", self._handle)
         app.router.add_get("/socket", self._socket)
         self._server = TestServer(app, host="127.0.0.1", port=0)
@@ -136,7 +141,9 @@ class FakeSlack:
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.text()
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            body: dict[str, Any] = dict(request.query)
+        elif request.content_type == "application/json":
             body = json.loads(raw) if raw else {}
         else:
             body = dict(parse_qsl(raw))
@@ -190,8 +197,38 @@ class FakeSlack:
         if path == "/api/chat.postMessage":
             ts = f"1515449523.{100 + self._posted:06d}"
             self._posted += 1
+            metadata = body.get("metadata")
+            self.channel_messages.setdefault(str(body.get("channel")), []).append(
+                {
+                    "ts": ts,
+                    "thread_ts": body.get("thread_ts"),
+                    "text": body.get("text"),
+                    "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+                }
+            )
             return {"ok": True, "channel": "C123ABC456", "ts": ts}
+        if path in ("/api/conversations.history", "/api/conversations.replies"):
+            return self._history(path, body)
         return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages, or one thread's, newest first, with their metadata
+        when asked (include_all_metadata); one page. The fake's ts are not times, so ``oldest``
+        is not applied: every message is returned."""
+        if "history" in self.missing_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:history"}
+        messages = self.channel_messages.get(str(body.get("channel")), [])
+        if path.endswith(".history"):
+            chosen = [m for m in messages if m["thread_ts"] in (None, m["ts"])]
+        else:
+            thread = str(body.get("ts"))
+            chosen = [m for m in messages if thread in (m["ts"], m["thread_ts"])]
+        with_metadata = str(body.get("include_all_metadata")).lower() in ("1", "true")
+        listed = [
+            {k: v for k, v in m.items() if v is not None and (with_metadata or k != "metadata")}
+            for m in reversed(chosen)
+        ]
+        return {"ok": True, "messages": listed, "has_more": False}
 
     def _oauth_access(self, authorization: str | None, body: dict[str, Any]) -> dict[str, Any]:
         client_id, client_secret = self.client_credentials

@@ -85,7 +85,12 @@ async def test_chat_and_digest_share_one_brief(counted: tuple[App, CountingRanke
 
     poster = Poster()
     scheduler = Scheduler(
-        app.briefer, app.subscriptions, {"slack": poster}, app.settings.digests, fixed_clock
+        app.briefer,
+        app.subscriptions,
+        {"slack": poster},
+        app.settings.digests,
+        fixed_clock,
+        workers=app.store.workers,
     )
     due = FIXED_NOW.replace(day=FIXED_NOW.day + 1, hour=8, minute=1)
     await scheduler.run_once(due)

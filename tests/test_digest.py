@@ -95,7 +95,13 @@ def scheduler(
 ) -> Scheduler:
     settings = dataclasses.replace(DigestSettings(), **changes)  # type: ignore[arg-type]
     return Scheduler(
-        bot.briefer, bot.subscriptions, posters, settings, clock=clock, owner="test-process"
+        bot.briefer,
+        bot.subscriptions,
+        posters,
+        settings,
+        clock=clock,
+        owner="test-process",
+        workers=bot.store.workers,
     )
 
 
@@ -228,6 +234,7 @@ async def test_catch_up_after_downtime_is_one_digest_within_the_window(
         runner.settings,
         clock=clock,
         owner="other",
+        workers=bot.store.workers,
     )
     await restarted.run_once(utc("2026-06-07 08:05"))
     assert len(poster.posts) == 3
@@ -376,7 +383,7 @@ async def test_idempotent_poster_is_asked_again_with_the_same_key(
     assert len(poster.posts) == 1
 
 
-async def test_abandoned_claims_are_settled_once_their_process_is_gone(
+async def test_abandoned_claims_are_settled_once_their_workers_lease_expires(
     bot: App, clock: SimClock
 ) -> None:
     clock.now = utc("2026-06-01 00:00")
@@ -387,28 +394,44 @@ async def test_abandoned_claims_are_settled_once_their_process_is_gone(
         clock, idempotency_window=dt.timedelta(minutes=5), failures=[asyncio.CancelledError()]
     )
     settings = DigestSettings()
+    workers = bot.store.workers
+    lease = dt.timedelta(seconds=60)
     clock.now = utc("2026-06-01 08:00")
-    # A CancelledError is not an Exception: like a crash, it leaves the claim 'sending'.
-    for owner, posters in (("p1", {"slack": slack}), ("p2", {"discord": discord})):
+    # Two workers, on two machines as far as the store can tell: each took its lease, then
+    # crashed mid-post (a CancelledError is not an Exception: like a crash, it leaves the claim
+    # 'sending' and the lease unretired).
+    for owner, posters in (
+        ("host-a:41:aa", {"slack": slack}),
+        ("host-b:41:bb", {"discord": discord}),
+    ):
+        crashing = Scheduler(
+            bot.briefer,
+            bot.subscriptions,
+            posters,
+            settings,
+            clock=clock,
+            owner=owner,
+            workers=workers,
+            lease=lease,
+        )
+        await crashing.heartbeat.beat()
         with pytest.raises(asyncio.CancelledError):
-            await Scheduler(
-                bot.briefer, bot.subscriptions, posters, settings, clock=clock, owner=owner
-            ).run_once(clock.now)
+            await crashing.run_once(clock.now)
     assert len(slack.posts) == 1 and discord.posts == []
 
-    alive = {"p1": True, "p2": True}
     restarted = Scheduler(
         bot.briefer,
         bot.subscriptions,
         {"slack": slack, "discord": discord},
         settings,
         clock=clock,
-        owner="restarted",
-        is_alive=lambda owner: alive[owner],
+        owner="host-c:7:cc",
+        workers=workers,
+        lease=lease,
     )
-    clock.now = utc("2026-06-01 08:01")
-    assert await restarted.run_once(clock.now) == []  # the owners still run: leave their claims
-    alive["p1"] = alive["p2"] = False
+    clock.now = utc("2026-06-01 08:00:59")
+    assert await restarted.run_once(clock.now) == []  # their leases hold: leave their claims
+    clock.now = utc("2026-06-01 08:01")  # a minute without a heartbeat: both are gone
     done = {d.status for d in await restarted.run_once(clock.now)}
     assert done == {DigestStatus.UNKNOWN, DigestStatus.POSTED}
     assert len(slack.posts) == 1  # Slack: recorded as unknown, never posted twice
@@ -423,6 +446,29 @@ async def test_abandoned_claims_are_settled_once_their_process_is_gone(
         )
         == discord.posts[0].key
     )
+
+
+async def test_replicas_passing_at_once_deliver_each_digest_once(bot: App, clock: SimClock) -> None:
+    clock.now = utc("2026-06-01 00:00")
+    for channel in range(12):
+        await subscribe(bot, "slack", f"C{channel}", "china-russia 08:00 UTC")
+    poster = RecordingPoster(clock)
+    replicas = [
+        Scheduler(
+            bot.briefer,
+            bot.subscriptions,
+            {"slack": poster},
+            DigestSettings(),
+            clock=clock,
+            owner=f"replica-{i}",
+            workers=bot.store.workers,
+        )
+        for i in range(3)
+    ]
+    clock.now = utc("2026-06-01 08:00")
+    passes = await asyncio.gather(*(r.run_once(clock.now) for r in replicas))
+    assert sorted(p.channel_id for p in poster.posts) == sorted(f"C{c}" for c in range(12))
+    assert sum(len(done) for done in passes) == 12  # each delivered by one replica only
 
 
 async def test_run_forever_polls_until_stopped(bot: App, clock: SimClock) -> None:
@@ -445,10 +491,14 @@ async def test_run_forever_polls_until_stopped(bot: App, clock: SimClock) -> Non
         DigestSettings(poll_seconds=30),
         clock=clock,
         sleep=sleep,
+        owner="forever",
+        workers=bot.store.workers,
     )
     await runner.run_forever(stop)
     assert len(poster.posts) == 1 and poster.posts[0].at == utc("2026-06-01 08:00")
     assert set(waits) == {30}
+    # Its lease was retired with the stop, so nothing waits for it to expire.
+    assert await bot.store.workers.live(clock.now) == set()
 
 
 def test_digest_settings_from_toml(tmp_path: Path) -> None:

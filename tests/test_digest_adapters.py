@@ -88,7 +88,11 @@ async def test_slack_channel_subscribes_gets_its_digest_and_unsubscribes(
 
     poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.fake.api_url))
     scheduler = Scheduler(
-        briefbot.briefer, briefbot.subscriptions, {"slack": poster}, briefbot.settings.digests
+        briefbot.briefer,
+        briefbot.subscriptions,
+        {"slack": poster},
+        briefbot.settings.digests,
+        workers=briefbot.store.workers,
     )
     due = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
     (delivery,) = await scheduler.run_once(due)
@@ -147,6 +151,7 @@ async def test_discord_channel_subscribes_gets_its_digest_and_unsubscribes(
             briefbot.subscriptions,
             {"discord": poster},
             briefbot.settings.digests,
+            workers=briefbot.store.workers,
         )
         (delivery,) = await scheduler.run_once(SLOT)
         assert delivery.status is DigestStatus.POSTED and delivery.message_id

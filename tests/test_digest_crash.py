@@ -1,13 +1,16 @@
 """Crash tests with real processes: `briefbot digests --once` is SIGKILLed, then run again.
 
-What they prove, against a fake Slack Web API on loopback:
+What they prove, against a fake Slack Web API on loopback (the restart comes once the killed
+worker's lease has expired, as on any replica on any machine):
 - killed right after Slack recorded the digest (the process never saw the answer): the restarted
-  process does not post it again; the slot is recorded ``unknown`` and logged;
+  process finds the message by its key in the channel history and records its ``ts``; it does
+  not post it again;
 - killed before its message left (while checking its token at start-up): the restarted process
   posts the digest exactly once and records the message ``ts``;
-- killed while its message was in flight but before Slack recorded it: the restarted process does
-  not post either. From the process's side this is indistinguishable from the first case, and
-  Slack offers no idempotency key, so the policy prefers a missed digest to a duplicate.
+- killed while its message was in flight but before Slack recorded it: the history shows it never
+  arrived, so the restarted process posts it, once;
+- killed after posting, in a workspace that did not grant the history scope: nothing can be
+  looked up, so the slot is recorded ``unknown`` and logged, never re-posted blindly.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bot.models import Conversation
 from bot.settings import Settings
 from bot.store.records import DigestStatus
 from bot.store.sqlite.store import SqliteStore
+from tests.replica_support import tuned_config
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 
 
@@ -67,9 +71,17 @@ class KillingSlack(FakeSlack):
         return answer
 
 
-async def start_digests(db: Path, api_url: str) -> asyncio.subprocess.Process:
-    """A `briefbot digests --once` process posting to the Slack Web API at ``api_url``."""
+LEASE_SECONDS = 1  # the workers' lease in these tests: a killed one is gone a second later
+
+
+async def start_digests(
+    db: Path, api_url: str, config: Path | None = None
+) -> asyncio.subprocess.Process:
+    """A `briefbot digests --once` process posting to the Slack Web API at ``api_url`` (with
+    the configuration folder ``config``, when given)."""
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": api_url}
+    if config is not None:
+        env["BRIEFBOT_CONFIG"] = str(config)
     env.pop("DISCORD_TOKEN", None)
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -86,9 +98,9 @@ async def start_digests(db: Path, api_url: str) -> asyncio.subprocess.Process:
     )
 
 
-async def run_digests(db: Path, slack: KillingSlack) -> tuple[int, str, str]:
+async def run_digests(db: Path, slack: KillingSlack, config: Path) -> tuple[int, str, str]:
     """One `briefbot digests --once` process; returns (exit code, stdout, stderr)."""
-    process = await start_digests(db, slack.api_url)
+    process = await start_digests(db, slack.api_url, config)
     slack.watch(process.pid)
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
@@ -123,40 +135,49 @@ class Scenario:
     recorded: bool  # whether Slack recorded the message before the process died
     after_restart: int  # messages in the channel once the restarted process is done
     status: DigestStatus
+    history_scope: bool = True  # whether the app may read the channel history
 
 
+# A brief is posted as a thread: the parent line and the brief in reply, two messages.
 SCENARIOS = (
-    Scenario("killed-after-post", "chat.postMessage", True, 1, DigestStatus.UNKNOWN),
-    # A brief is posted as a thread: the parent line and the brief in reply, two messages.
+    # The parent line arrived and carries the key: found, recorded, not posted again (its
+    # thread lacks the brief the dead process never sent; the log says so).
+    Scenario("killed-after-post", "chat.postMessage", True, 1, DigestStatus.POSTED),
     Scenario("killed-before-post", "auth.test", False, 2, DigestStatus.POSTED),
-    Scenario("killed-in-flight", "chat.postMessage", False, 0, DigestStatus.UNKNOWN),
+    Scenario("killed-in-flight", "chat.postMessage", False, 2, DigestStatus.POSTED),
+    Scenario("no-history-scope", "chat.postMessage", True, 1, DigestStatus.UNKNOWN, False),
 )
 SEED_ONCE = "seeded.sqlite3"
 
 
-async def crash_and_restart(settings: Settings, scenario: Scenario) -> None:
+async def crash_and_restart(settings: Settings, scenario: Scenario, config: Path) -> None:
     await subscribe_due_now(settings)
     slack = KillingSlack(kill_on=scenario.kill_on, record_before_kill=scenario.recorded)
+    if not scenario.history_scope:
+        slack.missing_scopes.add("history")
     await slack.start()
     try:
-        code, _, _ = await run_digests(settings.store_path, slack)
+        code, _, _ = await run_digests(settings.store_path, slack, config)
         assert code == -signal.SIGKILL, scenario
         assert len(slack.messages) == (1 if scenario.recorded else 0), scenario
 
-        code, out, err = await run_digests(settings.store_path, slack)
+        await asyncio.sleep(LEASE_SECONDS * 1.5)  # the killed worker's lease runs out
+        code, out, err = await run_digests(settings.store_path, slack, config)
         assert code == 0 and "Traceback" not in err, (scenario, err)
         assert len(slack.messages) == scenario.after_restart, scenario
         ((logged, message_id),) = await statuses(settings.store_path)
         assert logged is scenario.status, scenario
         assert out.strip() == f"1 {scenario.status}", scenario
         if scenario.status is DigestStatus.POSTED:
-            assert message_id == "1515449523.000100"
-            assert slack.messages[0]["channel"] == "C1"
-            assert slack.messages[0]["text"].startswith(
+            parent = slack.messages[-scenario.after_restart]
+            assert message_id == slack.channel_messages["C1"][-scenario.after_restart]["ts"]
+            assert parent["channel"] == "C1"
+            assert parent["text"].startswith(
                 "Daily digest of China–Russia relations: 5 new articles from 5 sources"
             )
         else:
             assert "may or may not have been posted; not re-posting" in err, scenario
+            assert "missing_scope" in err, scenario
     finally:
         await slack.close()
 
@@ -165,13 +186,16 @@ async def test_sigkill_then_restart_never_posts_twice(settings: Settings, tmp_pa
     # Ingest the seeds once; each scenario gets its own copy of the store and its own fake Slack,
     # so they run side by side.
     seeded = tmp_path / SEED_ONCE
+    config = tuned_config(tmp_path / "config", lease_seconds=LEASE_SECONDS)
     await (await App.start(dataclasses.replace(settings, store_path=seeded))).close()
     for scenario in SCENARIOS:
         shutil.copyfile(seeded, tmp_path / f"{scenario.name}.sqlite3")
     await asyncio.gather(
         *(
             crash_and_restart(
-                dataclasses.replace(settings, store_path=tmp_path / f"{s.name}.sqlite3"), s
+                dataclasses.replace(settings, store_path=tmp_path / f"{s.name}.sqlite3"),
+                s,
+                config,
             )
             for s in SCENARIOS
         )

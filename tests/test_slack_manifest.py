@@ -28,7 +28,9 @@ def test_manifest_declares_the_command_event_and_scopes() -> None:
     assert settings["socket_mode_enabled"] is True
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read",
+        "channels:history",
         "chat:write",
         "commands",
+        "groups:history",
     ]
     assert len(manifest["display_information"]["description"]) <= 140

@@ -212,7 +212,11 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
     served.fake.received.clear()
     async with digest_posters(load_platforms(), served.env, installations) as posters:
         scheduler = Scheduler(
-            briefbot.briefer, briefbot.subscriptions, posters, briefbot.settings.digests
+            briefbot.briefer,
+            briefbot.subscriptions,
+            posters,
+            briefbot.settings.digests,
+            workers=briefbot.store.workers,
         )
         done = await scheduler.run_once(FIXED_NOW + dt.timedelta(days=1))
     assert sorted(d.status for d in done) == ["posted", "posted"]
@@ -274,7 +278,13 @@ def test_oauth_settings_name_what_is_missing() -> None:
         load_slack_settings({k: v for k, v in full.items() if k != "SLACK_SIGNING_SECRET"})
     settings = load_slack_settings(full)
     assert settings.bot_token is None and settings.oauth is not None
-    assert settings.oauth.scopes == ("commands", "app_mentions:read", "chat:write")
+    assert settings.oauth.scopes == (
+        "commands",
+        "app_mentions:read",
+        "chat:write",
+        "channels:history",
+        "groups:history",
+    )
     assert CLIENT_SECRET not in repr(settings)
     # Without the OAuth variables the one-workspace settings are as before.
     single = load_slack_settings(

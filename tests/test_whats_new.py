@@ -175,6 +175,7 @@ async def test_day_two_digest_states_only_the_new_fact(
         DigestSettings(),
         clock=clock,
         owner="test",
+        workers=bot.store.workers,
     )
     clock.now = dt.datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
     await runner.run_once(clock.now)
@@ -244,7 +245,12 @@ async def test_follow_digests_reply_in_the_first_digests_slack_thread(
     try:
         poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
         runner = Scheduler(
-            bot.briefer, bot.subscriptions, {"slack": poster}, DigestSettings(), clock=clock
+            bot.briefer,
+            bot.subscriptions,
+            {"slack": poster},
+            DigestSettings(),
+            clock=clock,
+            workers=bot.store.workers,
         )
         clock.now = dt.datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
         (first,) = await runner.run_once(clock.now)

@@ -18,6 +18,10 @@ from bot.chat.commands import BriefReply, Reply
 from bot.digests.scheduler import PostNotSent, PostRejected
 from bot.store.installations import Installations
 
+DIGEST_EVENT = "briefbot_digest"  # the metadata event type every digest message carries
+HISTORY_PAGES = 5  # pages of 200 messages searched for a digest whose worker died
+HISTORY_MARGIN_S = 60.0  # searched from this long before the claim: clocks of two hosts differ
+
 
 def digest_client(token: str, base_url: str = SLACK_API_URL) -> AsyncWebClient:
     """A Web API client that never repeats a request whose outcome it did not see.
@@ -84,6 +88,55 @@ class SlackDigestPoster:
             ) from exc
         return thread_ts
 
+    async def find_posted(
+        self,
+        channel_id: str,
+        idempotency_key: str,
+        since: dt.datetime,
+        thread_of: str | None = None,
+    ) -> str | None:
+        """The ``ts`` of the digest posted with this key since ``since``, found by the metadata
+        every digest carries: in the channel history (``conversations.history``), or in the
+        thread of ``thread_of`` (``conversations.replies``). None when it is not there. Needs
+        the ``channels:history`` scope (``groups:history`` for private channels); without it
+        Slack refuses and the digest is recorded 'unknown', as before."""
+        channel = ChannelAddress.parse(channel_id).channel_id
+        oldest = f"{since.timestamp() - HISTORY_MARGIN_S:.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                if thread_of is None:
+                    response = await self._client.conversations_history(
+                        channel=channel,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                else:
+                    response = await self._client.conversations_replies(
+                        channel=channel,
+                        ts=thread_of,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+            except SlackApiError as exc:
+                raise PostRejected(f"history: {exc.response.get('error')}") from exc
+            for message in response.get("messages") or ():
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == DIGEST_EVENT
+                    and payload.get("key") == idempotency_key
+                ):
+                    return str(message["ts"]) if thread_of is None else thread_of
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or cursor is None:
+                return None
+        raise RuntimeError(f"more than {HISTORY_PAGES * 200} messages since the claim")
+
     async def _send(
         self,
         channel_id: str,
@@ -99,9 +152,9 @@ class SlackDigestPoster:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
-                # Lets a person find the message for an 'unknown' digest in the channel history.
+                # Lets a replica (find_posted), or a person, find the message in the history.
                 metadata={
-                    "event_type": "briefbot_digest",
+                    "event_type": DIGEST_EVENT,
                     "event_payload": {"key": idempotency_key},
                 },
             )
@@ -142,20 +195,36 @@ class SlackWorkspacesPoster:
     ) -> str:
         """Post with the token of the channel's workspace; PostRejected when it has none."""
         address = ChannelAddress.parse(channel_id)
-        if address.team_id is None:
-            token = self._fallback_token
-            if token is None:
-                raise PostRejected(
-                    f"channel {channel_id} names no workspace and SLACK_BOT_TOKEN is not set"
-                )
-        else:
-            installation = await self._installations.find_installation(
-                PLATFORM, "", address.team_id
-            )
-            if installation is None:
-                raise PostRejected(f"briefbot is not installed in workspace {address.team_id}")
-            token = installation.bot_token
+        token = await self._token(address, channel_id)
+        poster = self._poster(token)
+        return await poster.post(address.channel_id, reply, idempotency_key, thread_of)
+
+    async def find_posted(
+        self,
+        channel_id: str,
+        idempotency_key: str,
+        since: dt.datetime,
+        thread_of: str | None = None,
+    ) -> str | None:
+        """As ``SlackDigestPoster.find_posted``, with the channel's workspace's token."""
+        address = ChannelAddress.parse(channel_id)
+        poster = self._poster(await self._token(address, channel_id))
+        return await poster.find_posted(address.channel_id, idempotency_key, since, thread_of)
+
+    def _poster(self, token: str) -> SlackDigestPoster:
         poster = self._posters.get(token)
         if poster is None:
             poster = self._posters[token] = SlackDigestPoster(digest_client(token, self._api_url))
-        return await poster.post(address.channel_id, reply, idempotency_key, thread_of)
+        return poster
+
+    async def _token(self, address: ChannelAddress, channel_id: str) -> str:
+        if address.team_id is None:
+            if self._fallback_token is None:
+                raise PostRejected(
+                    f"channel {channel_id} names no workspace and SLACK_BOT_TOKEN is not set"
+                )
+            return self._fallback_token
+        installation = await self._installations.find_installation(PLATFORM, "", address.team_id)
+        if installation is None:
+            raise PostRejected(f"briefbot is not installed in workspace {address.team_id}")
+        return installation.bot_token

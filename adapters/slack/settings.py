@@ -14,8 +14,16 @@ DEFAULT_PORT = 3000
 # Every interface, as before this was a setting; BIND_HOST=127.0.0.1 keeps the server to a
 # reverse proxy on the same machine.
 DEFAULT_BIND_HOST = "0.0.0.0"
-# What the app's manifest (config/slack-manifest.yml) asks for: /summary, mentions, replies.
-DEFAULT_SCOPES = ("commands", "app_mentions:read", "chat:write")
+# What the app's manifest (config/slack-manifest.yml) asks for: /summary, mentions, replies,
+# and the history of the channels it posts digests to (a replica taking over a dead one's digest
+# looks there for it by its key, instead of leaving it 'unknown').
+DEFAULT_SCOPES = (
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "channels:history",
+    "groups:history",
+)
 
 
 @dataclass(frozen=True)

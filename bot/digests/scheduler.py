@@ -11,11 +11,20 @@ Delivery of one slot, in order:
    ``unknown`` when it cannot be known; when the platform could not be reached at all, the claim
    is deleted so a later pass tries again.
 
+Any number of schedulers (replicas, on any number of machines) share one store. Each is a worker
+with a lease its heartbeat renews (bot.ops.workers). Due subscriptions are shared out as turns
+(``Workers.take_turns``: rows skipped while locked, on PostgreSQL), so one replica composes a
+given digest while the others compose other ones; the claim in 3 stays what guarantees one digest
+per local date, turn or not.
+
 A crash before 3 leaves no trace, so the next pass posts the digest. A crash between 3 and 5 leaves
 a ``sending`` row that is ambiguous: the message may or may not have reached the platform. It is
-resolved once its owner process is gone (or the claim is older than ``claim_timeout``): a poster
+resolved once its owner's lease has expired (or the claim is older than ``claim_timeout``): a poster
 whose platform de-duplicates by key (Discord's ``enforce_nonce``) is asked again with the same key
-while the platform still remembers it; any other (Slack) is recorded ``unknown`` and logged, never
+while the platform still remembers it; a poster that can look messages up by key (Slack, in the
+channel history: a ``PostFinder``) records the message if it arrived and posts it if it did not,
+once the owner's lease has expired (a dead process sends nothing more, so the history is final);
+any other, or one that cannot look (a missing scope), is recorded ``unknown`` and logged, never
 re-posted blindly.
 """
 
@@ -24,19 +33,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
-import socket
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from bot.brief.briefer import Briefer
 from bot.chat.commands import BriefReply, Notice, Reply, UserError
 from bot.clock import Clock, utc_now
 from bot.digests.schedule import Slot, slot_on_or_before
 from bot.ops.runtime import Pause, Shutdown, pause
-from bot.settings import DigestSettings
-from bot.store.protocols import SubscriptionStore
+from bot.ops.workers import Heartbeat, worker_id
+from bot.settings import DigestSettings, WorkerSettings
+from bot.store.protocols import SubscriptionStore, Workers
 from bot.store.records import Claim, DigestEntry, DigestStatus, Subscription, ThreadMode
 
 log = logging.getLogger(__name__)
@@ -70,7 +79,28 @@ class ChannelPoster(Protocol):
         ...
 
 
+@runtime_checkable
+class PostFinder(Protocol):
+    """A poster that can look a message up by its idempotency key (Slack: in the channel's
+    history), so a digest whose worker died mid-post is recorded if it arrived and posted if
+    it did not, instead of being left 'unknown'."""
+
+    async def find_posted(
+        self,
+        channel_id: str,
+        idempotency_key: str,
+        since: dt.datetime,
+        thread_of: str | None = None,
+    ) -> str | None:
+        """The id of the message posted with this key since ``since`` (in the thread of
+        ``thread_of`` when given), None when there is none; raise when the platform cannot
+        say (e.g. a missing scope)."""
+        ...
+
+
 RETRY: Final = "retry"  # a Delivery whose claim was released for a later pass
+DEFAULT_LEASE: Final = WorkerSettings().lease
+DIGEST_TURN: Final = "digest"  # the kind of turn a replica takes to compose a subscription's digest
 
 
 @dataclass(frozen=True)
@@ -81,25 +111,6 @@ class Delivery:
     local_date: dt.date
     status: DigestStatus | Literal["retry"]
     message_id: str | None = None
-
-
-def process_owner() -> str:
-    """This process as a claim owner: 'host:pid'."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_alive(owner: str) -> bool:
-    """False only when the owner is a process on this host that no longer runs."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdecimal():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def idempotency_key(entry: DigestEntry) -> str:
@@ -119,40 +130,74 @@ class Scheduler:
         clock: Clock = utc_now,
         sleep: Pause = pause,
         owner: str | None = None,
-        is_alive: Callable[[str], bool] = owner_alive,
+        *,
+        workers: Workers,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        beat_sleep: Pause = pause,
     ) -> None:
+        """``owner`` is this worker's id (bot.ops.workers.worker_id); ``workers`` holds the
+        leases and turns it shares with the other replicas; ``beat_sleep`` paces its heartbeat."""
         self.briefer = briefer
         self.subscriptions = subscriptions
         self.posters = posters
         self.settings = settings
         self.clock = clock
         self.sleep = sleep
-        self.owner = owner or process_owner()
-        self.is_alive = is_alive
+        self.owner = owner or worker_id()
+        self.workers = workers
+        self.lease = lease
+        self.heartbeat = Heartbeat(workers, self.owner, lease, clock, beat_sleep)
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """This worker's lease, kept by its heartbeat while the block runs (see run_once)."""
+        async with self.heartbeat.held():
+            yield
 
     async def run_forever(self, stop: Shutdown) -> None:
         """Run passes every ``poll_seconds`` until a stop is requested; a failed pass is logged.
 
-        A stop lets the digest in flight finish and be recorded."""
-        while not stop.requested:
-            try:
-                await self.run_once(self.clock())
-            except Exception:
-                log.exception(
-                    "digest pass failed; trying again in %g s", self.settings.poll_seconds
-                )
-            await self.sleep(self.settings.poll_seconds, stop)
+        A stop lets the digest in flight finish and be recorded. The worker's lease is held
+        throughout, and retired at the end so its turns are free at once."""
+        async with self.serving():
+            log.info("digest worker %s started", self.owner)
+            while not stop.requested:
+                try:
+                    await self.run_once(self.clock())
+                except Exception:
+                    log.exception(
+                        "digest pass failed; trying again in %g s", self.settings.poll_seconds
+                    )
+                await self.sleep(self.settings.poll_seconds, stop)
 
     async def run_once(self, now: dt.datetime) -> list[Delivery]:
-        """Resolve abandoned claims, then deliver every due digest; return what was done."""
+        """Resolve abandoned claims, then deliver the due digests this worker gets the turn of;
+        return what was done. Other replicas' live leases should be held (``serving``)."""
         done = await self.resolve_abandoned(now)
+        due: dict[str, tuple[Subscription, Slot]] = {}
         for subscription in await self.subscriptions.active(list(self.posters)):
             slot = self.due_slot(subscription, now)
             if slot is None or await self.subscriptions.entry(subscription.id, slot.local_date):
                 continue
-            delivery = await self.deliver(subscription, slot, now)
-            if delivery is not None:
-                done.append(delivery)
+            due[str(subscription.id)] = (subscription, slot)
+        left = list(due)
+        while left:
+            # One turn at a time, so replicas passing at once share the due digests out; the
+            # turn is held for a lease's length, in case this worker dies while composing.
+            taken = await self.workers.take_turns(DIGEST_TURN, left, self.owner, now, self.lease)
+            if not taken:
+                break  # the rest are other replicas' turns
+            key = taken[0]
+            left.remove(key)
+            subscription, slot = due[key]
+            try:
+                # Another replica may have delivered it since this pass looked.
+                if await self.subscriptions.entry(subscription.id, slot.local_date) is None:
+                    delivery = await self.deliver(subscription, slot, now)
+                    if delivery is not None:
+                        done.append(delivery)
+            finally:
+                await self.workers.end_turn(DIGEST_TURN, key, self.owner, free_at=now)
         return done
 
     def due_slot(self, subscription: Subscription, now: dt.datetime) -> Slot | None:
@@ -222,12 +267,14 @@ class Scheduler:
         return BriefReply(dataclasses.replace(brief, title=heading))
 
     async def resolve_abandoned(self, now: dt.datetime) -> list[Delivery]:
-        """Settle 'sending' slots whose process died (or that are older than claim_timeout)."""
+        """Settle 'sending' slots whose worker's lease expired (or older than claim_timeout)."""
         done: list[Delivery] = []
-        for entry in await self.subscriptions.in_flight():
+        in_flight = await self.subscriptions.in_flight()
+        live = await self.workers.live(now) if in_flight else frozenset()
+        for entry in in_flight:
             stale = now - entry.claimed_at > self.settings.claim_timeout
-            if entry.owner != self.owner and self.is_alive(entry.owner) and not stale:
-                continue  # another live process is still waiting for the platform
+            if entry.owner != self.owner and entry.owner in live and not stale:
+                continue  # another live worker is still waiting for the platform
             subscription = await self.subscriptions.get(entry.subscription_id)
             poster = None if subscription is None else self.posters.get(subscription.platform)
             if subscription is None or poster is None:
@@ -235,6 +282,12 @@ class Scheduler:
             mine = await self.subscriptions.take_over(entry, self.owner)
             if mine is None:
                 continue
+            owner_gone = entry.owner != self.owner and entry.owner not in live
+            if owner_gone and isinstance(poster, PostFinder):
+                found = await self._look_up(subscription, poster, mine, now)
+                if found is not None:
+                    done.append(found)
+                    continue
             if now - mine.claimed_at < poster.idempotency_window:
                 try:
                     reply = await self.compose(subscription, mine.covers_from, None, now)
@@ -257,13 +310,43 @@ class Scheduler:
             done.append(Delivery(mine.subscription_id, mine.local_date, DigestStatus.UNKNOWN))
         return done
 
+    async def _look_up(
+        self, subscription: Subscription, poster: PostFinder, mine: DigestEntry, now: dt.datetime
+    ) -> Delivery | None:
+        """Settle a dead worker's slot by asking the platform whether its message arrived:
+        recorded if it did, posted now if it did not; None when the platform cannot say."""
+        key = idempotency_key(mine)
+        root = await self._thread_root(subscription)
+        try:
+            message_id = await poster.find_posted(
+                subscription.channel_id, key, mine.claimed_at, root
+            )
+        except Exception as exc:
+            log.warning("digest %s: cannot look it up (%s: %s)", key, type(exc).__name__, exc)
+            return None
+        if message_id is not None:
+            log.info("digest %s was posted as %s before its worker died", key, message_id)
+            await self.subscriptions.finish(mine, DigestStatus.POSTED, now, message_id=message_id)
+            return Delivery(mine.subscription_id, mine.local_date, DigestStatus.POSTED, message_id)
+        try:
+            reply = await self.compose(subscription, mine.covers_from, None, now)
+        except UserError:
+            return None
+        if reply is None:
+            return None
+        log.info("digest %s never arrived before its worker died; posting it", key)
+        return await self._post(subscription, mine, reply)
+
+    async def _thread_root(self, subscription: Subscription) -> str | None:
+        if subscription.threads is not ThreadMode.FOLLOW:
+            return None
+        first = await self.subscriptions.first_posted(subscription.id)
+        return None if first is None else first.message_id
+
     async def _post(self, subscription: Subscription, entry: DigestEntry, reply: Reply) -> Delivery:
         poster = self.posters[subscription.platform]
         key = idempotency_key(entry)
-        root = None
-        if subscription.threads is ThreadMode.FOLLOW:
-            first = await self.subscriptions.first_posted(subscription.id)
-            root = None if first is None else first.message_id
+        root = await self._thread_root(subscription)
         try:
             if root is None:
                 message_id = await poster.post(subscription.channel_id, reply, key)

@@ -217,6 +217,50 @@ class SubscriptionStore(Protocol):
         ...
 
 
+class Workers(Protocol):
+    """Worker processes on any number of machines: heartbeat leases, and turns at shared work.
+
+    A worker is alive while its lease (renewed by its heartbeat) has not expired; what a worker
+    whose lease expired held may be taken over. A turn is one worker's hold on one piece of
+    shared work (``kind`` and ``key``, e.g. a subscription's digest or a feed) until a time, so
+    replicas share the work out instead of all doing it.
+    """
+
+    async def renew(self, worker: str, now: dt.datetime, length: dt.timedelta) -> None:
+        """Start or extend the worker's lease to ``now + length``."""
+        ...
+
+    async def retire(self, worker: str) -> None:
+        """End the worker's lease now (a clean stop) and free its turns."""
+        ...
+
+    async def live(self, now: dt.datetime) -> frozenset[str]:
+        """The workers whose lease has not expired at ``now``."""
+        ...
+
+    async def forget_expired(self, before: dt.datetime) -> int:
+        """Delete leases that expired before ``before``; how many."""
+        ...
+
+    async def take_turns(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        worker: str,
+        now: dt.datetime,
+        hold: dt.timedelta,
+        limit: int = 1,
+    ) -> list[str]:
+        """Take up to ``limit`` of these keys' turns that are free at ``now`` (or already the
+        worker's), holding them until ``now + hold``; the keys taken. Concurrent callers never
+        get the same key while it is held, and never wait for each other."""
+        ...
+
+    async def end_turn(self, kind: str, key: str, worker: str, free_at: dt.datetime) -> bool:
+        """Hand a turn back: free from ``free_at`` on; False when the worker no longer held it."""
+        ...
+
+
 class FeedLedger(Protocol):
     """What web ingestion remembers: article URLs, HTTP validators, feed entries, topic tags."""
 
@@ -277,6 +321,11 @@ class Store(ArticleStore, EventClaims, MetaStore, BriefLog, FollowedTopics, Prot
     @property
     def installations(self) -> InstallationStore:
         """Chat installations by workspace, and OAuth states."""
+        ...
+
+    @property
+    def workers(self) -> Workers:
+        """Worker leases and turns at shared work (digests, feeds) across replicas."""
         ...
 
     async def close(self) -> None:

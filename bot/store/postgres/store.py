@@ -19,6 +19,7 @@ from bot.store.postgres.installations import PostgresInstallations
 from bot.store.postgres.ledger import PostgresLedger
 from bot.store.postgres.search import search_condition
 from bot.store.postgres.subscriptions import PostgresSubscriptions
+from bot.store.postgres.workers import PostgresWorkers
 from bot.store.records import AddResult, SearchQuery, content_hash
 from bot.store.sql.articles import (
     LANGUAGES_PRESENT,
@@ -45,6 +46,7 @@ class PostgresStore:
         self._subscriptions = PostgresSubscriptions(database)
         self._ledger = PostgresLedger(database)
         self._installations = PostgresInstallations(database)
+        self._workers = PostgresWorkers(database)
 
     @classmethod
     async def open(cls, url: str, prepare_threshold: int | None = 5) -> PostgresStore:
@@ -65,6 +67,11 @@ class PostgresStore:
     def installations(self) -> PostgresInstallations:
         """Chat installations by workspace and OAuth states."""
         return self._installations
+
+    @property
+    def workers(self) -> PostgresWorkers:
+        """Worker leases and turns at shared work (digests, feeds) across replicas."""
+        return self._workers
 
     async def close(self) -> None:
         """Close the pool's connections."""

@@ -193,4 +193,21 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO articles_fts (rowid, lexemes)
     SELECT id, briefbot_lexemes(language, title, body) FROM articles;
     """,
+    # replicas: worker leases renewed by heartbeat (a worker whose lease expired is gone, on
+    # any machine), and turns: one worker's hold on a piece of shared work until a time.
+    """
+    CREATE TABLE worker_leases (
+        worker TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX worker_leases_expires_at ON worker_leases (expires_at);
+    CREATE TABLE work_turns (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        held_until TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    """,
 )

@@ -29,6 +29,7 @@ from bot.store.sqlite.fts import match_expressions
 from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.ledger import SqliteLedger
 from bot.store.sqlite.subscriptions import SqliteSubscriptions
+from bot.store.sqlite.workers import SqliteWorkers
 
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
 
@@ -45,6 +46,7 @@ class SqliteStore:
         self._subscriptions = SqliteSubscriptions(database)
         self._ledger = SqliteLedger(database)
         self._installations = SqliteInstallations(database)
+        self._workers = SqliteWorkers(database)
 
     @classmethod
     async def open(cls, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
@@ -74,6 +76,11 @@ class SqliteStore:
     def installations(self) -> SqliteInstallations:
         """Chat installations by workspace and OAuth states (bot.store.installations)."""
         return self._installations
+
+    @property
+    def workers(self) -> SqliteWorkers:
+        """Worker leases and turns at shared work (digests, feeds) across replicas."""
+        return self._workers
 
     async def close(self) -> None:
         """Close the connections; WAL content is checkpointed by SQLite on last close."""
