@@ -210,8 +210,13 @@ async def _run(
                 settings.languages.supported,
             )
             stack.callback(preparer.close)
+        ranker = None
+        if args.command == "brief":
+            from bot.brief.worker import OneShotRanker
+
+            ranker = OneShotRanker(_indexer(settings))
         app = await stack.enter_async_context(
-            await App.start(settings, clock=clock, preparer=preparer)
+            await App.start(settings, clock=clock, preparer=preparer, ranker=ranker)
         )
         if args.command == "brief":
             return await _brief(app, args)
@@ -290,14 +295,8 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from bot.brief.summarize import build_corpus, summary_title
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
-    from bot.text.split import OfflineTokenizer
-    from bot.text.terms import TermIndexer
 
-    indexer = TermIndexer(
-        OfflineTokenizer(settings.language),
-        settings.language,
-        supported=settings.languages.supported,
-    )
+    indexer = _indexer(settings)
     deadline = time.monotonic() + settings.deadline_seconds
     try:
         raws = read_inputs(args.paths, settings.max_article_bytes, args.cluster)
@@ -346,10 +345,21 @@ async def _summarize_within(
     deadline: float,
 ) -> Brief:
     from bot.brief.summarize import summarize_within
-    from bot.brief.worker import ProcessRanker
+    from bot.brief.worker import OneShotRanker
 
-    async with ProcessRanker(indexer, settings.language, settings.languages.supported) as ranker:
-        return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
+    ranker = OneShotRanker(indexer)
+    return await summarize_within(corpus, ranker, limits, title, deadline - time.monotonic())
+
+
+def _indexer(settings: Settings) -> TermIndexer:
+    from bot.text.split import OfflineTokenizer
+    from bot.text.terms import TermIndexer
+
+    return TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
 
 
 def _too_long(articles: int, seconds: float) -> int:
@@ -490,9 +500,13 @@ async def _extract(app: App, name: str) -> int:
 async def _poll(app: App, once: bool, sleep: Pause) -> int:
     from bot.chat.commands import UserError
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
+    from bot.ops.workers import worker_id
 
     try:
-        poller = app.intake.feed_poller(sleep)
+        # A service shares the feeds with any other replicas; --once reads every feed now.
+        poller = app.intake.feed_poller(
+            sleep, None if once else worker_id(app.settings.workers.host_id)
+        )
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_USAGE

@@ -110,6 +110,18 @@ def user_data_dir(env: Mapping[str, str]) -> Path:
     return base / "briefbot"
 
 
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """The per-user cache folder (XDG on Linux): what can be rebuilt from the installed files."""
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    if sys.platform == "win32":
+        local = Path(env["LOCALAPPDATA"]) if env.get("LOCALAPPDATA") else home / "AppData" / "Local"
+        return local / "briefbot" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "briefbot"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache") / "briefbot"
+
+
 class InitError(Exception):
     """The configuration could not be written; the message says why."""
 

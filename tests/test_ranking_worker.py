@@ -1,4 +1,5 @@
-"""Briefs that stop: a big brief is built in a process that a deadline or a stop kills."""
+"""Briefs that stop: a big brief is built in a process that a deadline or a stop kills; a
+one-shot command builds it on a daemon thread and exits at the deadline."""
 
 from __future__ import annotations
 
@@ -124,7 +125,8 @@ async def test_a_brief_past_its_deadline_is_stopped_with_a_message(
         await app.close()
 
 
-def test_summarize_stops_at_its_deadline(tmp_path: Path) -> None:
+def config_with_deadline(tmp_path: Path, seconds: str) -> Path:
+    """A copy of the default configuration with ``brief.deadline_seconds = seconds``."""
     config = tmp_path / "config"
     config.mkdir()
     for name in ("settings.toml", "topics.toml"):
@@ -133,7 +135,80 @@ def test_summarize_stops_at_its_deadline(tmp_path: Path) -> None:
     settings_toml = config / "settings.toml"
     text = settings_toml.read_text(encoding="utf-8")
     assert "deadline_seconds = 30" in text
-    settings_toml.write_text(text.replace("deadline_seconds = 30", "deadline_seconds = 0.000001"))
+    settings_toml.write_text(text.replace("deadline_seconds = 30", f"deadline_seconds = {seconds}"))
+    return config
+
+
+# A build that never ends (a pathological input, say): the command must still exit at its
+# deadline, not when the build ends. Runs the real command line with only the build replaced.
+NEVER_ENDING_BUILD = """
+import sys
+import bot.brief.build
+
+def never_ending(*args, **kwargs):
+    while True:
+        pass
+
+bot.brief.build.build_brief = never_ending
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_brief_command_exits_at_its_deadline_while_its_build_runs_on(tmp_path: Path) -> None:
+    config = config_with_deadline(tmp_path, "0.5")
+    store = tmp_path / "store.sqlite3"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            NEVER_ENDING_BUILD,
+            "--config",
+            str(config),
+            "--db",
+            str(store),
+            "brief",
+            "china-russia",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "took longer than 0.5 s; try a narrower query" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_summarize_command_exits_at_its_deadline_while_its_build_runs_on(
+    tmp_path: Path,
+) -> None:
+    config = config_with_deadline(tmp_path, "2")
+    article = tmp_path / "article.txt"
+    article.write_text(" ".join(rereported_docs(1)[0]["text"].split()) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            NEVER_ENDING_BUILD,
+            "--config",
+            str(config),
+            "summarize",
+            str(article),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "took longer than 2 s and was stopped" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_summarize_stops_at_its_deadline(tmp_path: Path) -> None:
+    config = config_with_deadline(tmp_path, "0.000001")
     cluster = tmp_path / "rereported.jsonl"
     cluster.write_text(json.dumps({"id": "rr", "docs": rereported_docs(ARTICLES)}) + "\n")
     result = subprocess.run(

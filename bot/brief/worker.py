@@ -1,4 +1,5 @@
-"""Where a brief is built (stages 5-6): a thread for small ones, a process a deadline can kill.
+"""Where a brief is built (stages 5-6): a thread for small ones, a process a deadline can kill;
+in a one-shot command, a daemon thread that ends with the process.
 
 Ranking and selection are CPU-bound and, for heavily re-reported coverage, can take minutes. A
 thread cannot be stopped: at the deadline the caller gave up but the thread ran on, holding a
@@ -85,6 +86,59 @@ class ProcessRanker:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class OneShotRanker:
+    """The ``Ranker`` of a process that exits after one command (``briefbot brief``,
+    ``summarize``): the brief is built in this process, on a daemon thread.
+
+    A ranking process would cost such a command more than it saves: its fork server imports
+    NumPy, SciPy and the ranking modules afresh (~0.5 s), and the sentences are copied to it.
+    What it buys, a build that a deadline can stop, a one-shot command gets by exiting: the
+    thread is a daemon, so a build the deadline gave up on neither holds up the exit (as a
+    thread of asyncio's executor would) nor outlives it. Long-running processes (chat, digests)
+    keep ``ProcessRanker``.
+    """
+
+    def __init__(self, indexer: TermIndexer) -> None:
+        self._indexer = indexer
+        self._one_at_a_time = asyncio.Semaphore(1)
+
+    async def rank(self, job: RankJob) -> Brief:
+        """The brief of ``job``; cancelling the call leaves the thread to end with the process."""
+        async with self._one_at_a_time:
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[Brief] = loop.create_future()
+            threading.Thread(
+                target=_build_for,
+                args=(done, loop, job, self._indexer),
+                name="briefbot-ranking",
+                daemon=True,
+            ).start()
+            return await done
+
+
+def _build_for(
+    done: asyncio.Future[Brief], loop: asyncio.AbstractEventLoop, job: RankJob, indexer: TermIndexer
+) -> None:
+    try:
+        brief = run_job(job, indexer)
+    except BaseException as exc:  # handed to the awaiting caller, whole
+        outcome: tuple[Brief | None, BaseException | None] = (None, exc)
+    else:
+        outcome = (brief, None)
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+        loop.call_soon_threadsafe(_settle, done, *outcome)
+
+
+def _settle(done: asyncio.Future[Brief], brief: Brief | None, error: BaseException | None) -> None:
+    if done.done():  # the caller gave up (a deadline, a stop)
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        assert brief is not None
+        done.set_result(brief)
 
 
 def run_job(job: RankJob, indexer: TermIndexer) -> Brief:
