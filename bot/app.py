@@ -115,7 +115,9 @@ class App:
         client = None
         if fetcher is None:
             client = new_http_client(settings.fetch)
-            fetcher = Fetcher(client, settings.fetch)
+            fetcher = Fetcher(
+                client, settings.fetch, trusted_networks=settings.fetch.trusted_networks
+            )
         limiter = RateLimiter(settings.limits, monotonic)
         app = cls(settings, store, topics, indexer, clock, limiter, fetcher, preparer, ranker)
         if client is not None:

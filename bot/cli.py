@@ -500,9 +500,13 @@ async def _extract(app: App, name: str) -> int:
 async def _poll(app: App, once: bool, sleep: Pause) -> int:
     from bot.chat.commands import UserError
     from bot.ops.runtime import ShutdownTimeout, run_until_signalled
+    from bot.ops.workers import worker_id
 
     try:
-        poller = app.intake.feed_poller(sleep)
+        # A service shares the feeds with any other replicas; --once reads every feed now.
+        poller = app.intake.feed_poller(
+            sleep, None if once else worker_id(app.settings.workers.host_id)
+        )
     except UserError as exc:
         print("briefbot: " + exc.message, file=sys.stderr)
         return EXIT_USAGE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class FetchSettings:
     # Entries read from one feed document, newest first: a feed lists recent stories and is
     # polled again soon (a 60,000-entry feed took 101 s and 275 MB).
     max_feed_entries: int = 500
+    # Networks fetched although not public (an intranet news server); every other address must
+    # be a public internet one.
+    trusted_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,21 @@ def _fetch_settings(table: Mapping[str, Any], path: Path) -> FetchSettings:
         ),
         min_article_words=_int(table, "min_article_words", default.min_article_words, path),
         max_feed_entries=_int(table, "max_feed_entries", default.max_feed_entries, path),
+        trusted_networks=_networks(table.get("trusted_networks", []), path),
     )
+
+
+def _networks(
+    value: object, path: Path
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(
+            f"{path}: [fetch] trusted_networks must be a list such as ['10.1.0.0/16']"
+        )
+    try:
+        return tuple(ipaddress.ip_network(v, strict=False) for v in value)
+    except ValueError as exc:
+        raise SettingsError(f"{path}: [fetch] trusted_networks: {exc}") from exc
 
 
 def _seconds(table: Mapping[str, Any], key: str, default: float, path: Path) -> float:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
 
 from bot.settings import PROJECT_DIR
+from tests.store.conftest import TEST_DATABASE_URL
 
 
 def tuned_config(folder: Path, **values: object) -> Path:
@@ -23,3 +30,16 @@ def tuned_config(folder: Path, **values: object) -> Path:
         assert count == 1, f"{key} appears {count} times in settings.toml"
     path.write_text(text, encoding="utf-8")
     return folder
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of a new database on the test server (BRIEFBOT_TEST_DATABASE_URL), for
+    BRIEFBOT_DATABASE_URL; dropped afterwards."""
+    name = f"replicas_{os.getpid()}_{tmp_path.name[-12:].replace('-', '_').lower()}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}"))
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

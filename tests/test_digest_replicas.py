@@ -33,9 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
 from bot.app import App
@@ -47,7 +45,7 @@ from bot.settings import PROJECT_DIR, Settings
 from bot.store import open_store
 from bot.store.records import DigestStatus, Subscription
 from tests.digest_support import unthrottled
-from tests.replica_support import tuned_config
+from tests.replica_support import fresh_database, tuned_config
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 from tests.store.conftest import TEST_DATABASE_URL
 
@@ -205,13 +203,6 @@ async def run_week(settings: Settings, run: Run, tmp_path: Path) -> None:
         for path in sorted(logs.iterdir())
     )
     context = f"seed {seed}, {kills} kills\n{logged}"
-    print(
-        f"{kills} kills (seed {seed});",
-        sum(p.read_text(errors="replace").count("before its worker died") for p in logs.iterdir()),
-        "digests found or re-posted after their worker died;",
-        sum(p.read_text(errors="replace").count("not re-posting") for p in logs.iterdir()),
-        "left unknown",
-    )
     assert codes == [0] * len(running), context
     assert "Traceback" not in logged, context
 
@@ -239,18 +230,6 @@ async def run_week(settings: Settings, run: Run, tmp_path: Path) -> None:
     assert gap.at == dt.datetime(2027, 3, 14, 7, 0, tzinfo=dt.UTC)
     if run.days >= 7:
         assert f"bd{c3.id}-20270314" in posted
-
-
-@contextlib.contextmanager
-def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """The URL of a new database on the test server, dropped afterwards."""
-    name = f"digests_{os.getpid()}_{tmp_path.name[-12:].replace('-', '_').lower()}"
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunsplit(urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}"))
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="BRIEFBOT_TEST_DATABASE_URL is not set")

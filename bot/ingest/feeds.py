@@ -1,11 +1,21 @@
 """RSS/Atom feeds: the configured list, parsing fetched bytes, and the polling loop.
 
+Any number of pollers (replicas, on any number of machines) share one store's feeds: each feed is
+read in a *turn* (bot.store.protocols.Workers) that one worker holds while reading it, renewed
+while the read lasts, and that stays closed until the poll interval has passed, so each feed is
+read by one replica per interval. A worker that dies mid-feed stops renewing, and the feed is read
+again by another once the turn runs out. Entries are stored once whoever reads them: a feed entry
+is keyed by (feed, entry) and an article by its content.
+
 feedparser only ever sees bytes this process fetched (through the vetted fetcher) or read from a
 named file, wrapped in a stream: given a str or bytes it would open a URL or path itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import io
 import logging
 import re
@@ -16,11 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.clock import Clock
 from bot.ingest.fetch import FetchError
 from bot.ingest.pipeline import IngestFailure, IngestReport, RejectedArticle
 from bot.ingest.web import WebIngester
 from bot.ops.runtime import Pause, Shutdown, pause
+from bot.ops.workers import Heartbeat
 from bot.settings import FetchSettings, SettingsError
+from bot.store.protocols import Workers
 
 if TYPE_CHECKING:
     import feedparser
@@ -31,6 +44,7 @@ MAX_FEED_ENTRIES = FetchSettings().max_feed_entries
 _ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _DOCUMENT_TAIL = 64  # what follows the last entry: </channel></rss>, </feed>
 Progress = Callable[[str], None]
+FEED_TURN = "feed"  # the kind of turn a replica takes to read a feed
 
 
 class FeedError(Exception):
@@ -155,8 +169,20 @@ class FeedReader:
         return report + IngestReport(failures=tuple(failures))
 
 
+@dataclass(frozen=True)
+class FeedTurns:
+    """How a poller shares its feeds with other replicas: the store's turns, as this worker."""
+
+    workers: Workers
+    worker: str
+    lease: dt.timedelta
+    clock: Clock
+
+
 class FeedPoller:
-    """Polls the configured feeds every ``interval`` seconds; ``poll_once`` is one round."""
+    """Polls the configured feeds every ``interval`` seconds; ``poll_once`` is one round.
+
+    With ``turns``, each feed is read only in this worker's turn (see the module's note)."""
 
     def __init__(
         self,
@@ -164,31 +190,84 @@ class FeedPoller:
         feeds: Sequence[Feed],
         interval: float,
         sleep: Pause = pause,
+        turns: FeedTurns | None = None,
     ) -> None:
         self.reader = reader
         self.feeds = tuple(feeds)
         self.interval = interval
         self._sleep = sleep
+        self.turns = turns
 
     async def poll_once(self, stop: Shutdown | None = None) -> IngestReport:
-        """Read every feed once; a failing feed is reported and the others still run.
+        """Read every feed once (with turns: every feed due and not another worker's); a
+        failing feed is reported and the others still run.
 
         ``stop`` is checked before each feed: the feed in flight is finished, the rest wait."""
         report = IngestReport()
-        for feed in self.feeds:
-            if stop is not None and stop.requested:
-                break
+        left = list(dict.fromkeys(feed.url for feed in self.feeds))
+        while left and not (stop is not None and stop.requested):
+            url = left.pop(0)
+            if self.turns is None:
+                report += await self._read(url)
+                continue
+            turns = self.turns
+            taken = await turns.workers.take_turns(
+                FEED_TURN, [url, *left], turns.worker, turns.clock(), turns.lease
+            )
+            if not taken:
+                break  # every feed left is read by another replica, or not due yet
+            if taken[0] != url:
+                left.insert(0, url)
+                url = taken[0]
+                left.remove(url)
             try:
-                report += await self.reader.read_url(feed.url)
-            except (FetchError, FeedError) as exc:
-                reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-                failure = IngestFailure(feed.url, f"{feed.url}: {reason}")
-                report += IngestReport(feeds=1, failures=(failure,))
+                report += await self._read_in_turn(url, turns)
+            finally:
+                # Not due again, for any replica, until the interval has passed.
+                next_due = turns.clock() + dt.timedelta(seconds=self.interval)
+                await turns.workers.end_turn(FEED_TURN, url, turns.worker, free_at=next_due)
         return report
+
+    async def _read(self, url: str) -> IngestReport:
+        try:
+            return await self.reader.read_url(url)
+        except (FetchError, FeedError) as exc:
+            reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+            return IngestReport(feeds=1, failures=(IngestFailure(url, f"{url}: {reason}"),))
+
+    async def _read_in_turn(self, url: str, turns: FeedTurns) -> IngestReport:
+        """Read a feed, renewing the turn every third of a lease while the read lasts (a long
+        feed outlasts a lease), so no other replica reads it meanwhile."""
+
+        async def renew() -> None:
+            never = Shutdown()
+            while True:
+                await self._sleep(turns.lease.total_seconds() / 3, never)
+                await turns.workers.take_turns(
+                    FEED_TURN, [url], turns.worker, turns.clock(), turns.lease
+                )
+
+        renewing = asyncio.create_task(renew())
+        try:
+            return await self._read(url)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
     async def run(self, stop: Shutdown, rounds: int | None = None) -> None:
         """Poll until a stop is requested (or ``rounds`` times), pausing ``interval`` between
-        rounds."""
+        rounds; with turns, under this worker's lease, retired at the end."""
+        if self.turns is None:
+            await self._run(stop, rounds)
+            return
+        turns = self.turns
+        heartbeat = Heartbeat(turns.workers, turns.worker, turns.lease, turns.clock, self._sleep)
+        async with heartbeat.held():
+            log.info("feed worker %s started", turns.worker)
+            await self._run(stop, rounds)
+
+    async def _run(self, stop: Shutdown, rounds: int | None) -> None:
         done = 0
         while (rounds is None or done < rounds) and not stop.requested:
             report = await self.poll_once(stop)
@@ -204,7 +283,12 @@ class FeedPoller:
                 log.warning("%s: %s", failure.origin, failure.reason)
             done += 1
             if rounds is None or done < rounds:
-                await self._sleep(self.interval, stop)
+                await self._sleep(self._pause_seconds(), stop)
+
+    def _pause_seconds(self) -> float:
+        # Alone, a round every interval. With turns, a feed falls due whenever another replica's
+        # turn at it ends, so look more often; a due feed waits at most a tenth of the interval.
+        return self.interval if self.turns is None else self.interval / 10
 
 
 def _first_entries(data: bytes, max_entries: int, base_url: str) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot.chat.commands import UserError
-from bot.ingest.feeds import FeedPoller, FeedReader, load_feeds
+from bot.ingest.feeds import FeedPoller, FeedReader, FeedTurns, load_feeds
 from bot.ingest.fetch import FetchError
 from bot.ingest.mixed import MixedIngester, extract_input
 from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
@@ -105,10 +105,14 @@ class Intake:
         except OSError as exc:
             raise UserError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
 
-    def feed_poller(self, sleep: Pause = pause) -> FeedPoller:
-        """A poller over the feeds in ``feeds.toml``, at the configured interval."""
+    def feed_poller(self, sleep: Pause = pause, worker: str | None = None) -> FeedPoller:
+        """A poller over the feeds in ``feeds.toml``, at the configured interval; as ``worker``
+        (bot.ops.workers.worker_id), it shares the feeds with other replicas by turns."""
         if self.web is None:
             raise UserError(NO_WEB)
         feeds = load_feeds(self.settings.feeds_file)
         interval = self.settings.fetch.poll_interval_seconds
-        return FeedPoller(FeedReader(self.web), feeds, interval, sleep)
+        turns = None
+        if worker is not None:
+            turns = FeedTurns(self.store.workers, worker, self.settings.workers.lease, self.clock)
+        return FeedPoller(FeedReader(self.web), feeds, interval, sleep, turns)
