@@ -1,5 +1,5 @@
-"""The search lexemes' shortcuts (ASCII text on the stdlib engine, each word worked out once)
-give the plain computation's lexemes (bot/store/lexemes.py)."""
+"""The search lexemes' shortcuts (joiners replaced one by one, ASCII text on the stdlib engine,
+each word worked out once) give the plain computation's lexemes (bot/store/lexemes.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ DATA = PROJECT_DIR / "tests" / "data"
 
 
 def plain_search_text(text: str) -> str:
-    return str(module._UNSPACED.sub(r" \1 ", text.translate(module._JOINERS)))
+    joiners = str.maketrans(module.JOINERS, " " * len(module.JOINERS))
+    return str(module._UNSPACED.sub(r" \1 ", text.translate(joiners)))
 
 
 def plain_lexemes(text: str, language: str) -> list[str]:

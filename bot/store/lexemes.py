@@ -64,7 +64,6 @@ _NLTK = {"french", "german", "finnish", "swedish"}
 # numbers and hyphenated words. A plain mapping, not a character class: classes would depend
 # on the server's locale.
 JOINERS = "/\\.@:-_+<>&"
-_JOINERS = str.maketrans(JOINERS, " " * len(JOINERS))
 # Scripts written without spaces between words: ideographs, kana, Hangul syllables, and Thai
 # letters with their vowel and tone marks. The same ranges as ``briefbot_search_text``.
 UNSPACED = (
@@ -84,7 +83,9 @@ _LONGEST_STEMMED = 1000
 
 def search_text(text: str) -> str:
     """Step 1: joining punctuation as spaces, and unspaced scripts one character apart."""
-    joined = text.translate(_JOINERS)
+    joined = text
+    for joiner in JOINERS:  # each a plain search, 20x faster than str.translate's dict
+        joined = joined.replace(joiner, " ")
     if joined.isascii():  # no unspaced script in it
         return joined
     return str(_UNSPACED.sub(r" \1 ", joined))
@@ -95,19 +96,19 @@ def lexemes(text: str, language: str) -> list[str]:
     searchable = search_text(text)
     words = (_ASCII_WORD if searchable.isascii() else _WORD).findall(searchable)
     # SQLite's writer indexes every stored article through this: each word as written is
-    # worked out once (~1 us: its size, case, digits, stem), then looked up (a few 100 ns).
+    # worked out once (~1 us: its size, case, digits, stem), then looked up.
     known = _known_words(language)
-    found = []
-    for word in words:
-        lexeme = known.get(word, "")  # no lexeme is empty
-        if lexeme == "":
-            lexeme = _lexeme(word, language)
-            if len(known) >= _KNOWN_WORDS:
-                known.clear()  # bounded; forgetting costs only speed
-            known[word] = lexeme
-        if lexeme is not None:
-            found.append(lexeme)
-    return found
+    try:
+        found = [known[word] for word in words]
+    except KeyError:
+        if len(known) + len(words) > _KNOWN_WORDS:
+            known.clear()  # bounded; forgetting costs only speed
+        for word in words:
+            if word not in known:
+                known[word] = _lexeme(word, language)
+        # Another thread (a query while the writer indexes) may have cleared it meanwhile.
+        found = [known[word] if word in known else _lexeme(word, language) for word in words]
+    return [lexeme for lexeme in found if lexeme is not None]
 
 
 def _lexeme(word: str, language: str) -> str | None:
