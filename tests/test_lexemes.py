@@ -1,5 +1,5 @@
-"""The search lexemes' shortcuts (joiners replaced one by one, ASCII text on the stdlib engine,
-each word worked out once) give the plain computation's lexemes (bot/store/lexemes.py)."""
+"""The search lexemes' shortcuts (joiners replaced one by one, ASCII text read by the stdlib
+engine) give the plain computation's lexemes (bot/store/lexemes.py)."""
 
 from __future__ import annotations
 
@@ -18,18 +18,9 @@ def plain_search_text(text: str) -> str:
 
 
 def plain_lexemes(text: str, language: str) -> list[str]:
-    """Every word through the `regex` engine and the stemmer, one by one."""
-    stem = module._stemmer(STEMMERS.get(language))
-    found = []
-    for word in module._WORD.findall(plain_search_text(text)):
-        size = len(word.encode())
-        if size > module._LONGEST_WORD:
-            continue
-        word = module._lower(word)
-        if size <= module._LONGEST_STEMMED and not module._ASCII_DIGIT.search(word):
-            word = stem(word) or word
-        found.append(word)
-    return found
+    """Every word read by the `regex` engine from the plain search text."""
+    lexeme = module._lexeme_of(STEMMERS.get(language))
+    return [found for found in map(lexeme, module._WORD.findall(plain_search_text(text))) if found]
 
 
 def texts() -> list[tuple[str, str]]:

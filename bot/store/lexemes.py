@@ -93,42 +93,10 @@ def search_text(text: str) -> str:
 
 def lexemes(text: str, language: str) -> list[str]:
     """The lexemes of ``text`` in order, as articles in ``language`` are indexed."""
+    lexeme = _lexeme_of(STEMMERS.get(language))
     searchable = search_text(text)
     words = (_ASCII_WORD if searchable.isascii() else _WORD).findall(searchable)
-    # SQLite's writer indexes every stored article through this: each word as written is
-    # worked out once (~1 us: its size, case, digits, stem), then looked up.
-    known = _known_words(language)
-    try:
-        found = [known[word] for word in words]
-    except KeyError:
-        if len(known) + len(words) > _KNOWN_WORDS:
-            known.clear()  # bounded; forgetting costs only speed
-        for word in words:
-            if word not in known:
-                known[word] = _lexeme(word, language)
-        # Another thread (a query while the writer indexes) may have cleared it meanwhile.
-        found = [known[word] if word in known else _lexeme(word, language) for word in words]
-    return [lexeme for lexeme in found if lexeme is not None]
-
-
-def _lexeme(word: str, language: str) -> str | None:
-    """One word's lexeme, or None for a word PostgreSQL skips."""
-    size = len(word.encode())
-    if size > _LONGEST_WORD:
-        return None
-    word = _lower(word)
-    if size <= _LONGEST_STEMMED and not _ASCII_DIGIT.search(word):
-        # A word the stemmer reduces to nothing ("s", Greek "όταν") stays as it is.
-        word = _stemmer(STEMMERS.get(language))(word) or word
-    return word
-
-
-_KNOWN_WORDS = 200_000
-
-
-@functools.cache
-def _known_words(language: str) -> dict[str, str | None]:
-    return {}
+    return [found for found in map(lexeme, words) if found]
 
 
 def document_lexemes(language: str | None, title: str | None, body: str | None) -> str:
@@ -144,12 +112,30 @@ def config_name(language: str) -> str:
     return "briefbot" if language == "en" else f"briefbot_{stemmer}"
 
 
+@functools.cache
+def _lexeme_of(stemmer: str | None) -> Callable[[str], str]:
+    stem = _stemmer(stemmer)
+
+    # News repeats its words: most are read once per process.
+    @functools.lru_cache(maxsize=200_000)
+    def lexeme(word: str) -> str:
+        size = len(word.encode())
+        if size > _LONGEST_WORD:
+            return ""
+        word = _lower(word)
+        if size > _LONGEST_STEMMED or _ASCII_DIGIT.search(word):
+            return word
+        # A word the stemmer reduces to nothing ("s", Greek "όταν") stays as it is.
+        return stem(word) or word
+
+    return lexeme
+
+
 def _lower(word: str) -> str:
     # One character at a time, as PostgreSQL lower-cases (no final sigma, no expansions).
     return "".join(c.lower()[0] for c in word) if not word.islower() else word
 
 
-@functools.cache
 def _stemmer(name: str | None) -> Callable[[str], str]:
     if name is None:
         return _unchanged
@@ -157,19 +143,12 @@ def _stemmer(name: str | None) -> Callable[[str], str]:
         from nltk.stem.snowball import SnowballStemmer
 
         nltk_stemmer = SnowballStemmer(name)
-
-        @functools.lru_cache(maxsize=200_000)
-        def nltk_stem(word: str) -> str:
-            return str(nltk_stemmer.stem(word))
-
-        return nltk_stem
+        return lambda word: str(nltk_stemmer.stem(word))
     stemmer = snowballstemmer.stemmer(_PYTHON_NAMES.get(name, name))
     # A Snowball stemmer keeps its work in the object: one word at a time (SQLite's writer
     # thread indexes while the event loop reads queries).
     lock = threading.Lock()
 
-    # News repeats its words: most are stemmed once per process.
-    @functools.lru_cache(maxsize=200_000)
     def stem(word: str) -> str:
         with lock:
             return str(stemmer.stemWord(word))
