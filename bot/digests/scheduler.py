@@ -347,6 +347,12 @@ class Scheduler:
         poster = self.posters[subscription.platform]
         key = idempotency_key(entry)
         root = await self._thread_root(subscription)
+        if self.heartbeat.lapsed():
+            # Another replica may be taking this claim over and posting it: post nothing. The
+            # message certainly has not left, so the claim is freed for whoever passes next.
+            log.warning("digest %s: this worker's lease lapsed; leaving it for another pass", key)
+            await self.subscriptions.release(entry)
+            return Delivery(entry.subscription_id, entry.local_date, RETRY)
         try:
             if root is None:
                 message_id = await poster.post(subscription.channel_id, reply, key)
