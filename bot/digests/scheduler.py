@@ -184,7 +184,9 @@ class Scheduler:
         while left:
             # One turn at a time, so replicas passing at once share the due digests out; the
             # turn is held for a lease's length, in case this worker dies while composing.
-            taken = await self.workers.take_turns(DIGEST_TURN, left, self.owner, now, self.lease)
+            taken = await self.workers.take_turns(
+                DIGEST_TURN, left, self.owner, self.clock(), self.lease
+            )
             if not taken:
                 break  # the rest are other replicas' turns
             key = taken[0]
