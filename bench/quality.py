@@ -182,7 +182,8 @@ def briefbot(indexer: TermIndexer, strategy: Strategy) -> System:
 
 
 def briefbot_last_point_cut(indexer: TermIndexer) -> System:
-    """briefbot's points by rank until the budget is reached, the last one cut by ``cut``: what
+    """briefbot's points by rank until the budget is reached, shown in reading order, so that
+    ``cut`` trims (or drops) whichever comes last by date, not the lowest-ranked: what
     ``--words`` gave before points were kept whole (issue 14), for comparison."""
 
     def run(cluster: Cluster) -> list[str]:

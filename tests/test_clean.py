@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import string
@@ -38,6 +39,7 @@ from bot.text.clean import (
     normalize,
     paragraphs,
 )
+from bot.text.furniture import ends_article, is_furniture
 from bot.text.languages import word_count
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -140,7 +142,7 @@ def plain_normalize(text: str) -> str:
 def plain_is_boilerplate(text: str) -> bool:
     if len(text.split()) > FURNITURE_MAX_WORDS:
         return False
-    if _PROMO_PREFIX.match(text) or _BOILERPLATE.search(text):
+    if _PROMO_PREFIX.match(text) or _BOILERPLATE.search(text) or is_furniture(text):
         return True
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
@@ -196,7 +198,7 @@ def plain_clean_lines(text: str) -> CleanText:
             line = match.group(2).strip()
             if not line:
                 continue
-        if len(line.split()) <= 12 and _TAIL_MARKERS.match(line):
+        if (len(line.split()) <= 12 and _TAIL_MARKERS.match(line)) or ends_article(line):
             cut_at = line
             break
         if plain_is_boilerplate(line):
@@ -332,9 +334,15 @@ def test_extract_keeps_every_paragraph_of_prose_trafilatura_finds(page: str) -> 
     html = (WEB / page).read_bytes()
     found = trafilatura.extract(html) or ""
     kept = _words(prepare(extract_article(html, page).article, INDEXER).article.body)
+    # The story ends where the site's comment section starts ("Comentar", "No comments").
+    story = list(
+        itertools.takewhile(
+            lambda line: not (_TAIL_MARKERS.match(line) or ends_article(line)), found.split("\n")
+        )
+    )
     prose = [
         paragraph
-        for paragraph in found.split("\n")
+        for paragraph in story
         if word_count(paragraph) >= 8  # Chinese and Japanese pages have few spaces
         and ends_like_prose(paragraph)
         and not is_boilerplate(paragraph)  # "© 2013 Cable News Network. All rights reserved."

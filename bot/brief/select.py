@@ -18,16 +18,20 @@ from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
 # A number and the word before it: "stage 13", "killed 32", "magnitude 6.6". LexRank's terms
 # hold no numbers, so two sentences differing only in one look alike to the term measures.
 _NUMBER_SLOT = re.compile(r"([A-Za-z]+)\s+(\d(?:[\d,.]*\d)?)")
-# A sentence reporting what someone said: "A top Chinese official stated that ...".
+# A sentence reporting what someone said in indirect speech: "A top Chinese official stated
+# that ...", "the minister said on Monday that ..." (a direct quotation is no report of words).
 _REPORTS_SPEECH = re.compile(
     r"\b(?:said|says|stated|states|told|tells|announced|announces|declared|declares|"
-    r"added|adds|warned|warns|pledged|pledges|vowed|vows)\b"
+    r"warned|warns|pledged|pledges|vowed|vows)\b[^.;:\"“”]{0,40}?\bthat\b"
 )
-# The words of a named speaker without quotation marks: an attribution ("..., Yang said.",
-# "according to Bloomberg") or a trailing name and title, the way pages print a pull quote whose
-# quotation marks were lost ("... direction, Yang Jiechi, Director of the Office of ...").
+# The words of a speaker named only after them, without quotation marks: a trailing attribution
+# ("..., Yang said.", "..., said the minister.", "..., according to Bloomberg.") or a trailing
+# name and title, the way pages print a pull quote whose quotation marks were lost
+# ("... direction, Yang Jiechi, Director of the Office of ..."). A sentence that opens with its
+# own report ("Bahonar has stated that ...") is another statement, not these words.
 _ATTRIBUTED = re.compile(
-    r"\b(?:said|says|stated|told|added|according to)\b"
+    r",\s+(?:(?:[\w’'.-]+\s+){1,6}(?:said|says|stated|added)|(?:said|says|added)\s+[^,]{1,60}"
+    r"|according to [^,]{1,60})[.!]?[\"”’]?$"
     r"|,\s+(?:[A-Z][\w’'.-]*\s+){1,3}[A-Z][\w’'.-]*,\s+[A-Z][^,]*$"
 )
 # Scores below this share of the best one count as "never reached by the walk".
@@ -239,8 +243,11 @@ def _backs(index: OverlapIndex, records: Sequence[SentenceRecord], report: int, 
         return False
     if index.quotes(words) or index.quote_links(words):
         return True
+    text = records[words].text
     return bool(
-        _REPORTS_SPEECH.search(records[report].text) and _ATTRIBUTED.search(records[words].text)
+        _REPORTS_SPEECH.search(records[report].text)
+        and _ATTRIBUTED.search(text)
+        and not _REPORTS_SPEECH.search(text)
     )
 
 

@@ -86,18 +86,8 @@ def search_text(text: str) -> str:
 
 def lexemes(text: str, language: str) -> list[str]:
     """The lexemes of ``text`` in order, as articles in ``language`` are indexed."""
-    stem = _stemmer(STEMMERS.get(language))
-    found = []
-    for word in _WORD.findall(search_text(text)):
-        size = len(word.encode())
-        if size > _LONGEST_WORD:
-            continue
-        word = _lower(word)
-        if size <= _LONGEST_STEMMED and not _ASCII_DIGIT.search(word):
-            # A word the stemmer reduces to nothing ("s", Greek "όταν") stays as it is.
-            word = stem(word) or word
-        found.append(word)
-    return found
+    lexeme = _lexeme_of(STEMMERS.get(language))
+    return [found for found in map(lexeme, _WORD.findall(search_text(text))) if found]
 
 
 def document_lexemes(language: str | None, title: str | None, body: str | None) -> str:
@@ -113,12 +103,30 @@ def config_name(language: str) -> str:
     return "briefbot" if language == "en" else f"briefbot_{stemmer}"
 
 
+@functools.cache
+def _lexeme_of(stemmer: str | None) -> Callable[[str], str]:
+    stem = _stemmer(stemmer)
+
+    # News repeats its words: most are read once per process.
+    @functools.lru_cache(maxsize=200_000)
+    def lexeme(word: str) -> str:
+        size = len(word.encode())
+        if size > _LONGEST_WORD:
+            return ""
+        word = _lower(word)
+        if size > _LONGEST_STEMMED or _ASCII_DIGIT.search(word):
+            return word
+        # A word the stemmer reduces to nothing ("s", Greek "όταν") stays as it is.
+        return stem(word) or word
+
+    return lexeme
+
+
 def _lower(word: str) -> str:
     # One character at a time, as PostgreSQL lower-cases (no final sigma, no expansions).
     return "".join(c.lower()[0] for c in word) if not word.islower() else word
 
 
-@functools.cache
 def _stemmer(name: str | None) -> Callable[[str], str]:
     if name is None:
         return _unchanged
@@ -126,19 +134,12 @@ def _stemmer(name: str | None) -> Callable[[str], str]:
         from nltk.stem.snowball import SnowballStemmer
 
         nltk_stemmer = SnowballStemmer(name)
-
-        @functools.lru_cache(maxsize=200_000)
-        def nltk_stem(word: str) -> str:
-            return str(nltk_stemmer.stem(word))
-
-        return nltk_stem
+        return lambda word: str(nltk_stemmer.stem(word))
     stemmer = snowballstemmer.stemmer(_PYTHON_NAMES.get(name, name))
     # A Snowball stemmer keeps its work in the object: one word at a time (SQLite's writer
     # thread indexes while the event loop reads queries).
     lock = threading.Lock()
 
-    # News repeats its words: most are stemmed once per process.
-    @functools.lru_cache(maxsize=200_000)
     def stem(word: str) -> str:
         with lock:
             return str(stemmer.stemWord(word))

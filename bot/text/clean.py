@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from bot.text.furniture import ends_article, is_furniture
+
 # A short standalone line matching one of these ends the article: what follows is the site, not
 # the story. Only the whole line counts ("No comments were made" is news; "No comments:" isn't).
 _TAIL_MARKERS = re.compile(
@@ -210,6 +212,8 @@ def is_boilerplate(text: str) -> bool:
         clue in folded and phrase.search(folded) for clue, phrase in _BOILERPLATE_CLUES
     ):
         return True
+    if is_furniture(text):
+        return True
     # A fifth of the text in lower-case ASCII letters leaves at most 80% of its letters upper
     # case, so prose needs no counting (which is slow outside ASCII).
     if 5 * _ascii_lower_count(text) >= len(text):
@@ -265,7 +269,9 @@ def clean_lines(text: str) -> CleanText:
             line = match.group(2).strip()
             if not line:
                 continue
-        if _word_count(line) <= _TAIL_MAX_WORDS and _TAIL_MARKERS.match(line):
+        if (_word_count(line) <= _TAIL_MAX_WORDS and _TAIL_MARKERS.match(line)) or ends_article(
+            line
+        ):
             cut_at = line
             break
         if is_boilerplate(line):
