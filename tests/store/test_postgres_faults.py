@@ -54,6 +54,7 @@ class OwnServer:
     def ctl(self, *args: str) -> None:
         subprocess.run(
             [*self.as_postgres, str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", *args],
+            cwd=self.data.parent,  # the postgres user may not enter the checkout's folder
             check=True,
             capture_output=True,
             timeout=120,
@@ -101,6 +102,7 @@ def server() -> Iterator[OwnServer]:
             "--auth-local=trust",
             f"--pwfile={root / 'pw'}",
         ],
+        cwd=root,
         check=True,
         capture_output=True,
         timeout=300,
@@ -113,6 +115,7 @@ def server() -> Iterator[OwnServer]:
     finally:
         subprocess.run(
             [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(own.data), "-m", "immediate", "stop"],
+            cwd=root,
             capture_output=True,
             check=False,
             timeout=120,
