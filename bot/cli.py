@@ -112,6 +112,18 @@ def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
 
     commands.add_parser("doctor", help="check settings, topics, store, tokens and seeds")
 
+    migrate = commands.add_parser(
+        "migrate-store",
+        help="copy a SQLite store into the empty PostgreSQL database of BRIEFBOT_DATABASE_URL",
+    )
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="SQLITE_FILE",
+        help="the SQLite store to copy (default: the store of --db, BRIEFBOT_DB or settings)",
+    )
+
     digests = commands.add_parser(
         "digests", help="post the channels' scheduled daily digests (runs until stopped)"
     )
@@ -193,6 +205,8 @@ async def _run(
 ) -> int:
     if args.command == "backup":
         return await _backup(settings, args.path, args.force)
+    if args.command == "migrate-store":
+        return await _migrate_store(settings, args.source)
     from bot.app import App
     from bot.ingest.mixed import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
@@ -480,6 +494,40 @@ async def _backup(settings: Settings, target: Path, force: bool) -> int:
     print(
         f"backed up {report.articles} articles to {report.path} "
         f"({report.size_bytes / 1_000_000:.1f} MB); integrity check ok"
+    )
+    return EXIT_OK
+
+
+async def _migrate_store(settings: Settings, source: Path | None) -> int:
+    if settings.database_url is None:
+        print(
+            "briefbot: set BRIEFBOT_DATABASE_URL to the empty PostgreSQL database to copy the"
+            " store into (the URL may hold a password, so it is read only from the environment)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        from bot.store.postgres.importer import MigrateError, TableCopy, migrate_sqlite_store
+    except ImportError as exc:
+        print(f"briefbot: psycopg is missing ({exc}); install briefbot[postgres]", file=sys.stderr)
+        return EXIT_FAILED
+
+    def copied(table: TableCopy) -> None:
+        print(f"{table.name}: {table.rows:,} rows", file=sys.stderr)
+
+    path = source if source is not None else settings.store_path
+    try:
+        report = await migrate_sqlite_store(
+            path, settings.database_url, settings.prepare_threshold, copied
+        )
+    except MigrateError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"copied {report.rows('articles'):,} articles, {report.rows('sentences'):,} sentences,"
+        f" {report.rows('subscriptions'):,} subscriptions and {len(report.tables)} tables in all"
+        f" from {report.source} into {report.target}; every table's row count verified."
+        " Point every process at it with BRIEFBOT_DATABASE_URL."
     )
     return EXIT_OK
 

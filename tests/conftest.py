@@ -15,6 +15,7 @@ from bot.ingest.load import article_files, load_file, read_manifest
 from bot.ingest.pipeline import prepare
 from bot.settings import PROJECT_DIR, Settings, load_settings
 from bot.text.terms import TermIndexer
+from tests.engines import ENGINES, postgres_schema_url
 
 SEEDS = PROJECT_DIR / "seeds"
 FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -25,10 +26,30 @@ def fixed_clock() -> dt.datetime:
     return FIXED_NOW
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Modules marked both_engines run their store-using tests on each engine (tests/engines.py).
+    if "store_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_engines"
+    ):
+        metafunc.parametrize("store_engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The project's real settings with the store in tmp_path."""
-    return dataclasses.replace(load_settings({}), store_path=tmp_path / "briefbot.sqlite3")
+def store_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of the test's store: SQLite unless the module runs on both engines."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_engine: str) -> Iterator[Settings]:
+    """The project's real settings with the store in tmp_path (or a fresh PostgreSQL schema,
+    when the module runs on both engines)."""
+    local = dataclasses.replace(load_settings({}), store_path=tmp_path / "briefbot.sqlite3")
+    if store_engine != "postgres":
+        yield local
+        return
+    with postgres_schema_url() as url:
+        yield dataclasses.replace(local, database_url=url)
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from bot.models import Conversation
 from bot.settings import Settings
 from tests.digest_support import unthrottled
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 SLACK = Conversation(platform="slack", channel_id="C024BE91L", user_id="U2147483697")
 SLACK_OTHER = Conversation(platform="slack", channel_id="C0OTHER", user_id="U2147483697")
 DISCORD = Conversation(platform="discord", channel_id="1234567890123456789", user_id="42")

@@ -24,6 +24,8 @@ from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from bot.store.records import DigestStatus
 from tests.digest_support import unthrottled
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 UTC = dt.UTC
 
 

@@ -31,6 +31,8 @@ from tests.slack_fakes import (
     slash_command_body,
 )
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 RESPOND = "/respond/cmd"
 SLACK_CHANNEL = "C2147483705"  # the channel of the saved slash command
 SLOT = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.UTC)  # the fixture clock says 12:00 UTC

@@ -24,8 +24,11 @@ from bot.chat.commands import BriefReply, Notice
 from bot.chat.platform import digest_posters
 from bot.digests.scheduler import PostNotSent, PostRejected
 from bot.settings import Settings
+from tests.engines import store_env
 from tests.slack_fakes import BOT_TOKEN, FakeSlack
 from tests.test_digest_crash import start_digests, subscribe_due_now
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 NOTE = Notice(title="Daily digest of China–Russia relations: nothing new since yesterday's digest.")
 
@@ -286,9 +289,13 @@ async def test_posters_from_env_check_each_token(
             pass
 
 
-async def test_digests_keep_the_path_of_slack_api_url(settings: Settings, slack: FakeSlack) -> None:
+async def test_digests_keep_the_path_of_slack_api_url(
+    settings: Settings, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A Web API behind a proxy path: `briefbot digests` posts below it, as the Slack app does
     (it used to post to the host's /chat.postMessage)."""
+    for name, value in store_env(settings).items():  # the process finds the test's store
+        monkeypatch.setenv(name, value)
     await subscribe_due_now(settings)
     process = await start_digests(settings.store_path, slack.url("/api"))  # no trailing slash
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)

@@ -16,6 +16,7 @@ import pytest
 
 from adapters.discord.client import BriefbotClient
 from bot.app import App
+from bot.store.errors import StoreFault
 from tests.discord_fake_api import (
     BOT_ID,
     CHANNEL,
@@ -26,6 +27,8 @@ from tests.discord_fake_api import (
     mention,
     payload,
 )
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 
 def replies(api: FakeDiscordApi) -> list[Recorded]:
@@ -281,12 +284,20 @@ async def test_long_brief_is_sent_in_parts_within_discord_limits(
 
 
 async def test_a_failing_core_still_gets_a_short_reply(
-    client: BriefbotClient, api: FakeDiscordApi, caplog: pytest.LogCaptureFixture
+    client: BriefbotClient,
+    api: FakeDiscordApi,
+    caplog: pytest.LogCaptureFixture,
+    store_engine: str,
 ) -> None:
     await client.dispatcher.store.close()  # a real failure: the store is gone mid-run
     client._connection.parse_message_create(mention("summary china-russia"))
     await api.wait_for(lambda _: bool(replies(api)))
     (reply,) = replies(api)
+    if store_engine == "postgres":
+        # The closed pool is a store fault the PostgreSQL store names: its one line.
+        assert reply.body["content"] == f"⚠️ **{StoreFault.UNAVAILABLE.message}**"
+        assert "answered with a store fault: unavailable" in caplog.text
+        return
     assert "Something went wrong" in reply.body["content"]
     assert "command failed on discord" in caplog.text
 

@@ -27,6 +27,8 @@ from tests.discord_fake_api import (
     payload,
 )
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 MESSAGE_CONTENT = discord.Intents(message_content=True).value
 
 

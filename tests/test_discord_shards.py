@@ -20,6 +20,9 @@ from bot.app import App
 from bot.settings import Settings
 from tests.bot_process import Process, briefbot_process
 from tests.discord_fake_api import FakeDiscordApi, Recorded
+from tests.engines import store_env
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 GUARD_SECONDS = 120  # turns a hang into a failure; never reached when things work
 TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GqX7rT.AcceptedByTheFakeDiscord_0123456789abcd"
@@ -90,20 +93,19 @@ async def test_two_processes_share_four_shards_one_identify_per_bucket_per_windo
     api = FakeDiscordApi()
     api.max_concurrency = 2
     await api.start()
-    db = str(settings.store_path)  # the started core has made and seeded it
     env = {"DISCORD_TOKEN": TOKEN, "DISCORD_SHARD_COUNT": "4"}
     module = "tests.discord_process"
     try:
         async with (
             asyncio.timeout(GUARD_SECONDS),
             briefbot_process(
-                [api.base_url, "-v", "--db", db, "discord"],
-                {**env, "DISCORD_SHARD_IDS": "0,1"},
+                [api.base_url, "-v", "discord"],
+                {**env, **store_env(settings), "DISCORD_SHARD_IDS": "0,1"},
                 module,
             ) as first,
             briefbot_process(
-                [api.base_url, "-v", "--db", db, "discord"],
-                {**env, "DISCORD_SHARD_IDS": "2-3"},
+                [api.base_url, "-v", "discord"],
+                {**env, **store_env(settings), "DISCORD_SHARD_IDS": "2-3"},
                 module,
             ) as second,
         ):

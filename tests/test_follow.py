@@ -35,6 +35,8 @@ from tests.discord_fake_api import (
 )
 from tests.slack_fakes import post, signed_headers, slack_over_http, slash_command_body
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 SLACK = Conversation("slack", "C1", "U1")
 
 

@@ -32,6 +32,8 @@ from tests.slack_fakes import (
     slash_command_body,
 )
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 RESPOND = "/respond/cmd"

@@ -16,6 +16,8 @@ from adapters.slack.run import http_runner
 from bot.app import App
 from tests.slack_fakes import FakeSlack, http_settings, post, signed_headers, slash_command_body
 
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
+
 SLOW_CLIENTS = 100
 HEAD_SECONDS = 0.5
 HANG_GUARD_SECONDS = 30

@@ -24,6 +24,7 @@ from adapters.slack.app import EVENTS_PATH, WORKING, build_app, http_app, slack_
 from bot.app import App
 from bot.chat.ratelimit import BucketLimit, RateLimits
 from bot.settings import Settings
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import fixed_clock
 from tests.slack_fakes import (
     FakeSlack,
@@ -33,6 +34,8 @@ from tests.slack_fakes import (
     signed_headers,
     slash_command_body,
 )
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 COMMANDS = 100
 ROOMY = RateLimits(BucketLimit(1000, 1000), BucketLimit(1000, 1000))
@@ -89,7 +92,10 @@ async def test_a_burst_of_slash_commands_is_acked_and_answered_once_each(
     finally:
         await server.close()
         await fake.close()
-        integrity = await bot.store.integrity_ok()
+        # SQLite's own check of the file and its full-text index after the burst's writes;
+        # PostgreSQL has no such check to run (its pages carry no briefbot-made index).
+        sqlite = bot.store if isinstance(bot.store, SqliteStore) else None
+        integrity = sqlite is None or await sqlite.integrity_ok()
         await bot.close()
 
     assert [(status, json.loads(text)["text"]) for status, text, _ in acks] == [

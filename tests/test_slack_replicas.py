@@ -10,12 +10,14 @@ import signal
 from contextlib import AsyncExitStack
 
 import aiohttp
+import pytest
 
 from adapters.slack.app import EVENTS_PATH
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.app import App
 from bot.settings import Settings
 from tests.bot_process import Process, briefbot_process, free_port
+from tests.engines import store_env
 from tests.slack_fakes import (
     BOT_TOKEN,
     CLIENT_ID,
@@ -26,6 +28,8 @@ from tests.slack_fakes import (
     post,
     signed_headers,
 )
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 GUARD_SECONDS = 120  # turns a hang into a failure; never reached when things work
 REPLICAS = 2
@@ -42,12 +46,13 @@ async def test_a_redelivered_event_is_answered_once_across_replicas(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
     }
-    db = str(settings.store_path)  # made and seeded by the started core
     try:
         async with asyncio.timeout(GUARD_SECONDS), AsyncExitStack() as stack:
             replicas: list[Process] = [
                 await stack.enter_async_context(
-                    briefbot_process(["-v", "--db", db, "slack"], {**env, "PORT": str(port)})
+                    briefbot_process(
+                        ["-v", "slack"], {**env, **store_env(settings), "PORT": str(port)}
+                    )
                 )
                 for port in ports
             ]
@@ -97,12 +102,13 @@ async def test_an_install_started_on_one_replica_completes_on_another(
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
     }
-    db = str(settings.store_path)
     try:
         async with asyncio.timeout(GUARD_SECONDS), AsyncExitStack() as stack:
             replicas: list[Process] = [
                 await stack.enter_async_context(
-                    briefbot_process(["-v", "--db", db, "slack"], {**env, "PORT": str(port)})
+                    briefbot_process(
+                        ["-v", "slack"], {**env, **store_env(settings), "PORT": str(port)}
+                    )
                 )
                 for port in ports
             ]

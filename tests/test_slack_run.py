@@ -7,12 +7,16 @@ import json
 import signal
 from typing import Any
 
+import pytest
+
 from adapters.slack.app import WORKING
 from adapters.slack.run import serve
 from adapters.slack.settings import SlackSettings
 from bot.app import App
 from bot.ops.runtime import Shutdown
 from tests.slack_fakes import APP_TOKEN, BOT_TOKEN, DATA, FakeSlack
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 
 def slash_envelope(text: str, response_url: str) -> dict[str, Any]:

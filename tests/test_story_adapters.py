@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from adapters.discord.embeds import brief_messages
 from adapters.slack.blocks import brief_message
 from bot.brief.select import SelectionLimits
@@ -13,6 +15,8 @@ from bot.models import Brief
 from bot.settings import PROJECT_DIR
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
+
+pytestmark = pytest.mark.both_engines  # store-using tests run on SQLite and PostgreSQL
 
 INDEXER = TermIndexer(OfflineTokenizer())
 EVAL = PROJECT_DIR / "tests" / "data" / "eval" / "multiling2011_en.jsonl"

@@ -149,10 +149,11 @@ class Briefer:
         ``languages`` limits the brief to articles in those languages (empty: every one).
         """
         target = self.target(text)  # refuses a query with no words
+        generation = await self.store.generation()  # before the search: see build()
         articles = await self.store.search(target.search, self.settings.max_articles)
         if articles:
             articles = self._in_languages(articles, languages, target)
-            return await self.build(target, articles, points)
+            return await self.build(target, articles, points, generation=generation)
         raise self._nothing_stored(target, text)
 
     async def brief_new(
@@ -171,13 +172,14 @@ class Briefer:
         article without a day-precise date, when it was stored after ``start``.
         """
         target = self.target(text)
+        generation = await self.store.generation()
         articles = await self.store.search(target.search, self.settings.max_articles)
         if not articles:
             raise self._nothing_stored(target, text)
         articles = self._in_languages(articles, languages, target)
         titled = dataclasses.replace(target, title=f"{target.title} · new since {label}")
         if start is None:
-            return await self.build(titled, articles, points)
+            return await self.build(titled, articles, points, generation=generation)
         stored_after = {
             a.id
             for a in await self.store.search(
@@ -189,8 +191,9 @@ class Briefer:
         nothing_new = UserError(f"Nothing new on {target.label} since {label}.")
         if not window:
             raise nothing_new
-        brief = await self.build(titled, window, points, before, empty=nothing_new)
-        return brief
+        return await self.build(
+            titled, window, points, before, empty=nothing_new, generation=generation
+        )
 
     def _in_languages(
         self, articles: list[Article], languages: frozenset[str], target: BriefTarget
@@ -227,6 +230,7 @@ class Briefer:
         """What is new in the target's articles stored after ``since`` (all when None): their
         statements that no article stored before ``since`` already stated. None when nothing
         is new. ``languages`` limits it to articles in those languages (empty: every one)."""
+        generation = await self.store.generation()
         articles = await self.store.search(
             target.search, self.settings.max_articles, ingested_after=since
         )
@@ -240,7 +244,9 @@ class Briefer:
             everything = await self.store.search(target.search, self.settings.max_articles)
             before = [a for a in everything if a.id not in new_ids]
         try:
-            return await self.build(target, articles, None, before, empty=_NOTHING_NEW)
+            return await self.build(
+                target, articles, None, before, empty=_NOTHING_NEW, generation=generation
+            )
         except UserError as exc:
             if exc is _NOTHING_NEW:
                 return None
@@ -259,17 +265,25 @@ class Briefer:
         points: int | None,
         earlier: Sequence[Article] = (),
         empty: UserError | None = None,
+        generation: int | None = None,
     ) -> Brief:
         """The brief of these articles for the target, from the cache when it holds it; with
         ``earlier`` articles, only the statements they did not already state (``empty`` is
-        raised when that leaves nothing)."""
+        raised when that leaves nothing).
+
+        ``generation`` is the store's generation read before the articles were found: read
+        after, a change committed in between would file the brief of the old articles under
+        the new generation, where every later request would find it. None reads it here.
+        """
         from bot.brief.select import SelectionLimits
 
+        if generation is None:
+            generation = await self.store.generation()
         limits = SelectionLimits(points=points or self.settings.points)
         ids = tuple(a.id for a in articles)
         if earlier:
             ids += (0, *(a.id for a in earlier))  # 0 separates the window from what came before
-        key = BriefKey(target.key, target.title, limits.points, ids)
+        key = BriefKey(target.key, target.title, limits.points, ids, generation)
         return await self.cache.get(
             key, lambda: self._rank(target, articles, limits, earlier, empty)
         )

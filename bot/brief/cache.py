@@ -1,8 +1,10 @@
 """Bursts of the same question cost one brief: recent briefs kept, identical builds shared.
 
-A brief is a pure function of its topic, title, point count and the exact stored articles it
-covers (stored articles never change), so those make the key: a newly ingested article that
-matches the topic changes the key, and the next request builds afresh.
+A brief is a pure function of its topic, title, point count and the stored articles it covers,
+so those make the key: the articles' ids, and the store's generation (bot/store/sql/
+generation.py), which every change to stored articles moves on in every process sharing the
+store. A newly ingested article, one deleted (and its id reused) or one corrected in place
+changes the key, in this process or any replica, and the next request builds afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class BriefKey:
     title: str
     points: int
     article_ids: tuple[int, ...]
+    generation: int = 0  # the store's, read before the articles were searched
 
 
 class BriefCache:

@@ -43,7 +43,7 @@ from bot.digests.desk import SubscriptionDesk
 from bot.ingest.intake import Intake
 from bot.models import Conversation
 from bot.ops.logs import request_context
-from bot.store.errors import StoreError
+from bot.store.errors import StoreError, StoreFault
 from bot.store.protocols import Store
 
 EVENT_MEMORY = dt.timedelta(days=1)  # longer than any platform keeps redelivering an event
@@ -189,9 +189,16 @@ class Dispatcher:
 
     async def _note_brief(self, conversation: Conversation, target: str) -> None:
         key = self.briefer.target(target).key
-        await self.store.note_brief(
-            conversation.platform, conversation.channel_id, key, self.clock()
-        )
+        try:
+            await self.store.note_brief(
+                conversation.platform, conversation.channel_id, key, self.clock()
+            )
+        except StoreError as exc:
+            # A read-only store (a standby, a read-only file) still briefs: the brief is
+            # answered; only the next `--since last` cannot know about it.
+            if exc.fault is not StoreFault.READ_ONLY:
+                raise
+            log.warning("brief not noted for --since last: the store is read-only")
 
     async def claim_event(self, platform: str, event_id: str) -> bool:
         """True the first time a platform event is seen; False for a redelivery to ignore."""

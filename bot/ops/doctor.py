@@ -17,7 +17,7 @@ from bot.chat.platform import ChatPlatform, Platforms
 from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import open_store
-from bot.store.errors import StoreError
+from bot.store.errors import StoreError, StoreFault
 from bot.store.protocols import Store
 from bot.store.sqlite.health import StoreFacts, inspect_store
 from bot.store.sqlite.store import SqliteStore
@@ -281,6 +281,15 @@ async def check_database(settings: Settings, topics: TopicCatalog | None) -> lis
     try:
         facts = await inspect_database(settings.database_url)
     except StoreError as exc:
+        if exc.fault is StoreFault.REFUSED:
+            return [
+                Check(
+                    Status.FAIL,
+                    "store",
+                    f"the server refused the connection ({exc.cause})",
+                    "check the user, password and database name in BRIEFBOT_DATABASE_URL",
+                )
+            ]
         return [
             Check(
                 Status.FAIL,

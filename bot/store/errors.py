@@ -18,6 +18,8 @@ class StoreFault(StrEnum):
     READ_ONLY = "read-only"  # the store can be read but not written
     CORRUPT = "corrupt"  # the file is damaged or not a database
     UNAVAILABLE = "unavailable"  # cannot be opened or reached at all
+    REFUSED = "refused"  # the server answered but refused the login, or has no such database
+    TIMEOUT = "timeout"  # a statement ran past the server's statement_timeout
     FAILED = "failed"  # any other fault of the engine
 
     @property
@@ -42,6 +44,11 @@ _MESSAGES = {
         " (briefbot doctor says more)."
     ),
     StoreFault.UNAVAILABLE: "The article store cannot be opened; briefbot doctor says why.",
+    StoreFault.REFUSED: (
+        "The article store's database refused briefbot's login or does not exist; check"
+        " BRIEFBOT_DATABASE_URL (briefbot doctor says more)."
+    ),
+    StoreFault.TIMEOUT: "The article store took too long to answer; try again in a minute.",
     StoreFault.FAILED: "The article store failed; the operator's log has the cause.",
 }
 

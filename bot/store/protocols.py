@@ -67,6 +67,11 @@ class ArticleStore(Protocol):
         """How many articles the store holds."""
         ...
 
+    async def generation(self) -> int:
+        """A number that moves on whenever stored articles or sentences change (added,
+        changed or deleted), seen by every process at the moment it sees the change."""
+        ...
+
 
 class EventClaims(Protocol):
     """Chat-platform events already answered, so a redelivery is answered once."""

@@ -70,17 +70,30 @@ class Database:
         """
         label = describe(url)
         try:
-            # The URL's own options (e.g. a search_path) are kept; the lock timeout is added.
+            # The lock timeout is a default: options in the URL (a search_path, another
+            # lock_timeout, a statement_timeout) come after it, so they win.
             options = conninfo_to_dict(url).get("options") or ""
-            conninfo = make_conninfo(url, options=f"{options} -c lock_timeout={LOCK_TIMEOUT_MS}")
+            conninfo = make_conninfo(url, options=f"-c lock_timeout={LOCK_TIMEOUT_MS} {options}")
         except psycopg.Error as exc:
             raise logged(StoreFault.UNAVAILABLE, f"bad URL: {exc}", label, "open") from exc
+        # One plain connection first: the pool would retry a refused login or a missing
+        # database until its timeout and then say only that it timed out; this says why, now.
+        try:
+            first = await psycopg.AsyncConnection.connect(
+                conninfo, connect_timeout=int(CONNECT_TIMEOUT_S)
+            )
+        except psycopg.Error as exc:
+            raise translate(exc, label, "open") from exc
+        await first.close()
         pool: AsyncConnectionPool[AsyncConnection[Row]] = AsyncConnectionPool(
             conninfo,
             min_size=1,
             max_size=pool_size,
             open=False,
             timeout=CONNECT_TIMEOUT_S,
+            # A connection is checked as it leaves the pool: after a server restart (or a
+            # dropped connection) requests get a fresh one instead of failing on a dead one.
+            check=AsyncConnectionPool.check_connection,
             kwargs={
                 "autocommit": True,
                 "row_factory": record_row,
@@ -130,9 +143,8 @@ class Database:
             row = await cursor.fetchone()
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in (s.strip() for s in script.split(";")):
-                    if statement:
-                        await db.execute(statement)
+                for statement in statements(script):
+                    await db.execute(statement)
                 await db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
                 log.info("store %s: applied migration %d", self.label, number)
 
@@ -160,6 +172,23 @@ class Database:
         return rows[0] if rows else None
 
 
+def statements(script: str) -> list[str]:
+    """A migration script's statements: split at each ``;`` outside a ``$$``-quoted body."""
+    found: list[str] = []
+    current = ""
+    for index, part in enumerate(script.split("$$")):
+        if index % 2:  # inside a dollar-quoted function body: kept whole
+            current += "$$" + part + "$$"
+            continue
+        *complete, current_end = part.split(";")
+        for piece in complete:
+            found.append(current + piece)
+            current = ""
+        current += current_end
+    found.append(current)
+    return [s.strip() for s in found if s.strip()]
+
+
 def describe(url: str) -> str:
     """The database named without its password, for logs and messages."""
     try:
@@ -181,13 +210,30 @@ _BY_STATE = {
     "40P01": StoreFault.LOCKED,  # deadlock_detected
     "XX001": StoreFault.CORRUPT,  # data_corrupted
     "XX002": StoreFault.CORRUPT,  # index_corrupted
+    "57014": StoreFault.TIMEOUT,  # query_canceled: statement_timeout
+    "28P01": StoreFault.REFUSED,  # invalid_password
+    "28000": StoreFault.REFUSED,  # invalid_authorization_specification
+    "3D000": StoreFault.REFUSED,  # invalid_catalog_name: no such database
 }
+# A refused connection carries no SQLSTATE, only the server's words (in English unless the
+# server is set to another lc_messages; then it stays "unavailable", and doctor shows them).
+_REFUSED_WORDS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied for database",
+)
 
 
 def translate(exc: Exception, label: str, operation: str) -> StoreError:
     """The store fault a driver error means, logged once with its cause."""
     state = getattr(exc, "sqlstate", None) or ""
     fault = _BY_STATE.get(state, StoreFault.FAILED)
+    if not state and isinstance(exc, psycopg.OperationalError):
+        text = str(exc)
+        if "FATAL" in text and any(words in text for words in _REFUSED_WORDS):
+            fault = StoreFault.REFUSED
     if fault is StoreFault.FAILED and (
         isinstance(exc, PoolTimeout)
         or state.startswith(("08", "57P"))

@@ -298,4 +298,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     );
     """,
+    # pgops: the store's generation (bot/store/sql/generation.py) moves on when stored articles
+    # or sentences are changed or deleted (once per statement); adding articles bumps it in the
+    # adding transaction, as its last statement, so concurrent ingests wait on it only briefly.
+    """
+    CREATE FUNCTION briefbot_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO meta (key, value) VALUES ('store_generation', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER articles_generation AFTER UPDATE OR DELETE OR TRUNCATE ON articles
+        FOR EACH STATEMENT EXECUTE FUNCTION briefbot_bump_generation();
+    CREATE TRIGGER sentences_generation AFTER UPDATE OR DELETE OR TRUNCATE ON sentences
+        FOR EACH STATEMENT EXECUTE FUNCTION briefbot_bump_generation();
+    """,
 )

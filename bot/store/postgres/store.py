@@ -27,6 +27,7 @@ from bot.store.sql.articles import (
     article_row,
     sentence_rows,
 )
+from bot.store.sql.generation import BUMP_GENERATION, READ_GENERATION
 
 _ARTICLE_COLUMNS = (
     "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
@@ -135,6 +136,9 @@ class PostgresStore:
                 for digest, article_id in added.items():
                     for row in sentence_rows(article_id, first[digest]):
                         await copy.write_row(row)
+            if added:
+                # Last, so concurrent ingests hold the generation's row only until they commit.
+                await db.execute(BUMP_GENERATION)
         results = []
         for digest in digests:
             # Only a hash's first article in the batch was added; a repeat names it.
@@ -195,6 +199,11 @@ class PostgresStore:
             )
             for r in rows
         ]
+
+    async def generation(self) -> int:
+        """A number that moves on with every change to stored articles (generation.py)."""
+        row = await self._db.fetch_one(READ_GENERATION)
+        return int(row[0]) if row else 0
 
     async def count_articles(self) -> int:
         """How many articles the store holds."""

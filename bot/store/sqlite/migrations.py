@@ -210,4 +210,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     );
     """,
+    # pgops: the store's generation (bot/store/sql/generation.py) moves on when stored articles
+    # or sentences are changed or deleted; adding articles bumps it in the adding transaction.
+    """
+    CREATE TRIGGER articles_generation_au AFTER UPDATE ON articles BEGIN
+        INSERT INTO meta (key, value) VALUES ('store_generation', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
+    END;
+    CREATE TRIGGER articles_generation_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO meta (key, value) VALUES ('store_generation', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
+    END;
+    CREATE TRIGGER sentences_generation_au AFTER UPDATE ON sentences BEGIN
+        INSERT INTO meta (key, value) VALUES ('store_generation', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
+    END;
+    CREATE TRIGGER sentences_generation_ad AFTER DELETE ON sentences BEGIN
+        INSERT INTO meta (key, value) VALUES ('store_generation', '1')
+        ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
+    END;
+    """,
 )

@@ -24,6 +24,7 @@ from bot.store.sql.articles import (
     article_row,
     sentence_rows,
 )
+from bot.store.sql.generation import BUMP_GENERATION, READ_GENERATION
 from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
 from bot.store.sqlite.fts import match_expressions
 from bot.store.sqlite.installations import SqliteInstallations
@@ -141,6 +142,9 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?, ?)",
                 [row for digest, item in new for row in sentence_rows(ids[digest], item)],
             )
+            if new:
+                # Last, so concurrent ingests hold the generation's row only until they commit.
+                await db.execute(BUMP_GENERATION)
         results = []
         for digest in digests:
             # Only a hash's first article in the batch was added; a repeat names it.
@@ -213,6 +217,11 @@ class SqliteStore:
                 for r in rows
             )
         return records
+
+    async def generation(self) -> int:
+        """A number that moves on with every change to stored articles (generation.py)."""
+        row = await self._db.fetch_one(READ_GENERATION)
+        return int(row[0]) if row else 0
 
     async def count_articles(self) -> int:
         """How many articles the store holds."""
