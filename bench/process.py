@@ -18,15 +18,24 @@ so its start-up is counted: interpreter, imports, settings, store), median of ``
   ``briefbot discord`` from start to connected, each against the loopback fakes of the tests
   (``SLACK_API_URL``, ``DISCORD_API_URL``), so the dev extra is needed too.
 
-Ranking-only figures (no start-up, from an open store) are ``bench/lexrank.py``'s, in the same
-document. Byte-code is written and reused, as after ``pip install``: runs with
-``PYTHONDONTWRITEBYTECODE`` set would compile every module of briefbot at every start.
+Beside each of ``summarize`` and ``brief``, ranking only, in the same run: for ``summarize``,
+``bot.brief.summarize.summarize`` (stages 5-6: LexRank, selection, corroboration) on the same
+files already read and split, in this process, against the wall time of sumy's
+``LexRankSummarizer`` call alone (``bench/sumy_lexrank.py`` prints it); for ``brief``, the
+brief's build from its stored sentences (what the ranking thread runs), median of ``--runs``
+after a first run that loads the modules. Byte-code is written and reused, as after
+``pip install``: runs with ``PYTHONDONTWRITEBYTECODE`` set would compile every module of
+briefbot at every start. The language model's unpacked copy (``~/.cache/briefbot``) is made by
+the first command that identifies a language, under the throw-away ``HOME``: the medians are of
+the runs after it, as every run after a user's first.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -37,13 +46,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import corpora  # bench/corpora.py: the script folder is on sys.path
 from lexrank import ARTICLE_UNITS, first_with_sentences, machine, write_articles
 
+from bot.brief.briefer import RankJob
+from bot.brief.select import SelectionLimits
+from bot.brief.summarize import build_corpus, summarize
+from bot.brief.worker import run_job
+from bot.ingest.inputs import read_inputs
+from bot.models import Brief
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
 
@@ -70,6 +85,7 @@ class Timed:
     walls: tuple[float, ...]
     cpus: tuple[float, ...]  # user + system CPU of the process (and any workers it started)
     output: str
+    ranking: float | None = None  # ranking only, in this process (median wall time)
 
     @property
     def median(self) -> float:
@@ -182,16 +198,15 @@ def measure(
         write_articles(folder, articles)
         files = [str(p) for p in sorted(folder.glob("*.txt"))]
         shown = f"{len(files)} files, ~{target:,} sentences"
-        rows.append(
-            timed(
-                f"summarize {target:,}",
-                [briefbot, "summarize", "-n", "5", *files],
-                small,
-                work,
-                runs,
-                f"briefbot summarize -n 5 FILES ({shown})",
-            )
+        whole = timed(
+            f"summarize {target:,}",
+            [briefbot, "summarize", "-n", "5", *files],
+            small,
+            work,
+            runs,
+            f"briefbot summarize -n 5 FILES ({shown})",
         )
+        rows.append(dataclasses.replace(whole, ranking=summarize_ranking(files, runs)))
         rows.append(
             timed(
                 f"sumy {target:,}",
@@ -224,18 +239,66 @@ def measure(
         )
     )
     big = {**env, "BRIEFBOT_DB": str(work / "ingest0.sqlite3")}
-    rows.append(
-        timed(
-            "brief 1,000 articles",
-            [briefbot, "brief", "everything"],
-            big,
-            work,
-            runs,
-            "briefbot brief everything (a topic matching every stored article)",
-        )
+    whole = timed(
+        "brief 1,000 articles",
+        [briefbot, "brief", "everything"],
+        big,
+        work,
+        runs,
+        "briefbot brief everything (a topic matching every stored article)",
     )
+    rows.append(dataclasses.replace(whole, ranking=brief_ranking(big, "everything", runs)))
     rows.extend(asyncio.run(chat_ready(briefbot, small, work, runs)))
     return rows
+
+
+def median_wall(work: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``work`` over ``runs`` calls, after one that loads what it uses."""
+    work()
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
+
+
+def summarize_ranking(files: Sequence[str], runs: int) -> float:
+    """Ranking only for ``briefbot summarize``: stages 5-6 on the files, read and split already."""
+    indexer = TermIndexer(OfflineTokenizer())
+    corpus = build_corpus(read_inputs([Path(f) for f in files], 2_000_000), indexer)
+    return median_wall(lambda: summarize(corpus, indexer, SelectionLimits(points=5)), runs)
+
+
+class _Captured(Exception):
+    """Raised by the capturing ranker once it holds the brief's job."""
+
+
+class _CapturingRanker:
+    def __init__(self) -> None:
+        self.jobs: list[RankJob] = []
+
+    async def rank(self, job: RankJob) -> Brief:
+        self.jobs.append(job)
+        raise _Captured
+
+
+def brief_ranking(env: dict[str, str], topic: str, runs: int) -> float:
+    """Ranking only for ``briefbot brief``: the build from the topic's stored sentences."""
+    from bot.app import App
+    from bot.settings import load_settings
+
+    settings = load_settings(env, None)
+    ranker = _CapturingRanker()
+
+    async def capture() -> None:
+        async with await App.start(settings, ranker=ranker) as app:
+            with contextlib.suppress(_Captured):
+                await app.briefer.brief(topic, None, settings.languages.brief)
+
+    asyncio.run(capture())
+    indexer = TermIndexer(OfflineTokenizer(settings.language), settings.language)
+    return median_wall(lambda: run_job(ranker.jobs[0], indexer), runs)
 
 
 async def chat_ready(briefbot: str, env: dict[str, str], work: Path, runs: int) -> list[Timed]:
@@ -349,17 +412,27 @@ def _figure(row: Timed, by_label: dict[str, Timed]) -> str:
         sumy = by_label[row.label.replace("summarize", "sumy")]
         counted = re.search(r"sentences: (\d+)", sumy.output)
         sentences = f"{int(counted.group(1)):,} sentences for sumy; " if counted else ""
-        return (
+        figure = (
             f"{sentences}{sumy.median / row.median:.0f}x sumy's process "
             f"({sumy.cpu / row.cpu:.0f}x in CPU)"
         )
+        ranked = re.search(r"ranking seconds: ([\d.]+)", sumy.output)
+        if ranked and row.ranking:
+            sumy_ranking = float(ranked.group(1))
+            figure += (
+                f"; ranking only: {_seconds(row.ranking)} against sumy's "
+                f"{_seconds(sumy_ranking)}, {sumy_ranking / row.ranking:.0f}x"
+            )
+        return figure
     if row.label.startswith("ingest"):
         added = re.search(r"(\d+) added", row.output)
         count = int(added.group(1)) if added else 0
         return f"{count:,} added: {count / row.median:.0f} articles/s"
     if row.label.startswith("brief"):
         header = row.output.splitlines()[1] if len(row.output.splitlines()) > 1 else ""
-        return header
+        if row.ranking is None:
+            return header
+        return f"{header}; ranking only (from its stored sentences): {_seconds(row.ranking)}"
     return ""
 
 

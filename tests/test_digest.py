@@ -495,6 +495,8 @@ async def test_run_forever_polls_until_stopped(bot: App, clock: SimClock) -> Non
         sleep=sleep,
         owner="forever",
         workers=bot.store.workers,
+        # The heartbeat runs on real time, this test on a simulated clock: a lease it outlasts.
+        lease=dt.timedelta(hours=1),
     )
     await runner.run_forever(stop)
     assert len(poster.posts) == 1 and poster.posts[0].at == utc("2026-06-01 08:00")
@@ -520,3 +522,33 @@ def test_digest_settings_from_toml(tmp_path: Path) -> None:
         (tmp_path / "settings.toml").write_text(f"[digests]\n{bad}\n")
         with pytest.raises(SettingsError, match=message):
             load_settings({}, tmp_path)
+
+
+async def test_a_worker_whose_lease_lapsed_posts_nothing_and_frees_the_slot(
+    bot: App, clock: SimClock
+) -> None:
+    clock.now = utc("2026-06-01 00:00")
+    await subscribe(bot, "slack", "C1", "china-russia 08:00 UTC")
+    poster = RecordingPoster(clock)
+    stalled = Scheduler(
+        bot.briefer,
+        bot.subscriptions,
+        {"slack": poster},
+        DigestSettings(),
+        clock=clock,
+        owner="stalled",
+        workers=bot.store.workers,
+        lease=dt.timedelta(seconds=60),
+    )
+    clock.now = utc("2026-06-01 07:59")
+    await stalled.heartbeat.beat()
+    # Its heartbeat missed a whole lease (a stalled process): another replica may be taking over
+    # its claims, so it must not post; the slot is free again, not left 'sending'.
+    clock.now = utc("2026-06-01 08:00")
+    assert [d.status for d in await stalled.run_once(clock.now)] == ["retry"]
+    assert poster.posts == []
+    (subscription,) = await bot.subscriptions.active(["slack"])
+    assert await bot.subscriptions.entry(subscription.id, dt.date(2026, 6, 1)) is None
+    await stalled.heartbeat.beat()  # renewed: it delivers on its next pass, once
+    assert [d.status for d in await stalled.run_once(clock.now)] == [DigestStatus.POSTED]
+    assert len(poster.posts) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import json
 import socket
@@ -303,3 +304,24 @@ async def test_digests_keep_the_path_of_slack_api_url(
     assert out.decode().strip() == "1 posted"
     parent, posted = slack.delivered("/api/chat.postMessage")  # a digest is a thread
     assert parent.body["channel"] == posted.body["channel"] == "C1"
+
+
+async def test_slack_finds_a_digest_by_its_key_in_the_history_or_its_thread(
+    slack: FakeSlack,
+) -> None:
+    poster = SlackDigestPoster(digest_client(BOT_TOKEN, slack.api_url))
+    since = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
+    note = Notice(title="Daily digest of China–Russia relations: nothing new.")
+    first = await poster.post("C1", note, "bd1-20260601")
+    assert await poster.find_posted("C1", "bd1-20260601", since) == first
+    assert await poster.find_posted("C1", "bd1-20260602", since) is None  # another day's key
+    assert await poster.find_posted("C2", "bd1-20260601", since) is None  # another channel
+    # A digest that follows a thread is found among the thread's replies, and named by the
+    # thread it went into (as post returns it).
+    assert await poster.post("C1", note, "bd1-20260602", thread_of=first) == first
+    assert await poster.find_posted("C1", "bd1-20260602", since) is None  # not top level
+    assert await poster.find_posted("C1", "bd1-20260602", since, thread_of=first) == first
+    # Without the history scope Slack refuses, and the poster says so rather than guess.
+    slack.missing_scopes.add("history")
+    with pytest.raises(PostRejected, match="missing_scope"):
+        await poster.find_posted("C1", "bd1-20260601", since)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 from pathlib import Path
@@ -43,6 +44,19 @@ async def test_healthy_store_and_slack(briefbot: App) -> None:
     assert checks["discord"].status is Status.WARN and "chat" not in checks
     assert checks["seeds"].status is Status.OK
     assert "xoxb-fake-1" not in "\n".join(c.line() for c in checks.values())
+    assert checks["workers"].detail.startswith("none live")
+
+
+async def test_doctor_counts_the_live_workers_by_host(briefbot: App) -> None:
+    now = dt.datetime.now(dt.UTC)
+    workers = briefbot.store.workers
+    for worker in ("machine-a:11:aa", "machine-a:12:bb", "machine-b:11:cc"):
+        await workers.renew(worker, now, dt.timedelta(minutes=5))
+    await workers.renew("machine-c:13:dd", now - dt.timedelta(hours=1), dt.timedelta(minutes=5))
+    checks = by_name(await diagnose({"BRIEFBOT_DB": str(briefbot.settings.store_path)}, PLATFORMS))
+    assert checks["workers"].detail == (
+        "3 live digests/poll workers: 2 on machine-a, 1 on machine-b"
+    )
 
 
 async def test_topics_without_articles_and_broken_topics(tmp_path: Path) -> None:

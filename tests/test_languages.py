@@ -200,3 +200,36 @@ def test_words_are_counted_in_unspaced_scripts_too() -> None:
     assert word_count("China and Russia signed a deal.") == 6
     assert word_count("中国和俄罗斯周二签署了协议。") == 6  # 13 ideographs, about 6 words
     assert word_count("Putin 说 中国和俄罗斯") == 1 + 3
+
+
+def test_initials_do_not_end_sentences_in_scripts_without_capitals() -> None:
+    # Real sentences of the Hebrew and Hindi dev sets: "BBC", "E.T.A.", "P.M." written with
+    # stops, which Punkt (telling initials by the capital after them) took for sentence ends.
+    hebrew = tokenizer("he")
+    assert hebrew.to_sentences(
+        "סאבה מוזאקה, הבת של בהנז מוזאקה שנהרגה בפיצוץ בקו הפיקדילי, צוטטה באתר של ה-בי.בי.סי:"
+        ' "אני מצטערת."'
+    ) == (
+        "סאבה מוזאקה, הבת של בהנז מוזאקה שנהרגה בפיצוץ בקו הפיקדילי, צוטטה באתר של ה-בי.בי.סי:"
+        ' "אני מצטערת."',
+    )
+    assert hebrew.to_sentences(
+        "קבוצת הבדלנים הבסקים הידועה גם בשם אי. טי. איי, לקחה אחריות על הנחת המטענים במסלול."
+    ) == ("קבוצת הבדלנים הבסקים הידועה גם בשם אי. טי. איי, לקחה אחריות על הנחת המטענים במסלול.",)
+    # A two-letter word does end a sentence when a longer word follows.
+    assert hebrew.to_sentences(
+        '"אנחנו מנסים להשיג שתי מטרות פה. אחת היא להגן על הזכות לחופש הביטוי."'
+    ) == ('"אנחנו מנסים להשיג שתי מטרות פה.', 'אחת היא להגן על הזכות לחופש הביטוי."')
+    hindi = tokenizer("hi")
+    assert hindi.to_sentences(
+        "११:१० पी.एम. पर आटोपायलेअत ने काम करना बंद कर दिया और कम से कम एक कंप्यूटर ने वैकल्पिक"
+        " ऊर्जा स्रोत का सहारा लिया।"
+    ) == (
+        "११:१० पी.एम. पर आटोपायलेअत ने काम करना बंद कर दिया और कम से कम एक कंप्यूटर ने वैकल्पिक"
+        " ऊर्जा स्रोत का सहारा लिया।",
+    )
+    # A stop between digits is a decimal point, in Devanagari digits too.
+    assert hindi.to_sentences("भुकंप रिक्टर पैमाने पर ६.१ का था। पर नुकसान कम हुआ।") == (
+        "भुकंप रिक्टर पैमाने पर ६.१ का था।",
+        "पर नुकसान कम हुआ।",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,24 @@ def test_bad_settings_name_the_file(tmp_path: Path, body: str) -> None:
 def test_missing_config_folder(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings({"BRIEFBOT_CONFIG": str(tmp_path / "nowhere")})
+
+
+def test_worker_lease_host_id_and_trusted_networks(tmp_path: Path) -> None:
+    defaults = load_settings({})
+    assert defaults.workers.lease == dt.timedelta(seconds=60) and defaults.workers.host_id == ""
+    assert defaults.fetch.trusted_networks == ()
+    (tmp_path / "settings.toml").write_text(
+        '[workers]\nlease_seconds = 90\n[fetch]\ntrusted_networks = ["10.1.0.0/16", "fd00::/8"]\n'
+    )
+    settings = load_settings({"BRIEFBOT_HOST_ID": " rack-2 "}, tmp_path)
+    assert settings.workers.lease == dt.timedelta(seconds=90)
+    assert settings.workers.host_id == "rack-2"
+    assert [str(n) for n in settings.fetch.trusted_networks] == ["10.1.0.0/16", "fd00::/8"]
+    for bad, message in (
+        ("[workers]\nlease_seconds = 0", "positive number of seconds"),
+        ('[fetch]\ntrusted_networks = ["intranet"]', "trusted_networks"),
+        ('[fetch]\ntrusted_networks = "10.0.0.0/8"', "must be a list"),
+    ):
+        (tmp_path / "settings.toml").write_text(bad + "\n")
+        with pytest.raises(SettingsError, match=message):
+            load_settings({}, tmp_path)

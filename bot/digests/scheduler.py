@@ -184,7 +184,9 @@ class Scheduler:
         while left:
             # One turn at a time, so replicas passing at once share the due digests out; the
             # turn is held for a lease's length, in case this worker dies while composing.
-            taken = await self.workers.take_turns(DIGEST_TURN, left, self.owner, now, self.lease)
+            taken = await self.workers.take_turns(
+                DIGEST_TURN, left, self.owner, self.clock(), self.lease
+            )
             if not taken:
                 break  # the rest are other replicas' turns
             key = taken[0]
@@ -347,6 +349,12 @@ class Scheduler:
         poster = self.posters[subscription.platform]
         key = idempotency_key(entry)
         root = await self._thread_root(subscription)
+        if self.heartbeat.lapsed():
+            # Another replica may be taking this claim over and posting it: post nothing. The
+            # message certainly has not left, so the claim is freed for whoever passes next.
+            log.warning("digest %s: this worker's lease lapsed; leaving it for another pass", key)
+            await self.subscriptions.release(entry)
+            return Delivery(entry.subscription_id, entry.local_date, RETRY)
         try:
             if root is None:
                 message_id = await poster.post(subscription.channel_id, reply, key)

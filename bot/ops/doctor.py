@@ -7,6 +7,7 @@ It never creates a store either; a missing one is reported, not made.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from bot.brief.topics import TopicCatalog, load_topics
 from bot.chat.platform import ChatPlatform, Platforms
+from bot.clock import utc_now
 from bot.ingest.load import TEXT_SUFFIXES
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import open_store
@@ -129,6 +131,7 @@ async def check_store(settings: Settings, topics: TopicCatalog | None) -> list[C
             # The schema is current, so opening writes nothing.
             async with await SqliteStore.open(path) as store:
                 checks.extend(await _check_topics(store, topics))
+                checks.append(await _check_workers(store))
         except StoreError as exc:
             checks.append(Check(Status.FAIL, "topic coverage", exc.message))
     return checks
@@ -190,6 +193,16 @@ def _mode(facts: StoreFacts) -> Check:
         "the bot switches it to WAL on start; keep the store on a local disk "
         "(network filesystems cannot use WAL)",
     )
+
+
+async def _check_workers(store: Store) -> Check:
+    """The digests and poll workers whose lease is live now, by host (README, "Scaling out")."""
+    live = await store.workers.live(utc_now())
+    if not live:
+        return Check(Status.OK, "workers", "none live (no briefbot digests or poll is running)")
+    hosts = Counter(worker.rsplit(":", 2)[0] for worker in live)
+    on = ", ".join(f"{n} on {host}" for host, n in sorted(hosts.items()))
+    return Check(Status.OK, "workers", f"{len(live)} live digests/poll workers: {on}")
 
 
 async def _check_topics(store: Store, topics: TopicCatalog) -> list[Check]:
@@ -339,6 +352,7 @@ async def check_database(settings: Settings, topics: TopicCatalog | None) -> lis
         try:
             async with await open_store(settings) as store:
                 checks.extend(await _check_topics(store, topics))
+                checks.append(await _check_workers(store))
         except StoreError as exc:
             checks.append(Check(Status.FAIL, "topic coverage", exc.message))
     return checks

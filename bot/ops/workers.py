@@ -25,6 +25,7 @@ from bot.store.errors import StoreError
 from bot.store.protocols import Workers
 
 log = logging.getLogger(__name__)
+FORGET_AFTER = dt.timedelta(days=1)  # an expired lease is kept this long, then deleted
 
 
 def worker_id(host_id: str = "") -> str:
@@ -48,17 +49,27 @@ class Heartbeat:
         self.lease = lease
         self.clock = clock
         self.sleep = sleep
+        self.expires_at: dt.datetime | None = None  # of the lease, as last renewed
 
     async def beat(self) -> None:
         """Renew the lease now."""
-        await self.workers.renew(self.worker, self.clock(), self.lease)
+        now = self.clock()
+        await self.workers.renew(self.worker, now, self.lease)
+        self.expires_at = now + self.lease
+
+    def lapsed(self) -> bool:
+        """True when the lease ran out before the heartbeat renewed it (a stalled process, a
+        lost store): other replicas may be taking over what this worker holds."""
+        return self.expires_at is not None and self.clock() >= self.expires_at
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
         """The lease for the duration of the block: taken before it starts (a store that cannot
         be written fails here, before any work), renewed while it runs, retired when it ends, so
-        the worker's turns are free at once after a clean stop."""
+        the worker's turns are free at once after a clean stop. Leases that ran out long ago
+        (workers killed, never retired) are deleted then, so the table stays small."""
         await self.beat()
+        await self.workers.forget_expired(self.clock() - FORGET_AFTER)
         beating = asyncio.create_task(self._renew())
         try:
             yield

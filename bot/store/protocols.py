@@ -262,7 +262,8 @@ class Workers(Protocol):
         ...
 
     async def end_turn(self, kind: str, key: str, worker: str, free_at: dt.datetime) -> bool:
-        """Hand a turn back: free from ``free_at`` on; False when the worker no longer held it."""
+        """Hand a turn back: free from ``free_at`` on (for anyone, this worker included, and
+        kept when the worker retires); False when the worker no longer held it."""
         ...
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import pkgutil
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -55,6 +56,11 @@ class Language:
     # (pattern, replacement) pairs applied to raw text before cleaning: stand-ins typed for
     # the script's punctuation.
     substitutes: tuple[tuple[str, str], ...] = ()
+    # A script without capital letters that writes initials with stops ("בי. בי. סי" for BBC,
+    # "कि.मी." for km): Punkt tells an initial from a sentence's end by the capital after it,
+    # so here a stop after a word of one or two letters, before another such word, is kept
+    # inside the sentence (``join_initials``).
+    initials: bool = False
 
     def normalized(self, text: str) -> str:
         """``text`` with the stand-ins for this script's punctuation replaced."""
@@ -86,7 +92,7 @@ LANGUAGES: dict[str, Language] = {
         Language("et", "estonian", "estonian", stems="snowball", stop_words="iso"),
         Language("fi", "finnish", "finnish", stop_words="iso"),
         Language("fr", "french", "french"),
-        Language("he", "hebrew", "hebrew", stems="none", tight_stops="Hebrew"),
+        Language("he", "hebrew", "hebrew", stems="none", tight_stops="Hebrew", initials=True),
         Language(
             "hi",
             "hindi",
@@ -95,6 +101,7 @@ LANGUAGES: dict[str, Language] = {
             stop_words="iso",
             enders="।॥",
             tight_stops="Devanagari",
+            initials=True,
             # Typed text stands a vertical bar in for the danda ("... था |").
             substitutes=((r"(?<=\p{Devanagari}\p{M}*\s?)\|", "।"),),
         ),
@@ -185,19 +192,25 @@ class ScriptTokenizer:
         self.language = lang.name
         self._model = punkt.tokenizer_for(lang.sentences)
         self._words = _word_pattern(lang.words)
+        self._initials = lang.initials
         self._tight_stop = None
         if lang.tight_stops is not None:
             import regex
 
             script = rf"\p{{{lang.tight_stops}}}"
             enders = regex.escape("".join(dict.fromkeys(".!?" + lang.enders)))
-            self._tight_stop = regex.compile(rf"(?<={script}\p{{M}}*)([{enders}])(?={script})")
+            # Between letters only: a stop between the script's digits is a decimal point ("५.४").
+            self._tight_stop = regex.compile(
+                rf"(?<={script}\p{{M}}*)(?<!\p{{Nd}})([{enders}])(?={script})(?!\p{{Nd}})"
+            )
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
         """Split one paragraph into sentences."""
+        written = paragraph
         if self._tight_stop is not None:
             paragraph = self._tight_stop.sub(r"\1 ", paragraph)
-        return tuple(s.strip() for s in self._model.tokenize(paragraph) if s.strip())
+        sentences = tuple(s.strip() for s in self._model.tokenize(paragraph) if s.strip())
+        return join_initials(sentences, written) if self._initials else sentences
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """The words of one sentence, as written."""
@@ -206,6 +219,46 @@ class ScriptTokenizer:
     def to_words_many(self, sentences: Sequence[str]) -> list[tuple[str, ...]]:
         """The words of several sentences."""
         return [self._words(s) for s in sentences]
+
+
+# The last word before a final stop, and the first word of the next piece with what follows it:
+# letters with their marks, and the geresh written in transliterated Hebrew initials ("ג'י").
+_LAST_WORD = r"(\p{L}[\p{L}\p{M}'\u05f3]*)\.$"
+_FIRST_WORD = r"^\(?(\p{L}[\p{L}\p{M}'\u05f3]*)(.?)"
+
+
+def join_initials(sentences: Sequence[str], written: str = "") -> tuple[str, ...]:
+    """Sentences with the breaks after initials undone, in a script without capitals.
+
+    A break stands unless the piece before it ends in a word of one or two letters and a stop,
+    and the next piece opens with a word of at most two letters, or of three directly followed
+    by punctuation ("פי. אף. איי.", "ה. מ. ס קורנוול", "११:१० पी. एम. पर"). Words of two letters
+    do end sentences ("... מטרות פה. אחת היא"), so a longer word after the stop keeps the break.
+    The parts are joined as ``written`` has them: "בי.בי.סי" stays without spaces.
+    """
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and _after_initial(joined[-1], sentence):
+            tight = joined[-1][-12:] + sentence[:12]
+            space = "" if tight in written else " "
+            joined[-1] = f"{joined[-1]}{space}{sentence}"
+        else:
+            joined.append(sentence)
+    return tuple(joined)
+
+
+def _after_initial(before: str, after: str) -> bool:
+    last = _compiled(_LAST_WORD).search(before)
+    first = _compiled(_FIRST_WORD).match(after)
+    if last is None or first is None or _letters(last.group(1)) > 2:
+        return False
+    size = _letters(first.group(1))
+    return size <= 2 or (size == 3 and first.group(2) not in ("", " "))
+
+
+def _letters(word: str) -> int:
+    # Letters only: a Devanagari vowel sign is a mark ("मि" is one letter and a sign).
+    return sum(unicodedata.category(c).startswith("L") for c in word)
 
 
 def _word_pattern(words: Literal["spaced", "characters"]) -> Callable[[str], tuple[str, ...]]:

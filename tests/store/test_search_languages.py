@@ -19,7 +19,7 @@ from bot.ingest.extract import extract_article
 from bot.ingest.pipeline import prepare
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle
 from bot.settings import PROJECT_DIR
-from bot.store.lexemes import config_name, lexemes
+from bot.store.lexemes import config_name, document_lexemes, lexemes
 from bot.store.protocols import Store
 from bot.store.records import SearchQuery, content_hash
 from bot.store.sqlite.migrations import MIGRATIONS
@@ -116,6 +116,25 @@ async def test_a_store_indexed_before_is_reindexed_on_open(tmp_path: Path) -> No
     store = await SqliteStore.open(path)
     try:
         assert await found(store, text("香港")) == {chinese.title}
+        assert await store.integrity_ok()
+    finally:
+        await store.close()
+
+
+async def test_an_article_edited_in_place_is_indexed_again(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "edited.sqlite3")
+    try:
+        [added] = await store.add_articles([page("chinese_article.html")], FIXED_NOW)
+        with contextlib.closing(sqlite3.connect(tmp_path / "edited.sqlite3")) as db:
+            # What an operator's hand edit runs through: the store's lexemes function.
+            db.create_function("briefbot_lexemes", 3, document_lexemes, deterministic=True)
+            db.execute(
+                "UPDATE articles SET title = '特首道歉', body = '梁振英道歉。' WHERE id = ?",
+                (added.article_id,),
+            )
+            db.commit()
+        assert await found(store, text("特首")) == {"特首道歉"}
+        assert await found(store, text("香港")) == set()
         assert await store.integrity_ok()
     finally:
         await store.close()

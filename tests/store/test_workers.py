@@ -71,3 +71,17 @@ async def test_replicas_taking_turns_at_once_share_the_keys_out(stores: OpenStor
     everything = [key for share in shares for key in share]
     assert sorted(everything) == keys  # every key once, none twice
     assert sum(bool(share) for share in shares) > 1  # and shared out, not all by one
+
+
+async def test_a_turn_handed_back_stays_closed_until_its_time_after_a_retirement(
+    store: Store,
+) -> None:
+    workers = store.workers
+    assert await workers.take_turns("feed", ["https://a.example/rss"], "w1", NOW, MINUTE)
+    later = NOW + 30 * MINUTE  # read; not due again until the poll interval has passed
+    assert await workers.end_turn("feed", "https://a.example/rss", "w1", free_at=later)
+    await workers.retire("w1")  # a clean stop of the poller that read it
+    assert await workers.take_turns("feed", ["https://a.example/rss"], "w2", NOW, MINUTE) == []
+    assert await workers.take_turns("feed", ["https://a.example/rss"], "w2", later, MINUTE) == [
+        "https://a.example/rss"
+    ]

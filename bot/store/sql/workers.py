@@ -113,9 +113,12 @@ class SqlWorkers:
         return sorted(taken)
 
     async def end_turn(self, kind: str, key: str, worker: str, free_at: dt.datetime) -> bool:
-        """Hand a turn back: free from ``free_at`` on; False when the worker no longer held it."""
+        """Hand a turn back: free from ``free_at`` on; False when the worker no longer held it.
+
+        The turn is no one's after this, so retiring the worker later leaves ``free_at`` be."""
         changed = await self._sql.change(
-            "UPDATE work_turns SET held_until = ? WHERE kind = ? AND key = ? AND worker = ?",
+            "UPDATE work_turns SET held_until = ?, worker = ''"
+            " WHERE kind = ? AND key = ? AND worker = ?",
             (stamp(free_at), kind, key, worker),
         )
         return changed == 1

@@ -230,4 +230,14 @@ MIGRATIONS: tuple[str, ...] = (
         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT);
     END;
     """,
+    # lang: an article edited in place (its title, body or language) is indexed again: its old
+    # lexemes out, its new ones in (PostgreSQL's generated search column follows by itself).
+    """
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, body, language ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, lexemes)
+        VALUES ('delete', old.id, briefbot_lexemes(old.language, old.title, old.body));
+        INSERT INTO articles_fts (rowid, lexemes)
+        VALUES (new.id, briefbot_lexemes(new.language, new.title, new.body));
+    END;
+    """,
 )
