@@ -68,6 +68,9 @@ def test_a_caption_above_the_lead_does_not_take_the_leads_place() -> None:
     other = SentenceRecord(3, 8, 0, "HMS Cornwall at Zeebrugge in 2006.")
     assert statement_positions([*records, other], "en") == [0, 0, 1, 0]
     assert statement_positions([*records, other], "fr") == [0, 1, 2, 0]
+    # Sentences given without the rest of their article keep their stored places.
+    later = [SentenceRecord(n, 9, position, texts[2]) for n, position in enumerate((4, 6))]
+    assert statement_positions(later, "en") == [4, 6]
 
 
 def test_the_london_bombings_brief_states_the_memorial_not_the_photo_caption() -> None:

@@ -108,16 +108,15 @@ def states_something(sentence: str, language: str) -> bool:
 
 
 def statement_positions(records: Sequence[SentenceRecord], language: str) -> list[int]:
-    """Each sentence's place in its article counted over sentences that state something.
-
-    A caption or label above an article's lead does not push the lead to second place.
+    """Each sentence's stored place in its article, less the sentences before it that state
+    nothing: a caption or label above an article's lead does not push the lead to second place.
     """
     order = sorted(range(len(records)), key=lambda i: (records[i].article_id, records[i].position))
     positions = [0] * len(records)
-    seen: dict[int, int] = {}
+    skipped: dict[int, int] = {}
     for i in order:
         article = records[i].article_id
-        positions[i] = seen.get(article, 0)
-        if states_something(records[i].text, language):
-            seen[article] = positions[i] + 1
+        positions[i] = records[i].position - skipped.get(article, 0)
+        if not states_something(records[i].text, language):
+            skipped[article] = skipped.get(article, 0) + 1
     return positions
