@@ -115,14 +115,25 @@ async def fill(settings: Settings, articles: Sequence[PreparedArticle]) -> float
         await app.close()
 
 
-async def brief_times(settings: Settings, rounds: int) -> dict[str, tuple[float, float, int]]:
-    """Per topic: median search seconds, median cold brief seconds, articles briefed."""
+@dataclasses.dataclass(frozen=True)
+class TopicTimes:
+    """Medians over the rounds: the store's two reads, and the whole cold brief."""
+
+    search: float  # stage 4: the full-text search for the topic's articles
+    sentences: float  # stage 4: their stored sentences and terms
+    brief: float  # everything a first request costs: both reads, ranking, selection, render
+    articles: int
+    sentence_count: int
+
+
+async def brief_times(settings: Settings, rounds: int) -> dict[str, TopicTimes]:
+    """Per topic, the medians of ``rounds`` cold briefs and of the store reads under them."""
     app = await App.start(settings)
-    times: dict[str, tuple[float, float, int]] = {}
+    times: dict[str, TopicTimes] = {}
     try:
         await app.briefer.brief("china-russia")  # the ranking process and tokenizer warm up
         for topic in app.briefer.topics.topics:
-            searches, briefs, count = [], [], 0
+            searches, reads, briefs, count, sentences = [], [], [], 0, 0
             for _ in range(rounds):
                 target = app.briefer.target(topic.slug)
                 started = time.perf_counter()
@@ -130,13 +141,22 @@ async def brief_times(settings: Settings, rounds: int) -> dict[str, tuple[float,
                 searches.append(time.perf_counter() - started)
                 if not found:
                     break
+                started = time.perf_counter()
+                sentences = len(await app.store.sentences([a.id for a in found]))
+                reads.append(time.perf_counter() - started)
                 app.briefer.cache = BriefCache()  # a first request: nothing cached
                 started = time.perf_counter()
                 brief = await app.briefer.brief(topic.slug)
                 briefs.append(time.perf_counter() - started)
                 count = brief.article_count
             if briefs:
-                times[topic.slug] = (statistics.median(searches), statistics.median(briefs), count)
+                times[topic.slug] = TopicTimes(
+                    statistics.median(searches),
+                    statistics.median(reads),
+                    statistics.median(briefs),
+                    count,
+                    sentences,
+                )
     finally:
         await app.close()
     return times
@@ -152,7 +172,7 @@ async def run(args: argparse.Namespace) -> None:
         f" ({sum(len(a.article.sentences) for a in articles):,} sentences)"
     )
     settings = dataclasses.replace(load_settings({}), seed_on_first_run=False)
-    results: dict[str, tuple[float, dict[str, tuple[float, float, int]]]] = {}
+    results: dict[str, tuple[float, dict[str, TopicTimes]]] = {}
     for engine in args.engines.split(","):
         print(f"{engine}:", flush=True)
         if engine == "sqlite":
@@ -173,13 +193,17 @@ async def run(args: argparse.Namespace) -> None:
         else:
             raise SystemExit(f"unknown engine {engine!r}")
     print(f"\n{args.articles:,} articles; brief times are medians of {args.rounds} cold briefs")
-    print(f"{'engine':<9} {'fill':>9} {'topic':<18} {'search':>8} {'brief':>8} {'articles':>9}")
+    print(
+        f"{'engine':<9} {'fill':>7} {'topic':<17} {'search':>9} {'sentences':>10}"
+        f" {'brief':>8} {'articles':>9} {'sentences':>10}"
+    )
     for engine, (seconds, topics) in results.items():
         fill_text = f"{seconds:,.0f} s"
-        for slug, (search, brief, count) in topics.items():
+        for slug, t in topics.items():
             print(
-                f"{engine:<9} {fill_text:>9} {slug:<18} {search * 1000:>6.0f} ms"
-                f" {brief:>6.2f} s {count:>9,}"
+                f"{engine:<9} {fill_text:>7} {slug:<17} {t.search * 1000:>6.0f} ms"
+                f" {t.sentences * 1000:>7.0f} ms {t.brief:>6.2f} s {t.articles:>9,}"
+                f" {t.sentence_count:>10,}"
             )
             fill_text = ""
 

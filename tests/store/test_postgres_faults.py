@@ -87,7 +87,8 @@ def server() -> Iterator[OwnServer]:
         shutil.chown(root, "postgres")
         as_postgres = ["runuser", "-u", "postgres", "--"]
     (root / "pw").write_text(PASSWORD + "\n")
-    shutil.chown(root / "pw", "postgres") if as_postgres else None
+    if as_postgres:
+        shutil.chown(root / "pw", "postgres")
     subprocess.run(
         [
             *as_postgres,

@@ -31,6 +31,7 @@ from tests.store.support import indexer, seed_articles
 
 WEB = PROJECT_DIR / "tests" / "data" / "web"
 EVAL = PROJECT_DIR / "tests" / "data" / "eval"
+TEXT = PROJECT_DIR / "tests" / "data" / "text"
 DEV_LANGUAGES = ("en", "ar", "cs", "el", "fr", "he", "hi")
 
 
@@ -73,6 +74,30 @@ async def test_chinese_and_japanese_phrases_of_any_length_are_found(store: Store
     topic = SearchQuery((("Putin",),), True, (text("梁振英"), text("自爆")))
     found_by_topic = await found(store, topic)
     assert zh | ja <= found_by_topic and len(found_by_topic) >= 3
+
+
+async def test_a_korean_word_is_found_inside_the_word_forms_around_it(store: Store) -> None:
+    # Korean attaches particles to words ("이사장에게", to the chairperson): as a run of
+    # syllables the word is found in every form it takes.
+    lines = (TEXT / "korean_article.txt").read_text(encoding="utf-8").split("\n\n")
+    korean = PreparedArticle(
+        CleanArticle(
+            "ko",
+            lines[0],
+            "News",
+            None,
+            ArticleDate.unknown(),
+            tuple(Paragraph((line.strip(),)) for line in lines[1:] if line.strip()),
+            language="ko",
+        ),
+        tuple(() for line in lines[1:] if line.strip()),
+    )
+    await store.add_articles([korean, page("chinese_article.html")], FIXED_NOW)
+    assert "이사장에게" in korean.article.body and " 이사장 " not in korean.article.body
+    for word in ("이사장", "최태원", "대리인단", "증여"):
+        assert await found(store, text(word)) == {lines[0]}, word
+    assert await found(store, text("이사장 증여")) == {lines[0]}
+    assert await found(store, text("장이사")) == set()
 
 
 async def test_articles_match_with_their_own_language_stems(store: Store) -> None:
