@@ -25,6 +25,7 @@ from bot.text.clean import (
     _BOILERPLATE_SOURCE,
     _DATE_LINE,
     _MAX_TITLE_WORDS,
+    _PLACE_DATELINE,
     _PROMO_PREFIX,
     _SPACES,
     _TAIL_MARKERS,
@@ -208,6 +209,8 @@ def plain_clean_lines(text: str) -> CleanText:
         if first and not ends_like_prose(line) and len(line.split()) <= _MAX_TITLE_WORDS:
             title = line
             continue
+        if not lines:
+            line = _PLACE_DATELINE.sub("", line, count=1)
         lines.append(line)
     return CleanText(title, tuple(lines), date_line, furniture, cut_at)
 
@@ -436,3 +439,26 @@ def test_furniture_rules_judge_only_short_lines() -> None:
     assert is_boilerplate(caption) and is_boilerplate(f"A protester holds a flag. ({caption})")
     long_line = " ".join(["The minister said the plan would go ahead as agreed."] * 5)
     assert not is_boilerplate(long_line + " Sign up for our newsletter.")
+
+
+def test_a_place_dateline_opening_the_article_is_removed_not_the_sentence() -> None:
+    # MultiLing 2011, WikiNews (CC BY): the place is no part of the news a point states.
+    cleaned = clean_lines(
+        "Meadow Lake, Saskatchewan \u2013 The municipal council of a small town in Canada's "
+        'Prairies has said it "accidentally" donated $10,000 to the Red Cross for tsunami '
+        "relief.\nLondon, England \u2014 Later paragraphs keep a dash like this one."
+    )
+    assert cleaned.lines == (
+        "The municipal council of a small town in Canada's Prairies has said it "
+        '"accidentally" donated $10,000 to the Red Cross for tsunami relief.',
+        "London, England \u2014 Later paragraphs keep a dash like this one.",
+    )
+    assert clean_lines(
+        "TEXAS, US \u2013 A United States Army court martial found him guilty."
+    ).lines == ("A United States Army court martial found him guilty.",)
+    # A dash inside a sentence, or one not followed by a new sentence, is no dateline.
+    for text in (
+        "Prime Minister Tony Blair said \u2013 as expected \u2013 that talks go on.",
+        "Manchester \u2013 a city of rain \u2013 voted on Monday.",
+    ):
+        assert clean_lines(text).lines == (text,)

@@ -205,6 +205,12 @@ async def run_week(settings: Settings, run: Run, tmp_path: Path) -> None:
                     await running[victim].start()
                 # Let the last replacement (and any take-over it owes) finish.
                 await asyncio.sleep(2 * LEASE_REAL_S)
+                # A replacement still importing has no SIGTERM handler yet and would die of the
+                # signal (-15); on a busy machine start-up can outlast the wait above.
+                while True:
+                    if all(worker.serving() for worker in running):
+                        break
+                    await asyncio.sleep(0.1)
                 codes = [await worker.stop() for worker in running]
         finally:
             for worker in workers:

@@ -25,6 +25,24 @@ def test_abbreviations_do_not_end_sentences() -> None:
     )
 
 
+def test_a_rank_before_a_name_does_not_end_the_sentence() -> None:
+    # MultiLing 2011 (WikiNews, CC BY): the split after "Spc." made "Charles Graner guilty of
+    # abusing prisoners at Iraq's Abu Ghraib prison." a point of its own.
+    tokenizer = OfflineTokenizer()
+    text = (
+        "A United States Army court martial found Army Spc. Charles Graner guilty of abusing "
+        "prisoners. Staff Sgt. Ivan Frederick was sentenced earlier. He left the Army as a sgt. "
+        "The appeal failed."
+    )
+    assert tokenizer.to_sentences(text) == (
+        "A United States Army court martial found Army Spc. Charles Graner guilty of abusing "
+        "prisoners.",
+        "Staff Sgt. Ivan Frederick was sentenced earlier.",
+        "He left the Army as a sgt.",
+        "The appeal failed.",
+    )
+
+
 def test_quotes_stay_with_their_sentence() -> None:
     tokenizer = OfflineTokenizer()
     text = '"Facts have proved it," Xi told Putin. The call lasted an hour.'

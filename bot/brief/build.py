@@ -19,6 +19,7 @@ from bot.brief.prior import combine, position_prior, query_prior
 from bot.brief.rank import lexrank_scores
 from bot.brief.select import SelectionLimits, select_points
 from bot.models import Article, Brief, DatePrecision, DateRange, Point, SentenceRecord
+from bot.text.clauses import statement_positions
 from bot.text.termcodes import TermCodes
 from bot.text.terms import TermIndexer
 
@@ -105,7 +106,8 @@ def _rank_and_select(
     strategy = limits.strategy
     leads = None
     if strategy.position_decay is not None:
-        leads = position_prior(records, strategy.position_decay)
+        positions = statement_positions(records, indexer.code)
+        leads = position_prior(records, strategy.position_decay, positions)
     on_query = None if query is None else query_prior(terms, indexer.terms(query))
     bias = combine(leads, on_query)
     teleport = strategy.teleport if query is None else strategy.query_teleport
@@ -115,10 +117,10 @@ def _rank_and_select(
         # Choose from more candidates, so that leaving out earlier statements still leaves
         # the best new ones.
         wider = dataclasses.replace(limits, points=limits.points * NEW_ONLY_WIDENING)
-        chosen = select_points(records, terms, scores, by_id, wider, quoted)
+        chosen = select_points(records, terms, scores, by_id, wider, quoted, language=indexer.code)
         points = only_new(chosen, earlier, indexer, limits.points)
     else:
-        points = select_points(records, terms, scores, by_id, limits, quoted)
+        points = select_points(records, terms, scores, by_id, limits, quoted, language=indexer.code)
     if indexer.code == "en":
         return points
     return tuple(dataclasses.replace(p, language=indexer.code) for p in points)

@@ -13,9 +13,17 @@ from collections.abc import Sequence
 from bot.models import SentenceRecord
 
 
-def position_prior(records: Sequence[SentenceRecord], decay: float) -> list[float]:
-    """Weight ``exp(-position / decay)`` per sentence: 1 for each lead, fading down the article."""
-    return [math.exp(-r.position / decay) for r in records]
+def position_prior(
+    records: Sequence[SentenceRecord], decay: float, positions: Sequence[int] | None = None
+) -> list[float]:
+    """Weight ``exp(-position / decay)`` per sentence: 1 for each lead, fading down the article.
+
+    ``positions`` replaces the stored ones (``bot.text.clauses.statement_positions``: a caption
+    above the lead is not where the reporter put the news).
+    """
+    if positions is None:
+        positions = [r.position for r in records]
+    return [math.exp(-position / decay) for position in positions]
 
 
 def query_prior(terms: Sequence[Sequence[str]], query: Sequence[str]) -> list[float]:

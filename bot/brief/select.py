@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.brief.dedupe import CARRIES, LEAD_PARAPHRASE, MIN_TERMS, REDUNDANT, OverlapIndex
 from bot.models import Article, DatePrecision, Point, SentenceRecord, SourceRef
+from bot.text.clauses import states_something
 
 # A number and the word before it: "stage 13", "killed 32", "magnitude 6.6". LexRank's terms
 # hold no numbers, so two sentences differing only in one look alike to the term measures.
@@ -78,6 +79,7 @@ def select_points(
     articles: Mapping[int, Article],
     limits: SelectionLimits,
     quoted: Sequence[Sequence[Sequence[str]]] = (),
+    language: str = "en",
 ) -> tuple[Point, ...]:
     """Choose up to ``limits.points`` points (or until ``limits.words``), one per statement.
 
@@ -100,6 +102,8 @@ def select_points(
         if scores[i] > reached
         and count >= MIN_TERMS
         and limits.min_words <= len(r.text.split()) <= limits.max_words
+        # A caption or list entry ("HMS Cornwall at Zeebrugge in 2006.") states nothing.
+        and states_something(r.text, language)
     ]
     # Best score first; ties go to the earlier article date, then the earlier position.
     day = {a: _date_key(article).toordinal() for a, article in articles.items()}

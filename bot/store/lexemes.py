@@ -140,10 +140,10 @@ def _stemmer(name: str | None) -> Callable[[str], str]:
     if name is None:
         return _unchanged
     if name in _NLTK:
-        from nltk.stem.snowball import SnowballStemmer
+        # NLTK's Snowball module alone: ``import nltk`` would cost a second and a half.
+        from bot.text import nltk_parts
 
-        nltk_stemmer = SnowballStemmer(name)
-        return lambda word: str(nltk_stemmer.stem(word))
+        return nltk_parts.stemmer(name)
     stemmer = snowballstemmer.stemmer(_PYTHON_NAMES.get(name, name))
     # A Snowball stemmer keeps its work in the object: one word at a time (SQLite's writer
     # thread indexes while the event loop reads queries).

@@ -117,6 +117,13 @@ _WIRE_DATELINE = re.compile(
     r"^[A-Z][A-Za-z.'\u2019 -]{1,40}(, [A-Z][A-Za-z. ]{1,20})?\s*"
     r"\((AP|UPI|AFP|Reuters|Xinhua|XINHUA|NYT|LAT-WP)\)\s*([_\u2014\u2013]|--?)?\s*"
 )
+# A dateline without an agency, opening an article's first paragraph: one to four capitalised
+# words, an optional region after a comma, then a spaced en or em dash before a capitalised
+# sentence ("London, England — For the second time ...", "TEXAS, US – A United States ...").
+_PLACE_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'\u2019-]*\s){0,3}[A-Z][\w.'\u2019-]*"
+    r"(?:,(?:\s[A-Z][\w.'\u2019-]*){1,3})?\s[\u2013\u2014]\s(?=[A-Z\"\u201c])"
+)
 _WIRE_DASH = re.compile(r" _(?= )")
 _WIRE_TRAILER = re.compile(
     r"\s*\b\d+(?:st|nd|rd|th) grafs? pvs(?![a-z])|"
@@ -287,6 +294,9 @@ def clean_lines(text: str) -> CleanText:
         ):
             title = line
             continue
+        if not lines:
+            # "Meadow Lake, Saskatchewan – The municipal council ...": the place is not news.
+            line = _PLACE_DATELINE.sub("", line, count=1)
         lines.append(line)
     return CleanText(
         title=title, lines=tuple(lines), date_line=date_line, furniture=furniture, cut_at=cut_at

@@ -22,8 +22,26 @@ if TYPE_CHECKING:
 
 # sumy's rule for what counts as a word (sumy.nlp.tokenizers.Tokenizer._WORD_PATTERN).
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
-# Abbreviations sumy adds to punkt for English (Tokenizer.LANGUAGE_EXTRA_ABREVS).
-_EXTRA_ABBREVIATIONS = ("e.g", "al", "i.e")
+# Abbreviations sumy adds to punkt for English (Tokenizer.LANGUAGE_EXTRA_ABREVS), and ranks and
+# titles written before a name that Punkt's English model lacks: without them "Army Spc. Charles
+# Graner" ends a sentence at "Spc.", and the rest of it ("Charles Graner guilty of abusing
+# prisoners...") became a point of its own. Punkt still ends a sentence after an abbreviation
+# when the next word is one it knows as a sentence start, so a real sentence end is kept.
+_EXTRA_ABBREVIATIONS = (
+    "e.g",
+    "al",
+    "i.e",
+    "sgt",
+    "spc",
+    "pvt",
+    "cpl",
+    "capt",
+    "cmdr",
+    "brig",
+    "gov",
+    "pres",
+    "supt",
+)
 
 
 class PunktModel(Protocol):

@@ -284,11 +284,11 @@ def _positions(vector: str) -> dict[int, str]:
 
 
 @needs_postgres
+@pytest.mark.parametrize("backend", ["postgres"])  # PostgreSQL's configurations only
 async def test_every_language_has_the_configuration_sqlite_stems_with(store: Store) -> None:
     from bot.store.postgres.store import PostgresStore
 
-    if not isinstance(store, PostgresStore):
-        pytest.skip("PostgreSQL's configurations")
+    assert isinstance(store, PostgresStore)
     for code in LANGUAGES:
         row = await store._db.fetch_one("SELECT briefbot_search_config(%s)::text", (code,))
         assert row is not None and str(row[0]) == config_name(code), code
