@@ -32,6 +32,8 @@ from bot.store.lexemes import document_lexemes
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
+# How long opening keeps trying when the file is busy at once (see Database.open).
+OPEN_ATTEMPTS_S = 30.0
 READERS = 2  # a long search on one reader leaves the other for quick lookups
 _LOW_SPACE_BYTES = 1 << 20  # an I/O error with less than this free is a full disk
 log = logging.getLogger(__name__)
@@ -74,9 +76,31 @@ class Database:
             path = await asyncio.to_thread(path.absolute)
             read_only_file = await asyncio.to_thread(_read_only_file, path)
             connect = functools.partial(_connect, opened=opened, busy_timeout_ms=busy_timeout_ms)
-            writer = None if read_only_file else await _open_writer(path, connect)
-            pool = [await _open_reader(path, connect) for _ in range(readers)]
-            return cls(path, writer, pool)
+            loop = asyncio.get_running_loop()
+            give_up = loop.time() + OPEN_ATTEMPTS_S
+            while True:
+                started = loop.time()
+                try:
+                    writer = None if read_only_file else await _open_writer(path, connect)
+                    pool = [await _open_reader(path, connect) for _ in range(readers)]
+                    return cls(path, writer, pool)
+                except sqlite3.OperationalError as exc:
+                    # Replicas started together on a new file (seen once in CI: two
+                    # `briefbot poll`). SQLite answers "locked" without calling the busy
+                    # handler where waiting could deadlock, as in a lock upgrade while the new
+                    # file is still in rollback mode; opening again a moment later, from no
+                    # lock, finds the file switched to WAL and migrated.
+                    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+                    if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                        raise
+                    waited = loop.time() - started
+                    if waited * 1000 >= busy_timeout_ms / 2 or loop.time() > give_up:
+                        raise  # the busy timeout ran out: a real long write, said as such
+                    for connection in opened:
+                        with contextlib.suppress(Exception):
+                            await connection.close()
+                    opened.clear()
+                    await asyncio.sleep(0.2)
         except BaseException as exc:
             # Every connection's thread must end, or a failed open keeps the process alive.
             for connection in opened:
