@@ -63,9 +63,7 @@ def snowball_algorithms() -> dict[str, str]:
     """Every algorithm read through ``snowballstemmer`` (search lexemes and terms) -> the
     ISO code of its language."""
     search = {
-        _PYTHON_NAMES.get(name, name): code
-        for code, name in STEMMERS.items()
-        if name not in _NLTK
+        _PYTHON_NAMES.get(name, name): code for code, name in STEMMERS.items() if name not in _NLTK
     }
     terms = {lang.name: lang.code for lang in LANGUAGES.values() if lang.stems == "snowball"}
     return search | terms
