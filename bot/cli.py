@@ -210,6 +210,7 @@ async def _run(
     from bot.app import App
     from bot.ingest.mixed import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
+    from bot.store import indexes_bot_lexemes
 
     workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
     clock, sleep = _clocks(env)
@@ -222,6 +223,7 @@ async def _run(
                 settings.max_article_bytes,
                 workers,
                 settings.languages.supported,
+                search_lexemes=indexes_bot_lexemes(settings),
             )
             stack.callback(preparer.close)
         ranker = None
