@@ -308,7 +308,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
     from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, summary_title
+    from bot.brief.summarize import build_corpus, extra_workers, summary_title
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
 
@@ -323,7 +323,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        corpus = build_corpus(raws, indexer, deadline)
+        corpus = build_corpus(raws, indexer, deadline, extra_workers(len(raws)))
     except TimeoutError:
         return _too_long(len(raws), settings.deadline_seconds)
     if not corpus.records:
