@@ -251,7 +251,9 @@ def copy_pairs(texts: Sequence[ArticleText]) -> list[tuple[int, int]]:
     keys: dict[int, frozenset[tuple[str, ...]]] = {}
     holders: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for t in texts:
-        comparable = frozenset(s for s in t.terms if len(set(s)) >= MIN_SHARED_TERMS)
+        comparable = frozenset(
+            s for s in t.terms if len(s) >= MIN_SHARED_TERMS and len(set(s)) >= MIN_SHARED_TERMS
+        )
         keys[t.article.id] = comparable
         for sentence in comparable:
             holders[sentence].append(t.article.id)
