@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.brief.summarize import Corpus
     from bot.chat.platform import Platforms
     from bot.clock import Clock
-    from bot.models import Brief
+    from bot.models import Brief, CleanArticle
     from bot.ops.runtime import Pause
     from bot.text.terms import TermIndexer
 
@@ -166,6 +166,8 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
             return platform.run(settings, env)
         if args.command == "summarize":
             return _summarize(args, settings)
+        if args.command == "extract":
+            return _extract(settings, args.input)
         return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
@@ -236,8 +238,6 @@ async def _run(
             return await _brief(app, args)
         if args.command == "ingest":
             return await _ingest(app, args.inputs)
-        if args.command == "extract":
-            return await _extract(app, args.input)
         if args.command == "poll":
             return await _poll(app, args.once, sleep)
         if args.command == "digests":
@@ -532,17 +532,47 @@ async def _migrate_store(settings: Settings, source: Path | None) -> int:
     return EXIT_OK
 
 
-async def _extract(app: App, name: str) -> int:
-    from bot.chat.commands import UserError
+def _extract(settings: Settings, name: str) -> int:
+    """Print what the bot reads from a link or saved HTML page. Nothing is stored, so no store
+    is opened: a saved page loads only the extraction and the text pipeline."""
+    from bot.ingest.extract import is_link, read_saved_page
+    from bot.ingest.pipeline import RejectedArticle
 
+    indexer = _indexer(settings)
     try:
-        article = await app.intake.extract(name)
-    except UserError as exc:
-        print("briefbot: " + exc.message, file=sys.stderr)
+        if is_link(name):
+            from bot.ingest.fetch import FetchError
+
+            try:
+                article = asyncio.run(_read_link(settings, name, indexer))
+            except FetchError as exc:
+                print(f"briefbot: Could not read {name}: {exc.reason}", file=sys.stderr)
+                return EXIT_FAILED
+        else:
+            article = read_saved_page(
+                name, settings.max_article_bytes, settings.fetch.min_article_words, indexer
+            )
+    except RejectedArticle as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"briefbot: {name}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
         return EXIT_FAILED
     print(article.title or "(untitled)")
     print(article.body)
     return EXIT_OK
+
+
+async def _read_link(settings: Settings, url: str, indexer: TermIndexer) -> CleanArticle:
+    from bot.ingest.extract import read_link
+    from bot.ingest.fetch import Fetcher, new_http_client
+
+    client = new_http_client(settings.fetch)
+    try:
+        fetcher = Fetcher(client, settings.fetch, trusted_networks=settings.fetch.trusted_networks)
+        return await read_link(fetcher, url, settings.fetch.min_article_words, indexer)
+    finally:
+        await client.aclose()
 
 
 async def _poll(app: App, once: bool, sleep: Pause) -> int:

@@ -93,6 +93,18 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
     ``indexer`` gives each supported language's pipeline (``TermIndexer.for_language``); an
     article in another language is refused with a message naming its language.
     """
+    article, pipeline = _cleaned(raw, indexer)
+    words = pipeline.tokenizer.to_words_many(article.sentences)
+    return PreparedArticle(article, tuple(pipeline.terms_of_words(w) for w in words))
+
+
+def clean_article(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
+    """``prepare`` without the terms: the article as a reader sees it (``briefbot extract``),
+    refused for the same reasons."""
+    return _cleaned(raw, indexer)[0]
+
+
+def _cleaned(raw: RawArticle, indexer: TermIndexer) -> tuple[CleanArticle, TermIndexer]:
     if not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
     code = identify(raw.text).code
@@ -128,8 +140,7 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
         author=raw.author,
         language=code,
     )
-    words = pipeline.tokenizer.to_words_many(article.sentences)
-    return PreparedArticle(article, tuple(pipeline.terms_of_words(w) for w in words))
+    return article, pipeline
 
 
 def _keep(sentence: str, enders: str) -> bool:
