@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
@@ -159,6 +158,8 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
         if args.command == "init":
             return _init(args.folder, args.force, platforms.config_files)
         if args.command == "doctor":
+            import asyncio
+
             return asyncio.run(_doctor(env, platforms, args.config))
         settings = load_settings(env, args.config)
         platform = platforms.get(args.command)
@@ -168,6 +169,8 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
             return _summarize(args, settings)
         if args.command == "extract":
             return _extract(settings, args.input)
+        import asyncio
+
         return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
@@ -305,6 +308,8 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     if args.words is not None and not 1 <= args.words <= MAX_WORDS:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
+    import asyncio
+
     from bot.brief.select import SelectionLimits
     from bot.brief.summarize import build_corpus, summary_title
     from bot.ingest.inputs import UnusableInput, read_inputs
@@ -535,12 +540,17 @@ async def _migrate_store(settings: Settings, source: Path | None) -> int:
 def _extract(settings: Settings, name: str) -> int:
     """Print what the bot reads from a link or saved HTML page. Nothing is stored, so no store
     is opened: a saved page loads only the extraction and the text pipeline."""
+    # One page's language is one small vector-matrix product: OpenBLAS's thread pool, started
+    # when NumPy loads (py3langid, at trafilatura's import), costs more than it could save.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bot.ingest.extract import is_link, read_saved_page
     from bot.ingest.pipeline import RejectedArticle
 
     indexer = _indexer(settings)
     try:
         if is_link(name):
+            import asyncio
+
             from bot.ingest.fetch import FetchError
 
             try:

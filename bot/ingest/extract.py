@@ -7,7 +7,6 @@ stages as article files (bot.ingest.pipeline). ``read_saved_page`` and ``read_li
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +107,8 @@ async def read_link(
     fetcher: Fetcher, url: str, min_words: int, indexer: TermIndexer
 ) -> CleanArticle:
     """``read_page`` of the page at ``url``; FetchError if it cannot be fetched."""
+    import asyncio  # loaded by the running event loop; not at import, for saved pages
+
     result = await fetcher.fetch(url)
     if result.is_feed:
         raise RejectedArticle(f"not an article: {url} is a news feed")

@@ -13,14 +13,13 @@ Briefs then run 5 rank, 6 select (bot.brief.build) and 7 render (bot.brief.rende
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from bot.ingest.load import (
@@ -31,12 +30,15 @@ from bot.ingest.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
-from bot.ops.runtime import Shutdown
-from bot.store.protocols import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence
 from bot.text.language import identify
 from bot.text.languages import LANGUAGES, UnsupportedLanguage, language_name
 from bot.text.terms import TermIndexer
+
+if TYPE_CHECKING:
+    # Annotations only: `briefbot extract` runs prepare's stages without the store or asyncio.
+    from bot.ops.runtime import Shutdown
+    from bot.store.protocols import Store
 
 # A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
 # LexRank compares every sentence of a brief with every other one.
@@ -225,6 +227,8 @@ async def ingest_paths(
     transaction with every article whole. ``stop`` is checked before each batch is handed
     over: a stop request lets the batches in flight finish and leaves the rest for a re-run.
     """
+    import asyncio  # loaded by the running event loop; not at import, for `briefbot extract`
+
     added = duplicates = 0
     failures: list[IngestFailure] = []
     article_ids: list[int] = []
