@@ -247,3 +247,28 @@ async def test_extract_reads_a_link_as_it_reads_the_saved_page(tmp_path: Path) -
     assert "Traceback" not in missing[2]
     # Extracting stores nothing, so it opens (and seeds) no store.
     assert not (tmp_path / "cli.sqlite3").exists()
+
+
+def test_extract_prints_each_saved_page_as_an_ingest_reads_it(tmp_path: Path) -> None:
+    """The command (its own process: the lean path, one OpenBLAS thread) prints what this
+    process, loading everything the usual way, extracts and prepares from every saved page."""
+    from bot.ingest.extract import extract_article
+    from bot.ingest.pipeline import prepare
+    from bot.settings import load_settings
+    from bot.text.split import OfflineTokenizer
+    from bot.text.terms import TermIndexer
+
+    settings = load_settings({})
+    indexer = TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
+    pages = sorted(WEB.rglob("*.html"))
+    assert len(pages) >= 10
+    for path in pages:
+        raw = extract_article(path.read_bytes(), str(path)).article
+        article = prepare(raw, indexer).article
+        result = run(tmp_path, "extract", str(path))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"{article.title or '(untitled)'}\n{article.body}\n", path.name
