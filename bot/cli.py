@@ -215,6 +215,7 @@ async def _run(
     from bot.app import App
     from bot.ingest.mixed import text_file_count
     from bot.ingest.workers import ProcessPreparer, workers_for
+    from bot.store import indexes_bot_lexemes
 
     workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
     clock, sleep = _clocks(env)
@@ -227,6 +228,7 @@ async def _run(
                 settings.max_article_bytes,
                 workers,
                 settings.languages.supported,
+                search_lexemes=indexes_bot_lexemes(settings),
             )
             stack.callback(preparer.close)
         ranker = None
@@ -311,7 +313,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, summary_title
+    from bot.brief.summarize import build_corpus, extra_workers, summary_title
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
 
@@ -326,7 +328,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        corpus = build_corpus(raws, indexer, deadline)
+        corpus = build_corpus(raws, indexer, deadline, extra_workers(len(raws)))
     except TimeoutError:
         return _too_long(len(raws), settings.deadline_seconds)
     if not corpus.records:

@@ -177,6 +177,40 @@ def test_summarize_seed_files_as_text(tmp_path: Path) -> None:
     ]
 
 
+PINNED = Path(__file__).parent / "data" / "summarize"
+
+
+@pytest.mark.parametrize(
+    ("args", "pinned"),
+    [
+        (("-n", "5"), "multiling2011_en.n5.txt"),
+        (("-n", "8", "--cluster", "M000"), "multiling2011_en.M000.n8.txt"),
+    ],
+)
+def test_summarize_output_is_pinned(tmp_path: Path, args: tuple[str, ...], pinned: str) -> None:
+    # The same input gives the same summary, byte for byte, whatever path the work takes
+    # (NumPy's graph of a few thousand sentences, the manifest read once): these were written
+    # by the code before those paths existed. All 100 English MultiLing articles: ~1,900
+    # sentences, 10 stories.
+    result = run(tmp_path, "summarize", str(EVAL), *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (PINNED / pinned).read_text(encoding="utf-8")
+
+
+def test_summarizing_a_few_thousand_sentences_does_not_load_scipy(tmp_path: Path) -> None:
+    # Not a timing (bench/ measures those): a graph this size is built by NumPy alone.
+    code = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        f"assert main(['summarize', '-n', '3', {str(EVAL)!r}]) == 0\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'nltk', 'numpy'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "['numpy']"
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -66,6 +66,28 @@ def test_read_inputs_mixes_text_html_and_clusters(tmp_path: Path) -> None:
     assert "Thanksgiving" in articles[1].text and "<" not in articles[1].text
 
 
+def test_files_of_several_folders_each_keep_their_own_manifest(tmp_path: Path) -> None:
+    # The manifest of a folder is read once for all its files (it was parsed again for each
+    # file: quadratic in a folder of many), and never lent to a file of another folder.
+    for folder, outlet in (("a", "Outlet A"), ("b", "Outlet B")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "manifest.toml").write_text(
+            "".join(
+                f'["{n}.txt"]\nsource = "{outlet}"\ntitle = "{folder} {n}"\n' for n in range(3)
+            ),
+            encoding="utf-8",
+        )
+        for n in range(4):  # 3.txt is not in the manifest
+            (tmp_path / folder / f"{n}.txt").write_text(f"Text {n}.", encoding="utf-8")
+    paths = [tmp_path / folder / f"{n}.txt" for n in range(4) for folder in ("a", "b")]
+    articles = read_inputs(paths, max_bytes=2_000_000)
+    assert [(a.source, a.title) for a in articles] == [
+        *((f"Outlet {folder.upper()}", f"{folder} {n}") for n in range(3) for folder in ("a", "b")),
+        (None, None),
+        (None, None),
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [("report.pdf", "unsupported file type '.pdf'"), ("missing.txt", "cannot be read")],

@@ -134,15 +134,75 @@ def test_wire_copies_score_as_in_sumy(indexer: TermIndexer) -> None:
     assert np.max(np.abs(np.array(ours) - sumy_scores(terms))) < SCORE_TOLERANCE
 
 
+def edges(graph: rank.SimilarityGraph) -> list[tuple[int, int]]:
+    first, second = graph.adjacency.upper_edges()
+    return list(zip(first.tolist(), second.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("building", ["counting", "sparse product"])
 def test_blockwise_graph_equals_one_block(
-    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch, building: str
 ) -> None:
+    if building == "sparse product":
+        monkeypatch.setattr(rank, "_COUNTED_NODES", 0)
     terms = indexer.terms_many(seed_sentences(indexer))
     whole = rank.similarity_graph(rank.tfidf_rows(terms))
     monkeypatch.setattr(rank, "_BLOCK_ENTRIES", 300)  # blocks of a few rows
+    monkeypatch.setattr(rank, "_COUNTED_BLOCK", 300)
     blocks = rank.similarity_graph(rank.tfidf_rows(terms))
-    assert (whole.upper != blocks.upper).nnz == 0
+    assert edges(whole) == edges(blocks)
     assert whole.edges == blocks.edges > len(terms)
+
+
+def test_numpy_and_scipy_graphs_are_the_same_on_large_real_text(
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every English MultiLing story and the seeds: ~2,000 distinct sentences, a real
+    # vocabulary of thousands of terms. NumPy's sums (small graphs) and scipy's product
+    # (large ones) must give the same edges, degrees and scores, with or without a bias.
+    sentences = seed_sentences(indexer)
+    for cluster in range(10):
+        sentences += multiling_sentences(indexer, cluster)
+    terms = indexer.terms_many(sentences)
+    assert len(terms) > 1500
+    rows = rank.tfidf_rows(terms)
+    assert isinstance(rows, rank.TfidfRows) and rows.columns > 3000
+    counted = rank.similarity_graph(rows)
+    bias = [float(i % 7 == 0) for i in range(len(terms))]
+    scores = lexrank_scores(terms), lexrank_scores(terms, bias)
+    monkeypatch.setattr(rank, "_COUNTED_NODES", 0)
+    multiplied = rank.similarity_graph(rows)
+    assert edges(counted) == edges(multiplied)
+    assert counted.edges > 20 * len(terms)
+    assert np.array_equal(counted.degrees, multiplied.degrees)
+    # Equal to float rounding: scipy sums each row's neighbours in its product's order.
+    assert lexrank_scores(terms) == pytest.approx(scores[0], rel=1e-12, abs=0)
+    assert lexrank_scores(terms, bias) == pytest.approx(scores[1], rel=1e-12, abs=0)
+    assert np.max(np.abs(np.array(scores[0]) - sumy_scores(terms))) < SCORE_TOLERANCE
+
+
+def test_tfidf_rows_are_sumys_weights(indexer: TermIndexer) -> None:
+    # sumy's tf (count over the sentence's highest count) times its idf, made unit length.
+    sentences = seed_sentences(indexer)[:80]
+    terms = indexer.terms_many(sentences)
+    rows = rank.tfidf_rows(terms)
+    summarizer = LexRankSummarizer()
+    tf = summarizer._compute_tf([list(t) for t in terms])
+    idf = summarizer._compute_idf([list(t) for t in terms])
+    coded = rank.TermCodes(terms)
+    for i, sentence_terms in enumerate(terms):
+        expected = {t: tf[i][t] * idf[t] for t in set(sentence_terms) if tf[i][t] * idf[t] != 0}
+        norm = sum(v * v for v in expected.values()) ** 0.5
+        start, stop = rows.indptr[i], rows.indptr[i + 1]
+        got = {
+            coded.vocabulary[c]: v
+            for c, v in zip(
+                rows.indices[start:stop].tolist(), rows.data[start:stop].tolist(), strict=True
+            )
+        }
+        assert got.keys() == expected.keys()
+        for term, value in got.items():
+            assert value == pytest.approx(expected[term] / norm, rel=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # sumy's 0/0
@@ -227,12 +287,15 @@ def test_bad_bias_or_teleport_is_refused(bias: list[float], teleport: float, mes
 def test_blocks_hold_at_most_the_entry_budget(
     indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import scipy.sparse as sp
+
     rows = rank.tfidf_rows(indexer.terms_many(seed_sentences(indexer)))
-    n = rows.shape[0]
+    n = rows.n
     monkeypatch.setattr(rank, "_BLOCK_ENTRIES", 2 * n)
     blocks = rank._blocks(rows)
     assert blocks[0][0] == 0 and blocks[-1][1] == n
     assert all(a < b for a, b in blocks)
     assert all(b == c for (_, b), (c, _) in itertools.pairwise(blocks))
+    matrix = sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(n, rows.columns))
     for start, stop in blocks:
-        assert (rows[start:stop] @ rows.T).nnz <= 2 * n
+        assert (matrix[start:stop] @ matrix.T).nnz <= 2 * n

@@ -130,3 +130,30 @@ def test_plain_strategy_is_still_available(indexer: TermIndexer) -> None:
         default, strategy=dataclasses.replace(default.strategy, position_decay=None)
     )
     assert len(summarize(corpus, indexer, plain).points) == 5
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_forked_workers_prepare_the_same_corpus(indexer: TermIndexer, workers: int) -> None:
+    # All 100 English MultiLing articles, with rejected ones among them (empty, furniture,
+    # no sentence) at the start, in the middle and at the end of the workers' runs.
+    raws = cluster_articles(EVAL.read_text(encoding="utf-8"), "multiling.jsonl")
+    rejected = [
+        RawArticle("empty.txt", "   \n"),
+        RawArticle("furniture.txt", "Like us on Facebook\nSubscribe to our newsletter\n"),
+        RawArticle("headline.txt", "Gas flows again\n"),
+    ]
+    raws = [rejected[0], *raws[:50], rejected[1], *raws[50:], rejected[2]]
+    here = build_corpus(raws, TermIndexer(OfflineTokenizer()))
+    forked = build_corpus(raws, indexer, workers=workers)
+    assert forked == here
+    assert len(here.rejected) == 3 and len(here.articles) == 100
+
+
+def test_forked_workers_stop_at_the_deadline(indexer: TermIndexer) -> None:
+    import multiprocessing
+    import time
+
+    raws = cluster_articles(EVAL.read_text(encoding="utf-8"), "multiling.jsonl")
+    with pytest.raises(TimeoutError):
+        build_corpus(raws, indexer, deadline=time.monotonic() + 0.05, workers=1)
+    assert multiprocessing.active_children() == []

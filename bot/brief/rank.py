@@ -28,15 +28,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.text.termcodes import IntArray, TermCodes
-
-if TYPE_CHECKING:
-    import scipy.sparse as sp
 
 # sumy's LexRankSummarizer.threshold and .epsilon.
 THRESHOLD = 0.1
@@ -47,6 +44,10 @@ PPR_TOLERANCE = 1e-6
 MAX_ITERATIONS = 1000
 # Most product entries held at once while building the graph (a float32 and an int32 each).
 _BLOCK_ENTRIES = 4_000_000
+# Graphs of up to this many distinct sentences are built by NumPy alone (see similarity_graph).
+_COUNTED_NODES = 5_000
+# Most pair products and sums held at once while NumPy alone builds a graph.
+_COUNTED_BLOCK = 32_768
 # float32 products are within this of the float64 cosine for sentences of up to ~150 terms.
 _FLOAT32_BAND = 1e-5
 
@@ -77,7 +78,7 @@ def lexrank_scores(
     # rank each distinct row once, weighted by its copies (wire stories repeat verbatim).
     representative = np.zeros(len(multiplicity), dtype=np.int64)
     representative[copies] = np.arange(n)
-    graph = similarity_graph(tfidf_rows(coded)[representative], multiplicity)
+    graph = similarity_graph(tfidf_rows(coded).take(representative), multiplicity)
     if b is None:
         scores = sumy_power_method(graph)[copies]
     else:
@@ -86,60 +87,150 @@ def lexrank_scores(
     return finite
 
 
-def tfidf_rows(terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """Sentences as unit-length TF-IDF rows (sumy's tf and idf); term-less rows are zero."""
-    import scipy.sparse as sp  # here, not at the top: only commands that rank pay for scipy
+@dataclass(frozen=True)
+class TfidfRows:
+    """Sentences as unit-length TF-IDF rows, in compressed sparse row form (NumPy arrays).
 
+    Row i's terms are ``indices[indptr[i]:indptr[i + 1]]`` (vocabulary codes, ascending) with
+    weights ``data[...]``; a row without weighted terms is empty.
+    """
+
+    indptr: IntArray
+    indices: IntArray
+    data: FloatArray
+    columns: int
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def nnz(self) -> int:
+        return len(self.indices)
+
+    def row_of(self) -> IntArray:
+        """The row of each stored entry."""
+        row_of: IntArray = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return row_of
+
+    def take(self, rows: IntArray) -> TfidfRows:
+        """These rows, in this order."""
+        lengths = np.diff(self.indptr)[rows]
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
+        entries = np.repeat(self.indptr[rows] - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return TfidfRows(indptr, self.indices[entries], self.data[entries], self.columns)
+
+
+def tfidf_rows(terms: Sequence[Sequence[str]]) -> TfidfRows:
+    """Sentences as unit-length TF-IDF rows (sumy's tf and idf); term-less rows are empty."""
     coded = TermCodes.of(terms)
     n = len(coded)
-    counts = sp.csr_matrix(
-        (np.ones(len(coded.ids)), coded.ids, coded.starts), shape=(n, coded.size)
-    )
-    counts.sum_duplicates()  # one entry per (sentence, term), holding the term's count
-    row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+    # One entry per (sentence, term), holding the term's count, in row then term order.
+    keys, counts = np.unique(coded.sentence_of * coded.size + coded.ids, return_counts=True)
+    row_of = keys // coded.size
+    columns = keys % coded.size
     max_count = np.ones(n)
-    np.maximum.at(max_count, row_of, counts.data)
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    np.maximum.at(max_count, row_of, counts.astype(np.float64))
+    df = np.bincount(columns, minlength=coded.size)
     idf = np.log(n / (1.0 + df))
-    weights = counts.data / max_count[row_of] * idf[counts.indices]
+    weights = counts / max_count[row_of] * idf[columns]
     norms = np.sqrt(np.bincount(row_of, weights=weights * weights, minlength=n))
     with np.errstate(divide="ignore", invalid="ignore"):
         unit = np.where(norms[row_of] > 0, weights / norms[row_of], 0.0)
-    rows = sp.csr_matrix((unit, counts.indices, counts.indptr), shape=counts.shape)
-    rows.eliminate_zeros()
-    return rows
+    kept = unit != 0.0
+    lengths = np.bincount(row_of[kept], minlength=n)
+    return TfidfRows(
+        np.concatenate(([0], np.cumsum(lengths))), columns[kept], unit[kept], coded.size
+    )
+
+
+class Adjacency(Protocol):
+    """The symmetric 0/1 adjacency of distinct sentences (self-loops on the diagonal)."""
+
+    def spread(self, y: FloatArray) -> FloatArray:
+        """``A y``."""
+
+    def diagonal(self) -> FloatArray:
+        """1.0 for each node with a self-loop."""
+
+    def upper_edges(self) -> tuple[IntArray, IntArray]:
+        """Each edge once as (i, j), i <= j, in row then column order."""
+
+
+@dataclass(frozen=True)
+class EdgeArrays:
+    """A small graph's adjacency as arrays of its edges; ``A y`` is a weighted count."""
+
+    first: IntArray  # edge e is (first[e], second[e]), first[e] <= second[e], row order
+    second: IntArray
+    nodes: int
+
+    def spread(self, y: FloatArray) -> FloatArray:
+        # Summed in the order of a CSR product (row by row), as scipy sums a large graph's.
+        loop = self.first == self.second
+        spread = (
+            np.bincount(self.first, weights=y[self.second], minlength=self.nodes)
+            + np.bincount(self.second, weights=y[self.first], minlength=self.nodes)
+            - np.bincount(self.first[loop], weights=y[self.first[loop]], minlength=self.nodes)
+        )
+        return cast(FloatArray, spread)
+
+    def diagonal(self) -> FloatArray:
+        loop = self.first == self.second
+        return np.bincount(self.first[loop], minlength=self.nodes).astype(np.float64)
+
+    def upper_edges(self) -> tuple[IntArray, IntArray]:
+        return self.first, self.second
+
+
+@dataclass(frozen=True)
+class UpperMatrix:
+    """A large graph's adjacency as its upper triangle, a ``scipy.sparse`` CSR matrix."""
+
+    upper: Any  # scipy.sparse.csr_matrix (scipy is imported only for large graphs)
+
+    def spread(self, y: FloatArray) -> FloatArray:
+        spread: FloatArray = self.upper @ y + self.upper.T @ y - self.diagonal() * y
+        return spread
+
+    def diagonal(self) -> FloatArray:
+        return np.asarray(self.upper.diagonal(), dtype=np.float64)
+
+    def upper_edges(self) -> tuple[IntArray, IntArray]:
+        upper = self.upper.tocsr(copy=True)
+        upper.sort_indices()
+        rows = np.repeat(np.arange(upper.shape[0]), np.diff(upper.indptr))
+        return rows.astype(np.int64), upper.indices.astype(np.int64)
 
 
 @dataclass(frozen=True)
 class SimilarityGraph:
-    """LexRank's symmetric 0/1 graph between distinct sentences, stored as its upper triangle.
+    """LexRank's symmetric 0/1 graph between distinct sentences.
 
-    Node k stands for ``multiplicity[k]`` sentences with identical terms. ``upper`` holds each
-    edge (k, l), k <= l, once; self-loops are on the diagonal. ``degrees[k]`` is the degree of
-    each of node k's sentences in sumy's sentence graph (copies included).
+    Node k stands for ``multiplicity[k]`` sentences with identical terms. ``degrees[k]`` is
+    the degree of each of node k's sentences in sumy's sentence graph (copies included).
     """
 
-    upper: sp.csr_matrix
+    adjacency: Adjacency
     multiplicity: FloatArray
     self_loops: FloatArray
     degrees: FloatArray
 
     @classmethod
-    def from_upper(cls, upper: sp.csr_matrix, multiplicity: FloatArray) -> SimilarityGraph:
-        """Wrap an upper-triangular 0/1 matrix of distinct sentences with their copy counts."""
-        self_loops = np.asarray(upper.diagonal(), dtype=np.float64)
-        graph = cls(upper, multiplicity, self_loops, np.zeros(len(multiplicity)))
-        return cls(upper, multiplicity, self_loops, graph.spread(multiplicity))
+    def of(cls, adjacency: Adjacency, multiplicity: FloatArray) -> SimilarityGraph:
+        """Wrap the adjacency of distinct sentences with their copy counts."""
+        self_loops = adjacency.diagonal()
+        return cls(adjacency, multiplicity, self_loops, adjacency.spread(multiplicity))
 
     @property
     def edges(self) -> int:
         """Non-zero entries of the distinct sentences' 0/1 matrix (edges twice, loops once)."""
-        return int(2 * self.upper.nnz - np.count_nonzero(self.self_loops))
+        first, _ = self.adjacency.upper_edges()
+        return int(2 * len(first) - np.count_nonzero(self.self_loops))
 
     def spread(self, y: FloatArray) -> FloatArray:
         """``A y`` for the symmetric adjacency ``A`` of the distinct sentences."""
-        spread: FloatArray = self.upper @ y + self.upper.T @ y - self.self_loops * y
-        return spread
+        return self.adjacency.spread(y)
 
     def walk(self, mass: FloatArray) -> FloatArray:
         """Each sentence's value of ``M^T p`` (sumy's ``M``: rows over degree, 0 rows kept).
@@ -151,15 +242,79 @@ class SimilarityGraph:
 
 
 def similarity_graph(
-    rows: sp.csr_matrix, multiplicity: FloatArray | None = None, threshold: float = THRESHOLD
+    rows: TfidfRows, multiplicity: FloatArray | None = None, threshold: float = THRESHOLD
 ) -> SimilarityGraph:
-    """Sentence pairs whose cosine is above ``threshold``, from the product in row blocks.
+    """Sentence pairs whose cosine is above ``threshold``.
+
+    Up to ``_COUNTED_NODES`` distinct sentences, the products are summed by NumPy alone;
+    larger graphs use ``scipy.sparse``'s product, whose import (~0.15 s of CPU: SciPy's
+    array-API layer imports all of NumPy) costs more than a small graph's whole product. Both
+    find the same edges (tests/test_rank.py holds them equal on real text).
+    """
+    multiplicity = np.ones(rows.n) if multiplicity is None else multiplicity
+    adjacency: Adjacency
+    if rows.n <= _COUNTED_NODES:
+        adjacency = EdgeArrays(*_edges_by_counting(rows, threshold), rows.n)
+    else:
+        adjacency = UpperMatrix(_upper_by_sparse_product(rows, threshold))
+    return SimilarityGraph.of(adjacency, multiplicity)
+
+
+def _edges_by_counting(rows: TfidfRows, threshold: float) -> tuple[IntArray, IntArray]:
+    """Edges (i <= j, row order) from every pair of entries sharing a term, summed per pair.
+
+    Each stored entry (i, t) meets the entries (j, t) of the rows j >= i holding term t; their
+    products are summed per pair (i, j) by ``np.bincount`` into a block of rows by the rows
+    after them. Blocks stay small (``_COUNTED_BLOCK`` sums and pairs of entries): a new large
+    array costs more in page faults than the arithmetic on it.
+    """
+    n = rows.n
+    row_of = rows.row_of()
+    # The entries again, term by term (rows ascending within a term), and where each entry is.
+    by_term = np.argsort(rows.indices, kind="stable")
+    term_rows, term_values = row_of[by_term], rows.data[by_term]
+    term_end = np.cumsum(np.bincount(rows.indices, minlength=rows.columns))
+    place = np.empty(rows.nnz, dtype=np.int64)
+    place[by_term] = np.arange(rows.nnz)
+    # Entry k meets itself and the entries after it in its term's list.
+    meets = term_end[rows.indices] - place
+    pairs_before = np.concatenate(([0], np.cumsum(meets)))[rows.indptr]  # pairs before row i
+    firsts: list[IntArray] = []
+    seconds: list[IntArray] = []
+    start = 0
+    while start < n:
+        width = n - start
+        fits = int(np.searchsorted(pairs_before, pairs_before[start] + _COUNTED_BLOCK, "right"))
+        stop = min(n, start + max(1, _COUNTED_BLOCK // width), max(start + 1, fits - 1))
+        entries = np.arange(rows.indptr[start], rows.indptr[stop])
+        count = meets[entries]
+        entry = np.repeat(entries, count)
+        partner = place[entry] + np.arange(len(entry)) - np.repeat(np.cumsum(count) - count, count)
+        sums = np.bincount(
+            (row_of[entry] - start) * width + (term_rows[partner] - start),
+            weights=rows.data[entry] * term_values[partner],
+            minlength=(stop - start) * width,
+        )
+        hit = np.flatnonzero(sums > threshold)
+        firsts.append(hit // width + start)
+        seconds.append(hit % width + start)
+        start = stop
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _upper_by_sparse_product(rows: TfidfRows, threshold: float) -> Any:
+    """The upper triangle of the 0/1 graph from ``X X^T`` by ``scipy.sparse``, in row blocks.
 
     The product runs in float32 on the upper triangle only (cosine is symmetric); pairs within
     float32's error of the threshold are recomputed in float64, so edges match sumy's exactly.
     """
-    n = rows.shape[0]
-    rows32 = rows.astype(np.float32)
+    import scipy.sparse as sp  # here, not at the top: only large graphs pay for scipy
+
+    n = rows.n
+    matrix = sp.csr_matrix((rows.data, rows.indices, rows.indptr), shape=(n, rows.columns))
+    rows32 = matrix.astype(np.float32)
     row_counts = np.zeros(n, dtype=np.int64)
     columns: list[npt.NDArray[np.int32]] = []
     for start, stop in _blocks(rows):
@@ -173,31 +328,26 @@ def similarity_graph(
         value = product.data[kept[upper]].astype(np.float64)
         unsure = np.flatnonzero(value <= threshold + _FLOAT32_BAND)
         if len(unsure):
-            value[unsure] = _dots(rows, r[unsure] + start, c[unsure] + start)
+            left, right = matrix[r[unsure] + start], matrix[c[unsure] + start]
+            value[unsure] = np.asarray(left.multiply(right).sum(axis=1)).ravel()
         edge = value > threshold
         # Within a block, kept entries are in row order, so rows and columns line up as CSR.
         row_counts[start:stop] = np.bincount(r[edge], minlength=stop - start)
         columns.append((c[edge] + start).astype(np.int32))
     indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32)
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
-    import scipy.sparse as sp
-
-    upper_matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    return SimilarityGraph.from_upper(
-        upper_matrix, np.ones(n) if multiplicity is None else multiplicity
-    )
+    return sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
 
 
-def _blocks(rows: sp.csr_matrix) -> list[tuple[int, int]]:
+def _blocks(rows: TfidfRows) -> list[tuple[int, int]]:
     """Row ranges whose products with all rows hold at most ``_BLOCK_ENTRIES`` entries.
 
     A row's product has at most min(n, sum of its terms' df) entries, a bound known before
     multiplying; most blocks hold thousands of rows, a block of one row at most n entries.
     """
-    n = rows.shape[0]
-    df = np.bincount(rows.indices, minlength=rows.shape[1])
-    row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
-    bound = np.minimum(np.bincount(row_of, weights=df[rows.indices], minlength=n), n)
+    n = rows.n
+    df = np.bincount(rows.indices, minlength=rows.columns)
+    bound = np.minimum(np.bincount(rows.row_of(), weights=df[rows.indices], minlength=n), n)
     ranges = []
     start, held = 0, 0.0
     for i, entries in enumerate(bound.tolist()):
@@ -208,11 +358,6 @@ def _blocks(rows: sp.csr_matrix) -> list[tuple[int, int]]:
     if start < n:
         ranges.append((start, n))
     return ranges
-
-
-def _dots(rows: sp.csr_matrix, left: IntArray, right: IntArray) -> FloatArray:
-    """Exact float64 dot products of the given row pairs."""
-    return np.asarray(rows[left].multiply(rows[right]).sum(axis=1), dtype=np.float64).ravel()
 
 
 def sumy_power_method(graph: SimilarityGraph) -> FloatArray:

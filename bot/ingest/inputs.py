@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.ingest.extract import ExtractError, extract_article
-from bot.ingest.load import TEXT_SUFFIXES, LoadError, decode_text, load_file, parse_date
+from bot.ingest.load import (
+    TEXT_SUFFIXES,
+    LoadError,
+    Manifests,
+    decode_text,
+    load_file,
+    parse_date,
+)
 from bot.models import ArticleDate, RawArticle
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -57,10 +64,12 @@ def read_inputs(
     """
     articles: list[RawArticle] = []
     clusters_seen = False
+    # Each folder's manifest is parsed once, not once per file beside it (~50 us an entry).
+    manifests = Manifests()
     for path in paths:
         suffix = path.suffix.lower()
         if suffix in TEXT_SUFFIXES:
-            articles.append(load_file(path, max_bytes))
+            articles.append(load_file(path, max_bytes, manifests.for_folder(path.parent)))
         elif suffix in HTML_SUFFIXES:
             articles.append(_html_article(path, max_bytes))
         elif suffix in CLUSTER_SUFFIXES:

@@ -89,15 +89,26 @@ class IngestReport:
         )
 
 
-def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
+def prepare(
+    raw: RawArticle, indexer: TermIndexer, *, search_lexemes: bool = False
+) -> PreparedArticle:
     """Stages 2-3: clean, identify the language, split, index; RejectedArticle if nothing is left.
 
     ``indexer`` gives each supported language's pipeline (``TermIndexer.for_language``); an
-    article in another language is refused with a message naming its language.
+    article in another language is refused with a message naming its language. With
+    ``search_lexemes``, the article's lexemes for the store's full-text index come with it.
     """
     article, pipeline = _cleaned(raw, indexer)
     words = pipeline.tokenizer.to_words_many(article.sentences)
-    return PreparedArticle(article, tuple(pipeline.terms_of_words(w) for w in words))
+    terms = tuple(pipeline.terms_of_words(w) for w in words)
+    if not search_lexemes:
+        return PreparedArticle(article, terms)
+    # Imported here: the search lexemes (regex, every Snowball stemmer) are an ingest's, not
+    # `briefbot extract`'s, which uses the stages before them.
+    from bot.store.lexemes import document_lexemes
+
+    lexemes = document_lexemes(article.language, article.title, article.body)
+    return PreparedArticle(article, terms, search_lexemes=lexemes)
 
 
 def clean_article(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
@@ -200,14 +211,19 @@ class Preparer(Protocol):
 
 
 def prepare_files(
-    paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
+    paths: Iterable[Path],
+    indexer: TermIndexer,
+    max_bytes: int,
+    manifests: Manifests,
+    search_lexemes: bool = False,
 ) -> list[PreparedArticle | IngestFailure]:
     """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
             manifest = manifests.for_folder(path.parent)
-            outcomes.append(prepare(load_file(path, max_bytes, manifest), indexer))
+            raw = load_file(path, max_bytes, manifest)
+            outcomes.append(prepare(raw, indexer, search_lexemes=search_lexemes))
         except (LoadError, RejectedArticle) as exc:
             outcomes.append(IngestFailure(str(path), str(exc)))
     return outcomes

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.ingest.load import parse_date
 from bot.models import Article, ArticleDate, DatePrecision, PreparedArticle
+from bot.store.sql.statements import Row
 
 
 def article_row(digest: str, item: PreparedArticle, ingested_at: str) -> tuple[object, ...]:
@@ -37,7 +36,7 @@ def sentence_rows(article_id: int, item: PreparedArticle) -> list[tuple[object, 
     return rows
 
 
-def article_from_row(row: Sequence[object]) -> Article:
+def article_from_row(row: Row) -> Article:
     """An ``Article`` from a row selected as id, source, title, url, published, date
     precision, origin, language."""
     published, precision = row[4], str(row[5])

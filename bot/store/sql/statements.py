@@ -9,9 +9,10 @@ Params = Sequence[Any]
 
 
 class Row(Protocol):
-    """A result row read by column name (``sqlite3.Row``, the PostgreSQL store's ``Record``)."""
+    """A result row read by position or column name (``sqlite3.Row``, the PostgreSQL store's
+    ``Record``)."""
 
-    def __getitem__(self, key: str, /) -> Any: ...
+    def __getitem__(self, key: int | str, /) -> Any: ...
 
 
 class Statements(Protocol):

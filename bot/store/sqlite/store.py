@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import aiosqlite
 
 from bot.models import (
     Article,
-    FollowedTopic,
     PreparedArticle,
     SentenceRecord,
 )
@@ -24,18 +21,17 @@ from bot.store.sql.articles import (
     article_row,
     sentence_rows,
 )
-from bot.store.sql.generation import BUMP_GENERATION, READ_GENERATION
-from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database
+from bot.store.sql.generation import BUMP_GENERATION
+from bot.store.sql.store import ARTICLE_COLUMNS, SqlStore
+from bot.store.sql.workers import SqlWorkers
+from bot.store.sqlite.connection import BUSY_TIMEOUT_MS, Database, Statements
 from bot.store.sqlite.fts import match_expressions
-from bot.store.sqlite.installations import SqliteInstallations
 from bot.store.sqlite.ledger import SqliteLedger
-from bot.store.sqlite.subscriptions import SqliteSubscriptions
-from bot.store.sqlite.workers import SqliteWorkers
 
 _SQL_VARIABLES = 900  # stay under SQLite's default bound-parameter limit
 
 
-class SqliteStore:
+class SqliteStore(SqlStore):
     """The briefbot store in one SQLite file (WAL mode, migrated on open only when needed).
 
     Reads use reader connections and never wait for writes; writes are serialized on one
@@ -43,11 +39,10 @@ class SqliteStore:
     """
 
     def __init__(self, database: Database) -> None:
+        # SQLite's one writer is the lock: turns need no row-locking clause.
+        statements = Statements(database)
+        super().__init__(statements, SqliteLedger(database), SqlWorkers(statements))
         self._db = database
-        self._subscriptions = SqliteSubscriptions(database)
-        self._ledger = SqliteLedger(database)
-        self._installations = SqliteInstallations(database)
-        self._workers = SqliteWorkers(database)
 
     @classmethod
     async def open(cls, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
@@ -59,48 +54,13 @@ class SqliteStore:
         return cls(await Database.open(Path(path), busy_timeout_ms=busy_timeout_ms))
 
     @property
-    def subscriptions(self) -> SqliteSubscriptions:
-        """Digest subscriptions and the digest log."""
-        return self._subscriptions
-
-    @property
-    def ledger(self) -> SqliteLedger:
-        """Web-ingestion bookkeeping."""
-        return self._ledger
-
-    @property
     def read_only(self) -> bool:
         """True when the file can only be read (briefs work, storing does not)."""
         return self._db.read_only
 
-    @property
-    def installations(self) -> SqliteInstallations:
-        """Chat installations by workspace and OAuth states (bot.store.installations)."""
-        return self._installations
-
-    @property
-    def workers(self) -> SqliteWorkers:
-        """Worker leases and turns at shared work (digests, feeds) across replicas."""
-        return self._workers
-
     async def close(self) -> None:
         """Close the connections; WAL content is checkpointed by SQLite on last close."""
         await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def add_article(self, prepared: PreparedArticle, now: dt.datetime) -> AddResult:
-        """Store one article and its sentences' terms; see ``add_articles``."""
-        return (await self.add_articles([prepared], now))[0]
 
     async def add_articles(
         self, items: Sequence[PreparedArticle], now: dt.datetime
@@ -124,6 +84,8 @@ class SqliteStore:
             ids = await _stored_ids(db, digests)
             fresh = {d: item for d, item in zip(digests, items, strict=True) if d not in ids}
             new = list(fresh.items())
+            # The index's trigger takes the lexemes the articles came with, if any.
+            self._db.lexemes.give(item for _, item in new)
             rows_per_insert = _SQL_VARIABLES // _ARTICLE_FIELDS
             for start in range(0, len(new), rows_per_insert):
                 chunk = new[start : start + rows_per_insert]
@@ -172,26 +134,10 @@ class SqliteStore:
             )
             params.extend([*languages, expression])
         rows = await self._db.fetch_all(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE ({' OR '.join(terms)})"
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE ({' OR '.join(terms)})"
             " AND a.ingested_at > ?"
             " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
             (*params, after, limit),
-        )
-        return [article_from_row(row) for row in rows]
-
-    async def article(self, article_id: int) -> Article | None:
-        """One stored article by id."""
-        row = await self._db.fetch_one(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
-        )
-        return None if row is None else article_from_row(row)
-
-    async def articles(self, limit: int) -> list[Article]:
-        """The newest stored articles."""
-        rows = await self._db.fetch_all(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a"
-            " ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?",
-            (limit,),
         )
         return [article_from_row(row) for row in rows]
 
@@ -217,102 +163,6 @@ class SqliteStore:
                 for r in rows
             )
         return records
-
-    async def generation(self) -> int:
-        """A number that moves on with every change to stored articles (generation.py)."""
-        row = await self._db.fetch_one(READ_GENERATION)
-        return int(row[0]) if row else 0
-
-    async def count_articles(self) -> int:
-        """How many articles the store holds."""
-        row = await self._db.fetch_one("SELECT count(*) FROM articles")
-        return int(row[0]) if row else 0
-
-    async def get_meta(self, key: str) -> str | None:
-        """A stored setting of the store itself, e.g. whether seeds were ingested."""
-        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(row[0]) if row else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        """Record a setting of the store itself."""
-        async with self._db.write() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    async def claim_event(
-        self, platform: str, event_id: str, now: dt.datetime, keep: dt.timedelta
-    ) -> bool:
-        """Record a platform event as being answered; False when it was claimed before.
-
-        Claims older than ``keep`` are forgotten in the same transaction, so the table stays
-        small: platforms redeliver within minutes, never days.
-        """
-        async with self._db.write() as db:
-            await db.execute(
-                "DELETE FROM processed_events WHERE seen_at < ?", ((now - keep).isoformat(),)
-            )
-            cursor = await db.execute(
-                "INSERT INTO processed_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (platform, event_id) DO NOTHING",
-                (platform, event_id, now.isoformat()),
-            )
-            return cursor.rowcount == 1
-
-    async def note_brief(
-        self, platform: str, channel_id: str, target: str, shown_at: dt.datetime
-    ) -> None:
-        """Remember that a channel was shown a brief of a target (for ``--since last``)."""
-        async with self._db.write() as db:
-            await db.execute(
-                "INSERT INTO channel_briefs (platform, channel_id, target, shown_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (platform, channel_id, target)"
-                " DO UPDATE SET shown_at = excluded.shown_at",
-                (platform, channel_id, target, shown_at.astimezone(dt.UTC).isoformat()),
-            )
-
-    async def last_brief(self, platform: str, channel_id: str, target: str) -> dt.datetime | None:
-        """When the channel was last shown a brief of the target, or None."""
-        row = await self._db.fetch_one(
-            "SELECT shown_at FROM channel_briefs"
-            " WHERE platform = ? AND channel_id = ? AND target = ?",
-            (platform, channel_id, target),
-        )
-        return None if row is None else dt.datetime.fromisoformat(str(row[0]))
-
-    async def follow(
-        self, platform: str, channel_id: str, slug: str, words: str, now: dt.datetime
-    ) -> bool:
-        """Store a channel's followed topic; False when the channel already follows it."""
-        async with self._db.write() as db:
-            cursor = await db.execute(
-                "INSERT INTO followed_topics (platform, channel_id, slug, words, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id, slug) DO NOTHING",
-                (platform, channel_id, slug, words, now.astimezone(dt.UTC).isoformat()),
-            )
-            return cursor.rowcount == 1
-
-    async def unfollow(self, platform: str, channel_id: str, slug: str) -> bool:
-        """Forget a channel's followed topic; False when it did not follow it."""
-        async with self._db.write() as db:
-            cursor = await db.execute(
-                "DELETE FROM followed_topics WHERE platform = ? AND channel_id = ? AND slug = ?",
-                (platform, channel_id, slug),
-            )
-            return cursor.rowcount == 1
-
-    async def followed(self, platform: str, channel_id: str) -> list[FollowedTopic]:
-        """A channel's followed topics, oldest first."""
-        rows = await self._db.fetch_all(
-            "SELECT slug, words, created_at FROM followed_topics"
-            " WHERE platform = ? AND channel_id = ? ORDER BY created_at, slug",
-            (platform, channel_id),
-        )
-        return [
-            FollowedTopic(str(r[0]), str(r[1]), dt.datetime.fromisoformat(str(r[2]))) for r in rows
-        ]
 
     async def integrity_ok(self) -> bool:
         """True when SQLite's integrity check and FTS5's own index check pass."""
@@ -365,8 +215,3 @@ async def _stored_ids(db: aiosqlite.Connection, digests: Sequence[str]) -> dict[
         )
         ids.update((str(row[0]), int(row[1])) for row in rows)
     return ids
-
-
-_ARTICLE_COLUMNS = (
-    "a.id, a.source, a.title, a.url, a.published, a.date_precision, a.origin, a.language"
-)
