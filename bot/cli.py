@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,8 @@ log = logging.getLogger("bot.cli")
 _RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
 MAX_WORDS = 5000
 FORMATS = ("json", "markdown", "text")
+# Commands that build one brief, or read one page, and exit.
+ONE_SHOT_COMMANDS = ("brief", "summarize", "extract")
 
 
 def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
@@ -166,13 +168,14 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
         platform = platforms.get(args.command)
         if platform is not None:
             return platform.run(settings, env)
-        if args.command == "summarize":
-            return _summarize(args, settings)
-        if args.command == "extract":
-            return _extract(settings, args.input)
-        import asyncio
+        with _collector_off(args.command in ONE_SHOT_COMMANDS):
+            if args.command == "summarize":
+                return _summarize(args, settings)
+            if args.command == "extract":
+                return _extract(settings, args.input)
+            import asyncio
 
-        return asyncio.run(_run(args, settings, env, platforms))
+            return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -197,6 +200,29 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
             exc_info=args.verbose,
         )
         return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _collector_off(off: bool) -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block when ``off``.
+
+    Every object a one-shot brief makes lives until the command exits: the collector would
+    walk the tens of thousands of sentence objects of a big brief several times over (~10% of
+    a 1,000-article brief) and find next to nothing to free. Reading one page (``extract``),
+    it ran ~110 times while trafilatura's libraries loaded and the page was parsed, ~6% of
+    the command, to free ~1,000 objects. It is on again after the block,
+    for a caller that goes on (a test), but with what exists by then frozen (``gc.freeze``):
+    turned on as it was, its first pass walked all of it, as long as the brief itself.
+    """
+    if not off or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _render(format_name: str, brief: Brief) -> str:
@@ -546,19 +572,6 @@ def _extract(settings: Settings, name: str) -> int:
     # One page's language is one small vector-matrix product: OpenBLAS's thread pool, started
     # when NumPy loads (py3langid, at trafilatura's import), costs more than it could save.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    # One short pass over one page: the cyclic collector ran ~110 times while trafilatura's
-    # libraries loaded and the page was read, ~6% of the command's CPU, to free ~1,000 objects
-    # (the parsed page is freed by reference counting).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _print_extracted(settings, name)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _print_extracted(settings: Settings, name: str) -> int:
     from bot.ingest.extract import is_link, read_saved_page
     from bot.ingest.pipeline import RejectedArticle
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -306,3 +307,13 @@ def test_extract_prints_each_saved_page_as_an_ingest_reads_it(tmp_path: Path) ->
         result = run(tmp_path, "extract", str(path))
         assert result.returncode == 0, result.stderr
         assert result.stdout == f"{article.title or '(untitled)'}\n{article.body}\n", path.name
+
+
+def test_the_cyclic_collector_is_off_only_while_a_one_shot_brief_runs() -> None:
+    from bot.cli import _collector_off
+
+    with _collector_off(True):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with _collector_off(False):
+        assert gc.isenabled()
