@@ -305,8 +305,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     if args.words is not None and not 1 <= args.words <= MAX_WORDS:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
-    from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, extra_workers, summary_title
+    from bot.brief.corpus import build_corpus, extra_workers
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
 
@@ -321,7 +320,10 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        corpus = build_corpus(raws, indexer, deadline, extra_workers(len(raws)))
+        # The ranking's modules are imported while the workers prepare the first articles.
+        corpus = build_corpus(
+            raws, indexer, deadline, extra_workers(len(raws)), meanwhile=_import_ranking
+        )
     except TimeoutError:
         return _too_long(len(raws), settings.deadline_seconds)
     if not corpus.records:
@@ -331,6 +333,9 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     for reason in corpus.rejected:
         print(f"skipped {reason}", file=sys.stderr)
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import summary_title
+
     if args.words is not None:
         limits = SelectionLimits(points=len(corpus.records), words=args.words)
     else:
@@ -348,6 +353,13 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     print(_render(args.format, brief))
     return EXIT_OK
+
+
+def _import_ranking() -> None:
+    """Import what ranking a summary needs (NumPy's ranking, selection, rendering)."""
+    import bot.brief.render
+    import bot.brief.summarize
+    import bot.brief.worker  # noqa: F401
 
 
 async def _summarize_within(
