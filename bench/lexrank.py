@@ -117,7 +117,9 @@ def ingest_rate(folder: Path, db: Path, workers: int) -> float:
     them); without, a fresh tokenizer prepares them in this process.
     """
     started = time.perf_counter()
-    pool = ProcessPreparer.start("english", MAX_BYTES, workers) if workers else None
+    pool = None
+    if workers:  # a SQLite store: the workers work out the search lexemes, as the CLI's do
+        pool = ProcessPreparer.start("english", MAX_BYTES, workers, search_lexemes=True)
     try:
         preparer = pool or InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
         report = asyncio.run(_ingest(folder, db, preparer))

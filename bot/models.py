@@ -110,6 +110,10 @@ class PreparedArticle:
 
     article: CleanArticle
     terms: tuple[tuple[str, ...], ...]
+    # The article's search lexemes (bot.store.lexemes.document_lexemes of its language, title
+    # and body) when the preparer worked them out, so that a store indexing them (SQLite) need
+    # not: an ingest's worker processes do, sparing the one storing process.
+    search_lexemes: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -234,3 +235,13 @@ def test_summarize_errors_are_messages(
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_cyclic_collector_is_off_only_while_a_one_shot_brief_runs() -> None:
+    from bot.cli import _collector_off
+
+    with _collector_off(True):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with _collector_off(False):
+        assert gc.isenabled()

@@ -205,7 +205,7 @@ def test_identical_quotations_carried_by_many_outlets_are_matched_once(
     copies = [QUOTE] * 300 + [OUTLET_A_LEAD]
     index = statement_index(indexer, copies)
     # One distinct quotation per wording, however many sentences carry it.
-    assert len(index._holders) == 2
+    assert len(index._quotations) == 2
     lead = len(copies) - 1
     assert set(range(300)) <= index.quote_links(lead)
     # A copy of the quote holds the words the lead quotes, and the words the other copies quote.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import multiprocessing
 import sqlite3
 from collections.abc import Iterator
@@ -17,6 +19,9 @@ from bot.ingest.workers import (
     ProcessPreparer,
     workers_for,
 )
+from bot.models import PreparedArticle
+from bot.store import lexemes
+from bot.store.lexemes import document_lexemes
 from bot.store.sqlite.store import SqliteStore
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer
@@ -27,7 +32,8 @@ MAX_BYTES = 1_000_000
 
 @pytest.fixture
 def workers() -> Iterator[ProcessPreparer]:
-    preparer = ProcessPreparer.start("english", MAX_BYTES, workers=2)
+    # As `briefbot ingest` starts them for a SQLite store: search lexemes worked out too.
+    preparer = ProcessPreparer.start("english", MAX_BYTES, workers=2, search_lexemes=True)
     yield preparer
     preparer.close()
 
@@ -54,12 +60,21 @@ async def test_workers_prepare_exactly_what_this_process_does(
 ) -> None:
     folder = article_folder(tmp_path / "articles")
     paths = list(article_files([folder]))
-    here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
+    here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES, search_lexemes=True)
     expected = await here.prepare_files(paths)
     assert await workers.prepare_files(paths) == expected
     failures = [o for o in expected if isinstance(o, IngestFailure)]
     # Five seeds and the Russian article stored; the Vietnamese one has no pipeline.
     assert len(failures) == 4 and len(expected) - len(failures) == 6
+    # The lexemes are the store's own, and the rest is what a preparer without them gives.
+    plain = await InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES).prepare_files(paths)
+    for outcome, without in zip(expected, plain, strict=True):
+        if isinstance(outcome, PreparedArticle):
+            article = outcome.article
+            assert outcome.search_lexemes == document_lexemes(
+                article.language, article.title, article.body
+            )
+            assert dataclasses.replace(outcome, search_lexemes=None) == without
 
 
 def stored_rows(db: Path) -> list[tuple[object, ...]]:
@@ -82,6 +97,36 @@ async def test_an_ingest_through_workers_stores_what_one_in_process_stores(
     assert reports[0] == reports[1]
     assert (reports[1].added, reports[1].duplicates, len(reports[1].failures)) == (6, 6, 8)
     assert stored_rows(tmp_path / "here.sqlite3") == stored_rows(tmp_path / "workers.sqlite3")
+    # The full-text index too: worked out by the storing process here, by the workers there.
+    assert indexed(tmp_path / "here.sqlite3") == indexed(tmp_path / "workers.sqlite3") != []
+
+
+async def test_the_storing_process_works_out_no_lexemes_the_workers_sent(
+    tmp_path: Path, workers: ProcessPreparer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = article_folder(tmp_path / "articles")
+    here = InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
+    async with await SqliteStore.open(tmp_path / "here.sqlite3") as store:
+        await ingest_paths([folder], store, here, fixed_clock)
+
+    def refuse(*args: object) -> str:
+        raise AssertionError("search lexemes worked out again by the storing process")
+
+    # Only this process's computation is refused: the workers were forked before.
+    monkeypatch.setattr(lexemes, "document_lexemes", refuse)
+    async with await SqliteStore.open(tmp_path / "workers.sqlite3") as store:
+        report = await ingest_paths([folder], store, workers, fixed_clock)
+    assert report.added == 6
+    assert indexed(tmp_path / "here.sqlite3") == indexed(tmp_path / "workers.sqlite3")
+
+
+def indexed(db: Path) -> list[tuple[object, ...]]:
+    """Every entry of the full-text index: lexeme, article, position."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.entries USING fts5vocab(main, articles_fts, instance)"
+        )
+        return conn.execute("SELECT term, doc, offset FROM entries ORDER BY doc, offset").fetchall()
 
 
 async def test_a_killed_worker_loses_no_file(tmp_path: Path, workers: ProcessPreparer) -> None:

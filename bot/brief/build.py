@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import pairwise
 
 from bot.brief.corroboration import ArticleText, Reports, group_reports
 from bot.brief.figures import DatedSentence, figure_reports, find_conflicts
@@ -217,17 +218,19 @@ def article_texts(
     articles: Mapping[int, Article],
 ) -> list[ArticleText]:
     """Each article's sentences and their terms in reading order, for copy detection."""
-    rows: dict[int, list[tuple[int, str, tuple[str, ...]]]] = defaultdict(list)
-    for record, record_terms in zip(records, terms, strict=True):
-        rows[record.article_id].append((record.position, record.text, tuple(record_terms)))
+    numbers: dict[int, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        numbers[record.article_id].append(i)
     texts = []
-    for article_id, sentences in rows.items():
-        sentences.sort()
+    for article_id, own in numbers.items():
+        # Stored sentences come in reading order already: sorting is for those that don't.
+        if any(records[a].position >= records[b].position for a, b in pairwise(own)):
+            own.sort(key=lambda i: (records[i].position, records[i].text, tuple(terms[i])))
         texts.append(
             ArticleText(
                 articles[article_id],
-                tuple(text for _, text, _ in sentences),
-                tuple(t for _, _, t in sentences),
+                tuple(records[i].text for i in own),
+                tuple(tuple(terms[i]) for i in own),
             )
         )
     return texts
@@ -236,10 +239,13 @@ def article_texts(
 def dated_sentences(
     records: Sequence[SentenceRecord], articles: Mapping[int, Article], reports: Reports
 ) -> Iterator[DatedSentence]:
-    """Sentences to read figures from, dated to the day their article came out (or None)."""
+    """Sentences to read figures from, with the day their article came out: those of
+    articles dated to the day (``figure_reports`` reads no other)."""
     for record in records:
         article = articles[record.article_id]
         day = article.date.value if article.date.precision is DatePrecision.DAY else None
+        if day is None:
+            continue  # figures are read from dated sentences only (``figure_reports``)
         yield DatedSentence(
             record.article_id,
             article.source,

@@ -31,11 +31,12 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
 
-from bot.text.termcodes import TermCodes
+from bot.text.termcodes import IntArray, TermCodes
 
 # Sentences at or above this overlap are the same statement: one point, every source credited.
 SAME_STATEMENT = 0.6
@@ -273,21 +274,28 @@ class OverlapIndex:
             return found
         linked: set[int] = set()
         for q in self._quotes_of.get(i, ()):
-            linked.update(self._holders[q])
-        for q in self._held_by.get(i, ()):
-            linked.update(self._quoting[q])
+            linked.update(self._holders(q))
+        # The quotations ``i`` holds: their terms found in its own, in order, side by side.
+        own = self.terms(i)
+        for q, quotation in enumerate(self._quotations):
+            if quotation[0] in own and _contains_run(self._coded[i], quotation):
+                linked.update(self._quoting[q])
         linked.discard(i)
         self._quote_links[i] = linked
         return linked
 
     def _index_quotations(self, quoted: Sequence[Sequence[Sequence[str]]]) -> None:
-        """Which sentences quote each distinct quotation and which hold it (its terms found in
-        order, side by side); each distinct quotation is looked for once, however many
-        sentences quote it (a wire quote carried by hundreds of outlets)."""
+        """Which sentences quote each distinct quotation (one entry however many sentences
+        quote it: a wire quote carried by hundreds of outlets).
+
+        Which sentences hold a quotation is looked for only when a link of a sentence is asked
+        for (``quote_links``): for the few sentences selection asks about, not for every
+        quotation of a big brief.
+        """
+        self._quotations: list[tuple[str, ...]] = []
         self._quoting: list[list[int]] = []
-        self._holders: list[list[int]] = []
         self._quotes_of: dict[int, list[int]] = defaultdict(list)
-        self._held_by: dict[int, list[int]] = defaultdict(list)
+        self._holders_found: dict[int, list[int]] = {}
         if not any(quoted):
             return
         quoters: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -295,29 +303,44 @@ class OverlapIndex:
             for quotation in quotations:
                 if len(quotation) >= MIN_QUOTED_TERMS:
                     quoters[tuple(quotation)].append(i)
-        coded = self._coded
-        code = {term: k for k, term in enumerate(coded.vocabulary)}
-        # Term occurrences sorted by term code: the sentences holding a term are one slice.
-        by_term = np.argsort(coded.ids, kind="stable")
-        sorted_ids = coded.ids[by_term]
         for quotation, quoting in quoters.items():
-            if not all(t in code for t in quotation):
-                continue
-            # Only sentences holding the quotation's rarest term can contain it.
-            rarest = min(quotation, key=lambda t: self._df[t])
-            lo, hi = np.searchsorted(sorted_ids, [code[rarest], code[rarest] + 1])
-            holders = [
-                j
-                for j in np.unique(coded.sentence_of[by_term[lo:hi]]).tolist()
-                if _contains_run(coded[j], quotation)
-            ]
+            if not all(t in self._df for t in quotation):
+                continue  # a term no sentence holds: no sentence holds the quotation
             q = len(self._quoting)
+            self._quotations.append(quotation)
             self._quoting.append(quoting)
-            self._holders.append(holders)
             for i in dict.fromkeys(quoting):
                 self._quotes_of[i].append(q)
-            for j in holders:
-                self._held_by[j].append(q)
+
+    def _holders(self, q: int) -> list[int]:
+        """The sentences holding quotation ``q``: its terms in order, side by side."""
+        found = self._holders_found.get(q)
+        if found is not None:
+            return found
+        quotation = self._quotations[q]
+        coded = self._coded
+        # Only sentences holding the quotation's rarest term can contain it.
+        rarest = self._code[min(quotation, key=lambda t: self._df[t])]
+        lo, hi = np.searchsorted(self._sorted_ids, [rarest, rarest + 1])
+        found = self._holders_found[q] = [
+            j
+            for j in np.unique(coded.sentence_of[self._by_term[lo:hi]]).tolist()
+            if _contains_run(coded[j], quotation)
+        ]
+        return found
+
+    @cached_property
+    def _code(self) -> dict[str, int]:
+        return {term: k for k, term in enumerate(self._coded.vocabulary)}
+
+    @cached_property
+    def _by_term(self) -> IntArray:
+        """Term occurrences sorted by term code: the sentences holding a term are one slice."""
+        return np.argsort(self._coded.ids, kind="stable")
+
+    @cached_property
+    def _sorted_ids(self) -> IntArray:
+        return self._coded.ids[self._by_term]
 
     def _weigh(self, terms: Iterable[str]) -> float:
         return sum(self._weight[t] for t in terms)

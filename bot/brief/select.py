@@ -96,23 +96,33 @@ def select_points(
     # A sentence the ranking walk never reaches (off a free-text query) is no point; power
     # iteration leaves such sentences a rounding residue, not an exact zero.
     reached = max(scores, default=0.0) * UNREACHED_SHARE
-    eligible = [
+    scored = [
         i
-        for i, (r, count) in enumerate(zip(records, index.term_counts(), strict=True))
-        if scores[i] > reached
-        and count >= MIN_TERMS
-        and limits.min_words <= len(r.text.split()) <= limits.max_words
-        # A caption or list entry ("HMS Cornwall at Zeebrugge in 2006.") states nothing.
-        and states_something(r.text, language)
+        for i, count in enumerate(index.term_counts())
+        if scores[i] > reached and count >= MIN_TERMS
     ]
     # Best score first; ties go to the earlier article date, then the earlier position.
     day = {a: _date_key(article).toordinal() for a, article in articles.items()}
     rank_keys = np.array(
-        [(records[i].position, day[records[i].article_id], -scores[i]) for i in eligible],
+        [(records[i].position, day[records[i].article_id], -scores[i]) for i in scored],
         dtype=np.float64,
     ).reshape(-1, 3)
-    ranked = [eligible[k] for k in np.lexsort(rank_keys.T).tolist()]
-    top = max((scores[i] for i in ranked[:1]), default=0.0) or 1.0
+    word_counts: dict[int, int] = {}
+
+    def eligible(i: int) -> bool:
+        words = word_counts[i] = len(records[i].text.split())
+        return (
+            limits.min_words <= words <= limits.max_words
+            # A caption or list entry ("HMS Cornwall at Zeebrugge in 2006.") states nothing.
+            and states_something(records[i].text, language)
+        )
+
+    # The sentences that may be points, best first. Only as many are checked as selection
+    # reaches (a few hundred of the tens of thousands of a big brief): the sort is stable,
+    # so filtering as they are read keeps the order filtering all of them first gives.
+    ranked = filter(eligible, [scored[k] for k in np.lexsort(rank_keys.T).tolist()])
+    best = next(ranked, None)
+    top = (0.0 if best is None else scores[best]) or 1.0
     chosen: list[int] = []
     per_article: Counter[int] = Counter()
     # The candidates in play, each with its highest overlap with a chosen point (updated as
@@ -120,7 +130,7 @@ def select_points(
     # the rest when none of them can be a point (coverage re-reported by hundreds of outlets
     # fills any fixed number of best-ranked places with copies of a few sentences).
     overlap: dict[int, float] = {}
-    unused = iter(ranked)
+    unused = itertools.chain(() if best is None else (best,), ranked)
     suppressed: set[int] = set()
 
     def refill() -> bool:
@@ -147,10 +157,7 @@ def select_points(
     def fits(i: int) -> bool:
         return limits.words is None or words + word_counts[i] <= limits.words
 
-    word_counts = {i: len(records[i].text.split()) for i in ranked}
     sentences_of = _sentences_by_article(records)
-    following = {a: dict(itertools.pairwise(numbers)) for a, numbers in sentences_of.items()}
-    preceding = {a: {j: i for i, j in after.items()} for a, after in following.items()}
     # Each chosen point's credits: article -> the sentence(s) in it that carry the point.
     credits: list[dict[int, tuple[int, ...]]] = []
     refill()
@@ -169,7 +176,9 @@ def select_points(
         per_article[records[best].article_id] += 1
         words += word_counts[best]
         article = records[best].article_id
-        group = _statement(index, records, best, (preceding[article], following[article]), strategy)
+        following = dict(itertools.pairwise(sentences_of[article]))
+        preceding = {j: i for i, j in following.items()}
+        group = _statement(index, records, best, (preceding, following), strategy)
         credits.append(_verified_credits(index, records, sentences_of, best, group))
         statements.append(group)
         # The statement is no further point: its linked sentences, and in every credited

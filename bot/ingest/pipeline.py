@@ -32,6 +32,7 @@ from bot.ingest.load import (
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
 from bot.ops.runtime import Shutdown
+from bot.store.lexemes import document_lexemes
 from bot.store.protocols import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence
 from bot.text.language import identify
@@ -87,11 +88,14 @@ class IngestReport:
         )
 
 
-def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
+def prepare(
+    raw: RawArticle, indexer: TermIndexer, *, search_lexemes: bool = False
+) -> PreparedArticle:
     """Stages 2-3: clean, identify the language, split, index; RejectedArticle if nothing is left.
 
     ``indexer`` gives each supported language's pipeline (``TermIndexer.for_language``); an
-    article in another language is refused with a message naming its language.
+    article in another language is refused with a message naming its language. With
+    ``search_lexemes``, the article's lexemes for the store's full-text index come with it.
     """
     if not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
@@ -129,7 +133,11 @@ def prepare(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
         language=code,
     )
     words = pipeline.tokenizer.to_words_many(article.sentences)
-    return PreparedArticle(article, tuple(pipeline.terms_of_words(w) for w in words))
+    terms = tuple(pipeline.terms_of_words(w) for w in words)
+    if not search_lexemes:
+        return PreparedArticle(article, terms)
+    lexemes = document_lexemes(article.language, article.title, article.body)
+    return PreparedArticle(article, terms, search_lexemes=lexemes)
 
 
 def _keep(sentence: str, enders: str) -> bool:
@@ -187,14 +195,19 @@ class Preparer(Protocol):
 
 
 def prepare_files(
-    paths: Iterable[Path], indexer: TermIndexer, max_bytes: int, manifests: Manifests
+    paths: Iterable[Path],
+    indexer: TermIndexer,
+    max_bytes: int,
+    manifests: Manifests,
+    search_lexemes: bool = False,
 ) -> list[PreparedArticle | IngestFailure]:
     """Stages 1-3 for article files, one by one; a bad file is a failure, never an exception."""
     outcomes: list[PreparedArticle | IngestFailure] = []
     for path in paths:
         try:
             manifest = manifests.for_folder(path.parent)
-            outcomes.append(prepare(load_file(path, max_bytes, manifest), indexer))
+            raw = load_file(path, max_bytes, manifest)
+            outcomes.append(prepare(raw, indexer, search_lexemes=search_lexemes))
         except (LoadError, RejectedArticle) as exc:
             outcomes.append(IngestFailure(str(path), str(exc)))
     return outcomes

@@ -7,6 +7,12 @@ from bot.store.errors import StoreError, StoreFault
 from bot.store.protocols import Store
 
 
+def indexes_bot_lexemes(settings: Settings) -> bool:
+    """True when the store's full-text index takes the lexemes of bot.store.lexemes (SQLite's
+    does; PostgreSQL works out its own from the text), so an ingest may work them out ahead."""
+    return settings.database_url is None
+
+
 async def open_store(settings: Settings) -> Store:
     """The store the settings name (PostgreSQL when a database URL is set, else the SQLite
     file), open and migrated."""

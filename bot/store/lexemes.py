@@ -15,7 +15,8 @@ A document (an article's title and body) and a query phrase are read the same wa
 PostgreSQL does this itself: migration 3 defines ``briefbot_search_text`` (step 1, in SQL) and
 one text search configuration per stemmer (step 2), and the generated ``search`` column uses
 the article's language's configuration. SQLite indexes the lexemes this module computes (its
-FTS5 table is fed by a trigger calling ``document_lexemes``). A query runs against each language
+FTS5 table is fed by a trigger calling ``document_lexemes``, or the same lexemes worked out
+ahead by an ingest's worker processes: ``GivenLexemes``). A query runs against each language
 the store holds, with that language's stems, so "sanctions" finds "sanctionné" in French
 articles and "sanctioned" in English ones. tests/store/test_search_parity.py checks that both
 engines find the same articles for the dev sets' queries in every language.
@@ -26,10 +27,12 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import regex
 import snowballstemmer
+
+from bot.models import PreparedArticle
 
 # Snowball stemmer of each language, where PostgreSQL 15 ships one (its ``*_stem``
 # dictionaries); other languages are matched by lower-cased words. English uses the original
@@ -102,6 +105,28 @@ def lexemes(text: str, language: str) -> list[str]:
 def document_lexemes(language: str | None, title: str | None, body: str | None) -> str:
     """An article's lexemes, one space apart, as SQLite's full-text index holds them."""
     return " ".join(lexemes(f"{title or ''} {body or ''}", language or "en"))
+
+
+class GivenLexemes:
+    """``document_lexemes`` as SQLite's full-text triggers call it (``briefbot_lexemes``),
+    answered from the lexemes an article came with (worked out ahead by an ingest's worker
+    processes) for exactly its language, title and body, and computed here otherwise."""
+
+    def __init__(self) -> None:
+        self._given: dict[tuple[str | None, str | None, str | None], str] = {}
+
+    def give(self, items: Iterable[PreparedArticle]) -> None:
+        """The lexemes of the articles about to be stored, in place of the last ones given
+        (a value given is always right for its text: keeping one longer costs only memory)."""
+        self._given = {
+            (item.article.language, item.article.title, item.article.body): item.search_lexemes
+            for item in items
+            if item.search_lexemes is not None
+        }
+
+    def __call__(self, language: str | None, title: str | None, body: str | None) -> str:
+        found = self._given.get((language, title, body))
+        return document_lexemes(language, title, body) if found is None else found
 
 
 def config_name(language: str) -> str:

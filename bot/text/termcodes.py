@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from typing import overload
 
@@ -49,6 +49,10 @@ class TermCodes(Sequence[Sequence[str]]):
 
     def __len__(self) -> int:
         return len(self._terms)
+
+    def __iter__(self) -> Iterator[Sequence[str]]:
+        # The term lists' own iterator: Sequence's would call __getitem__ once per sentence.
+        return iter(self._terms)
 
     @overload
     def __getitem__(self, index: int) -> Sequence[str]: ...

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.store.errors import StoreError, StoreFault
-from bot.store.lexemes import document_lexemes
+from bot.store.lexemes import GivenLexemes
 from bot.store.sqlite.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -49,10 +49,17 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection | None, readers: list[aiosqlite.Connection]
+        self,
+        path: Path,
+        writer: aiosqlite.Connection | None,
+        readers: list[aiosqlite.Connection],
+        lexemes: GivenLexemes | None = None,
     ) -> None:
         self.path = path
         self.writer = writer
+        # What the full-text index's triggers call for each article's lexemes (migration 10);
+        # a write hands it the lexemes its articles came with.
+        self.lexemes = lexemes or GivenLexemes()
         self._write_lock = asyncio.Lock()
         self._all_readers = readers
         self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -75,7 +82,10 @@ class Database:
                 raise logged(StoreFault.UNAVAILABLE, f"{path.parent}: {exc}", path, "open") from exc
             path = await asyncio.to_thread(path.absolute)
             read_only_file = await asyncio.to_thread(_read_only_file, path)
-            connect = functools.partial(_connect, opened=opened, busy_timeout_ms=busy_timeout_ms)
+            lexemes = GivenLexemes()
+            connect = functools.partial(
+                _connect, opened=opened, busy_timeout_ms=busy_timeout_ms, lexemes=lexemes
+            )
             loop = asyncio.get_running_loop()
             give_up = loop.time() + OPEN_ATTEMPTS_S
             while True:
@@ -83,7 +93,7 @@ class Database:
                 try:
                     writer = None if read_only_file else await _open_writer(path, connect)
                     pool = [await _open_reader(path, connect) for _ in range(readers)]
-                    return cls(path, writer, pool)
+                    return cls(path, writer, pool, lexemes)
                 except sqlite3.OperationalError as exc:
                     # Replicas started together on a new file (seen once in CI: two
                     # `briefbot poll`). SQLite answers "locked" without calling the busy
@@ -221,7 +231,12 @@ class _Connect(Protocol):
 
 
 async def _connect(
-    target: str, uri: bool = False, *, opened: list[aiosqlite.Connection], busy_timeout_ms: int
+    target: str,
+    uri: bool = False,
+    *,
+    opened: list[aiosqlite.Connection],
+    busy_timeout_ms: int,
+    lexemes: GivenLexemes,
 ) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(target, isolation_level=None, uri=uri)
     opened.append(connection)
@@ -229,7 +244,7 @@ async def _connect(
     await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     await connection.execute("PRAGMA foreign_keys = ON")
     # The full-text index's triggers read each article's lexemes through this (migration 10).
-    await connection.create_function("briefbot_lexemes", 3, document_lexemes, deterministic=True)
+    await connection.create_function("briefbot_lexemes", 3, lexemes, deterministic=True)
     return connection
 
 

@@ -84,6 +84,8 @@ class SqliteStore(SqlStore):
             ids = await _stored_ids(db, digests)
             fresh = {d: item for d, item in zip(digests, items, strict=True) if d not in ids}
             new = list(fresh.items())
+            # The index's trigger takes the lexemes the articles came with, if any.
+            self._db.lexemes.give(item for _, item in new)
             rows_per_insert = _SQL_VARIABLES // _ARTICLE_FIELDS
             for start in range(0, len(new), rows_per_insert):
                 chunk = new[start : start + rows_per_insert]
