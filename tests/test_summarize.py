@@ -178,3 +178,23 @@ def test_a_worker_that_dies_loses_nothing(
     forked = build_corpus(raws, indexer, workers=1, meanwhile=lambda: called.append(True))
     assert forked == here
     assert called == [True]
+
+
+def test_an_error_in_a_worker_is_the_commands_own(
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from bot.brief import corpus as corpus_module
+
+    raws = cluster_articles(EVAL.read_text(encoding="utf-8"), "multiling.jsonl")
+    broken = raws[-1].origin
+
+    def prepare_or_fail(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
+        if raw.origin == broken:
+            raise ValueError("a bug in preparing")
+        return real_prepare(raw, indexer)
+
+    real_prepare = corpus_module.prepare
+    monkeypatch.setattr(corpus_module, "prepare", prepare_or_fail)
+    with pytest.raises(ValueError, match="a bug in preparing"):
+        build_corpus(raws, indexer, workers=1)
+    assert "Traceback" not in capfd.readouterr().err

@@ -191,7 +191,13 @@ def _work(runs: _Runs, indexer: TermIndexer, sending: Any) -> None:
     # Ctrl-C to the whole process group must not print a worker's traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     done: dict[int, list[Outcome]] = {}
-    while (run := runs.take()) is not None:
-        done[run] = _prepare_here(runs.articles(run), indexer, None)
+    try:
+        while (run := runs.take()) is not None:
+            done[run] = _prepare_here(runs.articles(run), indexer, None)
+    except Exception:
+        # Sent nothing, a worker's runs are done by the command, which meets the same error
+        # and reports it as it reports its own: no traceback of a worker on the terminal.
+        sending.close()
+        return
     sending.send(done)
     sending.close()
