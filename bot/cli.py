@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import gc
 import logging
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from bot.brief.summarize import Corpus
     from bot.chat.platform import Platforms
     from bot.clock import Clock
-    from bot.models import Brief
+    from bot.models import Brief, CleanArticle
     from bot.ops.runtime import Pause
     from bot.text.terms import TermIndexer
 
@@ -42,8 +41,8 @@ log = logging.getLogger("bot.cli")
 _RERUN = "the store is closed cleanly; run the same ingest again to add the rest"
 MAX_WORDS = 5000
 FORMATS = ("json", "markdown", "text")
-# Commands that build one brief and exit.
-ONE_SHOT_BRIEFS = ("brief", "summarize")
+# Commands that build one brief, or read one page, and exit.
+ONE_SHOT_COMMANDS = ("brief", "summarize", "extract")
 
 
 def build_parser(platforms: Platforms) -> argparse.ArgumentParser:
@@ -162,14 +161,20 @@ def main(argv: Sequence[str] | None = None, platforms: Platforms | None = None) 
         if args.command == "init":
             return _init(args.folder, args.force, platforms.config_files)
         if args.command == "doctor":
+            import asyncio
+
             return asyncio.run(_doctor(env, platforms, args.config))
         settings = load_settings(env, args.config)
         platform = platforms.get(args.command)
         if platform is not None:
             return platform.run(settings, env)
-        with _collector_off(args.command in ONE_SHOT_BRIEFS):
+        with _collector_off(args.command in ONE_SHOT_COMMANDS):
             if args.command == "summarize":
                 return _summarize(args, settings)
+            if args.command == "extract":
+                return _extract(settings, args.input)
+            import asyncio
+
             return asyncio.run(_run(args, settings, env, platforms))
     except SettingsError as exc:
         print(f"briefbot: configuration problem: {exc}", file=sys.stderr)
@@ -203,7 +208,9 @@ def _collector_off(off: bool) -> Iterator[None]:
 
     Every object a one-shot brief makes lives until the command exits: the collector would
     walk the tens of thousands of sentence objects of a big brief several times over (~10% of
-    a 1,000-article brief) and find next to nothing to free. It is on again after the block,
+    a 1,000-article brief) and find next to nothing to free. Reading one page (``extract``),
+    it ran ~110 times while trafilatura's libraries loaded and the page was parsed, ~6% of
+    the command, to free ~1,000 objects. It is on again after the block,
     for a caller that goes on (a test), but with what exists by then frozen (``gc.freeze``):
     turned on as it was, its first pass walked all of it, as long as the brief itself.
     """
@@ -263,8 +270,6 @@ async def _run(
             return await _brief(app, args)
         if args.command == "ingest":
             return await _ingest(app, args.inputs)
-        if args.command == "extract":
-            return await _extract(app, args.input)
         if args.command == "poll":
             return await _poll(app, args.once, sleep)
         if args.command == "digests":
@@ -332,6 +337,8 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     if args.words is not None and not 1 <= args.words <= MAX_WORDS:
         print(f"briefbot: --words takes 1 to {MAX_WORDS}", file=sys.stderr)
         return EXIT_USAGE
+    import asyncio
+
     from bot.brief.corpus import build_corpus, extra_workers
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
@@ -571,17 +578,52 @@ async def _migrate_store(settings: Settings, source: Path | None) -> int:
     return EXIT_OK
 
 
-async def _extract(app: App, name: str) -> int:
-    from bot.chat.commands import UserError
+def _extract(settings: Settings, name: str) -> int:
+    """Print what the bot reads from a link or saved HTML page. Nothing is stored, so no store
+    is opened: a saved page loads only the extraction and the text pipeline."""
+    # One page's language is one small vector-matrix product: OpenBLAS's thread pool, started
+    # when NumPy loads (py3langid, at trafilatura's import), costs more than it could save.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from bot.ingest.extract import is_link, read_saved_page
+    from bot.ingest.pipeline import RejectedArticle
 
+    indexer = _indexer(settings)
     try:
-        article = await app.intake.extract(name)
-    except UserError as exc:
-        print("briefbot: " + exc.message, file=sys.stderr)
+        if is_link(name):
+            import asyncio
+
+            from bot.ingest.fetch import FetchError
+
+            try:
+                article = asyncio.run(_read_link(settings, name, indexer))
+            except FetchError as exc:
+                print(f"briefbot: Could not read {name}: {exc.reason}", file=sys.stderr)
+                return EXIT_FAILED
+        else:
+            article = read_saved_page(
+                name, settings.max_article_bytes, settings.fetch.min_article_words, indexer
+            )
+    except RejectedArticle as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"briefbot: {name}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
         return EXIT_FAILED
     print(article.title or "(untitled)")
     print(article.body)
     return EXIT_OK
+
+
+async def _read_link(settings: Settings, url: str, indexer: TermIndexer) -> CleanArticle:
+    from bot.ingest.extract import read_link
+    from bot.ingest.fetch import Fetcher, new_http_client
+
+    client = new_http_client(settings.fetch)
+    try:
+        fetcher = Fetcher(client, settings.fetch, trusted_networks=settings.fetch.trusted_networks)
+        return await read_link(fetcher, url, settings.fetch.min_article_words, indexer)
+    finally:
+        await client.aclose()
 
 
 async def _poll(app: App, once: bool, sleep: Pause) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -235,6 +236,77 @@ def test_summarize_errors_are_messages(
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _trusting_loopback(tmp_path: Path) -> Path:
+    """A config whose fetcher may read the loopback test server (refused by default)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    root = Path(__file__).parent.parent / "config"
+    settings = (root / "settings.toml").read_text(encoding="utf-8")
+    settings = settings.replace("[fetch]\n", '[fetch]\ntrusted_networks = ["127.0.0.1/32"]\n', 1)
+    (config / "settings.toml").write_text(settings, encoding="utf-8")
+    topics = (root / "topics.toml").read_text(encoding="utf-8")
+    (config / "topics.toml").write_text(topics, encoding="utf-8")
+    return config
+
+
+async def test_extract_reads_a_link_as_it_reads_the_saved_page(tmp_path: Path) -> None:
+    from tests.loopback import page, serve
+
+    config = _trusting_loopback(tmp_path)
+    saved = run(tmp_path, "extract", str(WEB / "cnn_article.html"))
+    routes = {"/cnn": page("cnn_article.html"), "/feed": page("feed2.rss", "application/rss+xml")}
+    async with serve(routes) as server:
+        outputs = []
+        for path in ("/cnn", "/feed", "/missing"):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "--config",
+                str(config),
+                "extract",
+                server.url("127.0.0.1", path),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={**os.environ, "BRIEFBOT_DB": str(tmp_path / "cli.sqlite3")},
+            )
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
+            outputs.append((process.returncode, stdout.decode(), stderr.decode()))
+    (code, stdout, stderr), feed, missing = outputs
+    assert code == 0, stderr
+    assert stdout == saved.stdout
+    assert feed[0] == 1 and "is a news feed" in feed[2] and "Traceback" not in feed[2]
+    assert missing[0] == 1 and "Could not read http://127.0.0.1" in missing[2]
+    assert "Traceback" not in missing[2]
+    # Extracting stores nothing, so it opens (and seeds) no store.
+    assert not (tmp_path / "cli.sqlite3").exists()
+
+
+def test_extract_prints_each_saved_page_as_an_ingest_reads_it(tmp_path: Path) -> None:
+    """The command (its own process: the lean path, one OpenBLAS thread) prints what this
+    process, loading everything the usual way, extracts and prepares from every saved page."""
+    from bot.ingest.extract import extract_article
+    from bot.ingest.pipeline import prepare
+    from bot.settings import load_settings
+    from bot.text.split import OfflineTokenizer
+    from bot.text.terms import TermIndexer
+
+    settings = load_settings({})
+    indexer = TermIndexer(
+        OfflineTokenizer(settings.language),
+        settings.language,
+        supported=settings.languages.supported,
+    )
+    pages = sorted(WEB.rglob("*.html"))
+    assert len(pages) >= 10
+    for path in pages:
+        raw = extract_article(path.read_bytes(), str(path)).article
+        article = prepare(raw, indexer).article
+        result = run(tmp_path, "extract", str(path))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"{article.title or '(untitled)'}\n{article.body}\n", path.name
 
 
 def test_the_cyclic_collector_is_off_only_while_a_one_shot_brief_runs() -> None:

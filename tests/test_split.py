@@ -179,3 +179,28 @@ def test_fast_sentences_equal_punkt_sentences_on_generated_text(text: str) -> No
 def test_fast_sentences_equal_punkt_sentences_on_generated_prose(text: str) -> None:
     assert TOKENIZER.to_sentences(text) == TOKENIZER.reference_sentences(text)
     assert TOKENIZER.to_sentences(" " + text) == TOKENIZER.reference_sentences(" " + text)
+
+
+def test_an_initialism_opening_a_name_does_not_end_the_sentence() -> None:
+    # MultiLing 2011 (WikiNews, CC BY): Punkt ended the sentence at "U.N." because its model
+    # knows "climate" only in lower case, and "... may have to wait until after the U.N." was a
+    # point of its own. A capitalised word the model has seen opening sentences, or a lower-case
+    # word after it, keeps the break.
+    tokenizer = OfflineTokenizer()
+    text = (
+        "The United Nations secretary-general, Ban Ki-moon says setting greenhouse-gas emission "
+        "targets may have to wait until after the U.N. Climate Change Conference being held in "
+        "Bali. She moved to the U.S. Climate change was not her field. He flew back to the U.S. "
+        "The New York Times reported it."
+    )
+    expected = (
+        "The United Nations secretary-general, Ban Ki-moon says setting greenhouse-gas emission "
+        "targets may have to wait until after the U.N. Climate Change Conference being held in "
+        "Bali.",
+        "She moved to the U.S.",
+        "Climate change was not her field.",
+        "He flew back to the U.S.",
+        "The New York Times reported it.",
+    )
+    assert tokenizer.to_sentences(text) == expected
+    assert tokenizer.reference_sentences(text) == expected

@@ -12,7 +12,7 @@ import pytest
 from bot.app import App
 from bot.brief.topics import Topic, TopicCatalog
 from bot.chat.commands import BriefReply, Notice
-from bot.ingest.extract import ExtractError, extract_article
+from bot.ingest.extract import ExtractError, extract_article, read_page
 from bot.ingest.feeds import Feed, FeedPoller, FeedReader, load_feeds, parse_feed
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import prepare
@@ -301,3 +301,17 @@ async def test_bulk_ingest_mixes_feeds_pages_and_files_with_progress(
     assert len(done) == 7
     # The feed page was fetched once; the later link to it was known by its canonical URL.
     assert [p for p, _ in server.requests].count("/blog/post/1") == 1
+
+
+SAVED_PAGES = sorted(DATA.rglob("*.html"))
+
+
+@pytest.mark.parametrize("url", [None, "https://news.test/page.html"])
+def test_read_page_is_what_prepare_would_store(url: str | None) -> None:
+    """``briefbot extract`` (read_page: stages 1-3 without the terms) shows every saved page's
+    article exactly as ingesting it would store it: text, title, source, date, author, language."""
+    indexer = TermIndexer(OfflineTokenizer("english"), "english")
+    for path in SAVED_PAGES:
+        html = path.read_bytes()
+        stored = prepare(extract_article(html, path.name, url).article, indexer).article
+        assert read_page(html, path.name, url, 80, indexer) == stored, path.name

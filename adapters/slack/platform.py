@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -20,6 +19,8 @@ log = logging.getLogger(__name__)
 
 def run(settings: Settings, env: Mapping[str, str]) -> int:
     """``briefbot slack``: serve the Slack app until stopped."""
+    import asyncio
+
     from adapters.slack.run import run_slack
 
     return asyncio.run(run_slack(settings, env))

@@ -15,10 +15,10 @@ from pathlib import Path
 from bot.chat.commands import UserError
 from bot.ingest.feeds import FeedPoller, FeedReader, FeedTurns, load_feeds
 from bot.ingest.fetch import FetchError
-from bot.ingest.mixed import MixedIngester, extract_input
+from bot.ingest.mixed import MixedIngester
 from bot.ingest.pipeline import IngestReport, Preparer, RejectedArticle, ingest_paths
 from bot.ingest.web import WebIngester
-from bot.models import Article, CleanArticle
+from bot.models import Article
 from bot.ops.runtime import Pause, Shutdown, pause
 from bot.settings import Settings
 from bot.store.protocols import Store
@@ -91,19 +91,6 @@ class Intake:
         if article is None:  # deleted between storing and briefing
             raise UserError("That article is no longer stored; try again.")
         return article
-
-    async def extract(self, name: str) -> CleanArticle:
-        """What the bot reads from a link or saved HTML page, without storing it."""
-        if self.web is None:
-            raise UserError(NO_WEB)
-        try:
-            return await extract_input(self.web, name, self.settings.max_article_bytes)
-        except FetchError as exc:
-            raise UserError(f"Could not read {name}: {exc.reason}") from exc
-        except RejectedArticle as exc:
-            raise UserError(str(exc)) from exc
-        except OSError as exc:
-            raise UserError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
 
     def feed_poller(self, sleep: Pause = pause, worker: str | None = None) -> FeedPoller:
         """A poller over the feeds in ``feeds.toml``, at the configured interval; as ``worker``

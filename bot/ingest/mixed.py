@@ -7,34 +7,20 @@ everywhere in briefbot, is the outlet that published an article.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.ingest.extract import extract_article
+from bot.ingest.extract import is_link, read_file
 from bot.ingest.feeds import FeedError, FeedReader
 from bot.ingest.fetch import FetchError
 from bot.ingest.load import article_files
-from bot.ingest.pipeline import (
-    IngestFailure,
-    IngestReport,
-    Preparer,
-    RejectedArticle,
-    ingest_paths,
-    prepare,
-)
+from bot.ingest.pipeline import IngestFailure, IngestReport, Preparer, RejectedArticle, ingest_paths
 from bot.ingest.web import WebIngester
-from bot.models import CleanArticle
 from bot.ops.runtime import Shutdown
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
 Progress = Callable[[str], None]
-
-
-def is_link(name: str) -> bool:
-    """True for anything written as a URL (``scheme://``); the fetcher refuses unsafe schemes."""
-    return "://" in name
 
 
 class MixedIngester:
@@ -103,36 +89,8 @@ def text_file_count(inputs: Iterable[str]) -> int:
     return sum(1 for _ in article_files(kept))
 
 
-def read_file(path: Path, max_bytes: int) -> bytes:
-    """A saved page or feed, refused past ``max_bytes``."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise RejectedArticle(f"{path}: too large ({size / 1_000_000:.1f} MB)")
-    return path.read_bytes()
-
-
 def _file_uri(path: Path) -> str:
     return path.resolve().as_uri()
-
-
-async def extract_input(web: WebIngester, name: str, max_file_bytes: int) -> CleanArticle:
-    """What the bot reads from a link or a saved HTML file, cleaned and split; nothing is stored.
-
-    Raises FetchError, RejectedArticle (ExtractError included) or OSError.
-    """
-    if is_link(name):
-        result = await web.fetcher.fetch(name)
-        if result.is_feed:
-            raise RejectedArticle(f"not an article: {name} is a news feed")
-        html, origin, url = result.body, result.url, result.url
-    else:
-        html, origin, url = read_file(Path(name), max_file_bytes), name, None
-    # Parsing and sentence splitting are CPU-bound: keep them off the event loop.
-    page = await asyncio.to_thread(
-        extract_article, html, origin, url, web.settings.min_article_words
-    )
-    prepared = await asyncio.to_thread(prepare, page.article, web.indexer)
-    return prepared.article
 
 
 def _tick(on_progress: Progress | None, item: str) -> None:

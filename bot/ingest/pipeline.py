@@ -13,14 +13,13 @@ Briefs then run 5 rank, 6 select (bot.brief.build) and 7 render (bot.brief.rende
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from bot.ingest.load import (
@@ -31,13 +30,15 @@ from bot.ingest.load import (
     parse_date,
 )
 from bot.models import ArticleDate, CleanArticle, Paragraph, PreparedArticle, RawArticle
-from bot.ops.runtime import Shutdown
-from bot.store.lexemes import document_lexemes
-from bot.store.protocols import Store
 from bot.text.clean import CleanText, clean_lines, keep_sentence
 from bot.text.language import identify
 from bot.text.languages import LANGUAGES, UnsupportedLanguage, language_name
 from bot.text.terms import TermIndexer
+
+if TYPE_CHECKING:
+    # Annotations only: `briefbot extract` runs prepare's stages without the store or asyncio.
+    from bot.ops.runtime import Shutdown
+    from bot.store.protocols import Store
 
 # A long feature runs to a few hundred sentences. Far more is a dump, not an article, and
 # LexRank compares every sentence of a brief with every other one.
@@ -97,6 +98,26 @@ def prepare(
     article in another language is refused with a message naming its language. With
     ``search_lexemes``, the article's lexemes for the store's full-text index come with it.
     """
+    article, pipeline = _cleaned(raw, indexer)
+    words = pipeline.tokenizer.to_words_many(article.sentences)
+    terms = tuple(pipeline.terms_of_words(w) for w in words)
+    if not search_lexemes:
+        return PreparedArticle(article, terms)
+    # Imported here: the search lexemes (regex, every Snowball stemmer) are an ingest's, not
+    # `briefbot extract`'s, which uses the stages before them.
+    from bot.store.lexemes import document_lexemes
+
+    lexemes = document_lexemes(article.language, article.title, article.body)
+    return PreparedArticle(article, terms, search_lexemes=lexemes)
+
+
+def clean_article(raw: RawArticle, indexer: TermIndexer) -> CleanArticle:
+    """``prepare`` without the terms: the article as a reader sees it (``briefbot extract``),
+    refused for the same reasons."""
+    return _cleaned(raw, indexer)[0]
+
+
+def _cleaned(raw: RawArticle, indexer: TermIndexer) -> tuple[CleanArticle, TermIndexer]:
     if not raw.text.strip():
         raise RejectedArticle(f"{raw.origin}: the file is empty (no article text)")
     code = identify(raw.text).code
@@ -132,12 +153,7 @@ def prepare(
         author=raw.author,
         language=code,
     )
-    words = pipeline.tokenizer.to_words_many(article.sentences)
-    terms = tuple(pipeline.terms_of_words(w) for w in words)
-    if not search_lexemes:
-        return PreparedArticle(article, terms)
-    lexemes = document_lexemes(article.language, article.title, article.body)
-    return PreparedArticle(article, terms, search_lexemes=lexemes)
+    return article, pipeline
 
 
 def _keep(sentence: str, enders: str) -> bool:
@@ -227,6 +243,8 @@ async def ingest_paths(
     transaction with every article whole. ``stop`` is checked before each batch is handed
     over: a stop request lets the batches in flight finish and leaves the rest for a re-run.
     """
+    import asyncio  # loaded by the running event loop; not at import, for `briefbot extract`
+
     added = duplicates = 0
     failures: list[IngestFailure] = []
     article_ids: list[int] = []

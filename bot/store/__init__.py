@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from typing import TYPE_CHECKING
+
 from bot.store.errors import StoreError, StoreFault
-from bot.store.protocols import Store
+
+if TYPE_CHECKING:
+    # Annotations only: the command line imports bot.store.errors (and so this package) in
+    # every command, most of which never open a store.
+    from bot.settings import Settings
+    from bot.store.protocols import Store
 
 
 def indexes_bot_lexemes(settings: Settings) -> bool:

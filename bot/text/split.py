@@ -111,11 +111,47 @@ class OfflineTokenizer:
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
         """Split one paragraph into sentences."""
-        return tuple(s.strip() for s in self._sentence_shortcut.tokenize(paragraph) if s.strip())
+        sentences = self._sentence_shortcut.tokenize(paragraph)
+        return self._names_joined(tuple(s.strip() for s in sentences if s.strip()))
 
     def reference_sentences(self, paragraph: str) -> tuple[str, ...]:
         """``to_sentences`` computed the plain way, by Punkt's own ``tokenize``."""
-        return tuple(s.strip() for s in self._sentences.tokenize(paragraph) if s.strip())
+        sentences = self._sentences.tokenize(paragraph)
+        return self._names_joined(tuple(s.strip() for s in sentences if s.strip()))
+
+    def _names_joined(self, sentences: tuple[str, ...]) -> tuple[str, ...]:
+        """Sentences with the breaks between an initialism and the name it opens undone.
+
+        Punkt ends a sentence at an initialism ("U.N.") when the next word is capitalised but
+        known to its model only in lower case, as in "... may have to wait until after the
+        U.N. | Climate Change Conference being held in Bali." (MultiLing 2011): the fragment
+        before the break became a point. When the next piece opens with two capitalised words
+        (a name) and its first word is not one the model has seen opening a sentence, the
+        initialism is part of that name ("U.S. Climate change is ..." keeps its break, and so
+        does "U.S. The New York Times ...").
+        """
+        if len(sentences) < 2 or not any(_ends_in_initialism(s) for s in sentences[:-1]):
+            return sentences
+        joined = [sentences[0]]
+        for sentence in sentences[1:]:
+            name = _NAME_OPENING.match(sentence)
+            if (
+                name is not None
+                and _ends_in_initialism(joined[-1])
+                and not self._opens_sentences(name.group(1).lower())
+            ):
+                joined[-1] = f"{joined[-1]} {sentence}"
+            else:
+                joined.append(sentence)
+        return tuple(joined)
+
+    def _opens_sentences(self, word: str) -> bool:
+        # Punkt's orthographic record: the word seen capitalised at a sentence's start.
+        import punkt
+
+        params = self._sentences.params
+        flags = params.ortho_context.get(word, 0)
+        return bool(flags & punkt.OrthoContext.BEG_UC) or word in params.sent_starters
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Split one sentence into words, keeping only what sumy counts as words."""
@@ -428,6 +464,21 @@ class _PunktShortcut:
                 shift = 0
                 if start < end:
                     yield start, end
+
+
+# A piece ending in an initialism of capitals ("U.N.", "U.S.A."), and one opening with two
+# capitalised words ("Climate Change ...").
+_INITIALISM_END = re.compile(r"(?:^|[\s(\"“])(?:[A-Z]\.){2,}$")
+_NAME_OPENING = re.compile(r"([A-Z][a-z]+)\s+[A-Z][a-z]")
+
+
+def _ends_in_initialism(sentence: str) -> bool:
+    # Most sentences end in a word's last letter and a stop: ruled out without the regex.
+    return (
+        sentence[-3:-2] == "."
+        and sentence[-2:-1].isupper()
+        and bool(_INITIALISM_END.search(sentence))
+    )
 
 
 # Text the shortcut leaves to Punkt: an ellipsis, spaced or not, which Punkt reads as one
