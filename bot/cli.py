@@ -339,8 +339,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     import asyncio
 
-    from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, extra_workers, summary_title
+    from bot.brief.corpus import build_corpus, extra_workers
     from bot.ingest.inputs import UnusableInput, read_inputs
     from bot.ingest.load import LoadError
 
@@ -355,7 +354,10 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        corpus = build_corpus(raws, indexer, deadline, extra_workers(len(raws)))
+        # The ranking's modules are imported while the workers prepare the first articles.
+        corpus = build_corpus(
+            raws, indexer, deadline, extra_workers(len(raws)), meanwhile=_import_ranking
+        )
     except TimeoutError:
         return _too_long(len(raws), settings.deadline_seconds)
     if not corpus.records:
@@ -365,6 +367,9 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     for reason in corpus.rejected:
         print(f"skipped {reason}", file=sys.stderr)
+    from bot.brief.select import SelectionLimits
+    from bot.brief.summarize import summary_title
+
     if args.words is not None:
         limits = SelectionLimits(points=len(corpus.records), words=args.words)
     else:
@@ -382,6 +387,13 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     print(_render(args.format, brief))
     return EXIT_OK
+
+
+def _import_ranking() -> None:
+    """Import what ranking a summary needs (NumPy's ranking, selection, rendering)."""
+    import bot.brief.render
+    import bot.brief.summarize
+    import bot.brief.worker  # noqa: F401
 
 
 async def _summarize_within(

@@ -145,3 +145,30 @@ def test_an_unwritable_cache_falls_back_to_py3langid_own_load(stock: Any, tmp_pa
     texts = [t[:SAMPLE_CHARS] for t in real_texts()[:50]]
     assert same_scores(load_identifier(cache=blocked), stock, texts)
     assert blocked.is_file()
+
+
+def test_a_forked_child_maps_the_model_again_and_scores_alike(
+    stock: Any, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from bot.text import language
+
+    texts = [t[:SAMPLE_CHARS] for t in real_texts()[:80]] + odd_texts()
+    parent = load_identifier(cache=cache)
+    monkeypatch.setattr(language, "_identifier", parent)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+
+    def child() -> None:
+        # After the fork the identifier holds new mappings of the same files.
+        remapped = language._identifier.moves is not parent_moves
+        sending.send((remapped, [language._identifier._decide(t).tolist() for t in texts]))
+
+    parent_moves = parent.moves
+    process = context.Process(target=child)
+    process.start()
+    remapped, scores = receiving.recv()
+    process.join()
+    assert remapped
+    assert scores == [stock._decide(t).tolist() for t in texts]

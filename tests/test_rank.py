@@ -157,7 +157,7 @@ def test_blockwise_graph_equals_one_block(
 def test_numpy_and_scipy_graphs_are_the_same_on_large_real_text(
     indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every English MultiLing story and the seeds: ~2,000 distinct sentences, a real
+    # Every English MultiLing story and the seeds: ~1,600 distinct sentences, a real
     # vocabulary of thousands of terms. NumPy's sums (small graphs) and scipy's product
     # (large ones) must give the same edges, degrees and scores, with or without a bias.
     sentences = seed_sentences(indexer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,43 @@ def test_forked_workers_stop_at_the_deadline(indexer: TermIndexer) -> None:
     with pytest.raises(TimeoutError):
         build_corpus(raws, indexer, deadline=time.monotonic() + 0.05, workers=1)
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_loses_nothing(
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from bot.brief import corpus as corpus_module
+
+    def dies_after_one_run(runs: Any, indexer: TermIndexer, sending: Any) -> None:
+        runs.take()  # a run taken, never sent back
+        os._exit(1)
+
+    raws = cluster_articles(EVAL.read_text(encoding="utf-8"), "multiling.jsonl")
+    here = build_corpus(raws, indexer)
+    monkeypatch.setattr(corpus_module, "_work", dies_after_one_run)
+    called: list[bool] = []
+    forked = build_corpus(raws, indexer, workers=1, meanwhile=lambda: called.append(True))
+    assert forked == here
+    assert called == [True]
+
+
+def test_an_error_in_a_worker_is_the_commands_own(
+    indexer: TermIndexer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from bot.brief import corpus as corpus_module
+
+    raws = cluster_articles(EVAL.read_text(encoding="utf-8"), "multiling.jsonl")
+    broken = raws[-1].origin
+
+    def prepare_or_fail(raw: RawArticle, indexer: TermIndexer) -> PreparedArticle:
+        if raw.origin == broken:
+            raise ValueError("a bug in preparing")
+        return real_prepare(raw, indexer)
+
+    real_prepare = corpus_module.prepare
+    monkeypatch.setattr(corpus_module, "prepare", prepare_or_fail)
+    with pytest.raises(ValueError, match="a bug in preparing"):
+        build_corpus(raws, indexer, workers=1)
+    assert "Traceback" not in capfd.readouterr().err
