@@ -113,7 +113,7 @@ def _rank_and_select(
     bias = combine(leads, on_query)
     teleport = strategy.teleport if query is None else strategy.query_teleport
     scores = lexrank_scores(terms, bias, teleport)
-    quoted = [indexer.quotations(r.text) for r in records]
+    quoted = indexer.quotations_many([r.text for r in records])
     if earlier:
         # Choose from more candidates, so that leaving out earlier statements still leaves
         # the best new ones.
