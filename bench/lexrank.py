@@ -49,6 +49,7 @@ from bot.ingest.workers import (
     MIN_FILES_FOR_WORKERS,
     InProcessPreparer,
     ProcessPreparer,
+    lexemes_in_workers,
     workers_for,
 )
 from bot.models import Brief, RawArticle, SentenceRecord
@@ -118,8 +119,9 @@ def ingest_rate(folder: Path, db: Path, workers: int) -> float:
     """
     started = time.perf_counter()
     pool = None
-    if workers:  # a SQLite store: the workers work out the search lexemes, as the CLI's do
-        pool = ProcessPreparer.start("english", MAX_BYTES, workers, search_lexemes=True)
+    if workers:  # for a SQLite store, as the CLI starts them
+        lexemes = lexemes_in_workers(workers)
+        pool = ProcessPreparer.start("english", MAX_BYTES, workers, search_lexemes=lexemes)
     try:
         preparer = pool or InProcessPreparer(TermIndexer(OfflineTokenizer()), MAX_BYTES)
         report = asyncio.run(_ingest(folder, db, preparer))

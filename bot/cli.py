@@ -241,7 +241,7 @@ async def _run(
         return await _migrate_store(settings, args.source)
     from bot.app import App
     from bot.ingest.mixed import text_file_count
-    from bot.ingest.workers import ProcessPreparer, workers_for
+    from bot.ingest.workers import ProcessPreparer, lexemes_in_workers, workers_for
     from bot.store import indexes_bot_lexemes
 
     workers = workers_for(text_file_count(args.inputs)) if args.command == "ingest" else 0
@@ -255,7 +255,7 @@ async def _run(
                 settings.max_article_bytes,
                 workers,
                 settings.languages.supported,
-                search_lexemes=indexes_bot_lexemes(settings),
+                search_lexemes=indexes_bot_lexemes(settings) and lexemes_in_workers(workers),
             )
             stack.callback(preparer.close)
         ranker = None

@@ -71,6 +71,9 @@ def test_a_caption_above_the_lead_does_not_take_the_leads_place() -> None:
     # Sentences given without the rest of their article keep their stored places.
     later = [SentenceRecord(n, 9, position, texts[2]) for n, position in enumerate((4, 6))]
     assert statement_positions(later, "en") == [4, 6]
+    # In any order given, each sentence keeps its own place.
+    mixed = [other, records[2], records[0], records[1]]
+    assert statement_positions(mixed, "en") == [0, 1, 0, 0]
 
 
 def test_the_london_bombings_brief_states_the_memorial_not_the_photo_caption() -> None:

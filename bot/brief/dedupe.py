@@ -320,7 +320,7 @@ class OverlapIndex:
         quotation = self._quotations[q]
         coded = self._coded
         # Only sentences holding the quotation's rarest term can contain it.
-        rarest = self._code[min(quotation, key=lambda t: self._df[t])]
+        rarest = self._coded.code[min(quotation, key=lambda t: self._df[t])]
         lo, hi = np.searchsorted(self._sorted_ids, [rarest, rarest + 1])
         found = self._holders_found[q] = [
             j
@@ -328,10 +328,6 @@ class OverlapIndex:
             if _contains_run(coded[j], quotation)
         ]
         return found
-
-    @cached_property
-    def _code(self) -> dict[str, int]:
-        return {term: k for k, term in enumerate(self._coded.vocabulary)}
 
     @cached_property
     def _by_term(self) -> IntArray:

@@ -103,10 +103,12 @@ def select_points(
     ]
     # Best score first; ties go to the earlier article date, then the earlier position.
     day = {a: _date_key(article).toordinal() for a, article in articles.items()}
-    rank_keys = np.array(
-        [(records[i].position, day[records[i].article_id], -scores[i]) for i in scored],
-        dtype=np.float64,
-    ).reshape(-1, 3)
+    some = np.array(scored, dtype=np.int64)
+    rank_keys = (
+        np.fromiter((r.position for r in records), np.float64, len(records))[some],
+        np.fromiter((day[r.article_id] for r in records), np.float64, len(records))[some],
+        -np.asarray(scores, dtype=np.float64)[some],
+    )
     word_counts: dict[int, int] = {}
 
     def eligible(i: int) -> bool:
@@ -120,7 +122,7 @@ def select_points(
     # The sentences that may be points, best first. Only as many are checked as selection
     # reaches (a few hundred of the tens of thousands of a big brief): the sort is stable,
     # so filtering as they are read keeps the order filtering all of them first gives.
-    ranked = filter(eligible, [scored[k] for k in np.lexsort(rank_keys.T).tolist()])
+    ranked = filter(eligible, some[np.lexsort(rank_keys)].tolist())
     best = next(ranked, None)
     top = (0.0 if best is None else scores[best]) or 1.0
     chosen: list[int] = []
@@ -209,7 +211,9 @@ def _sentences_by_article(records: Sequence[SentenceRecord]) -> dict[int, list[i
     for i, record in enumerate(records):
         by_article.setdefault(record.article_id, []).append(i)
     for numbers in by_article.values():
-        numbers.sort(key=lambda i: records[i].position)
+        # Stored sentences come in reading order already: sorting is for those that don't.
+        if any(records[a].position > records[b].position for a, b in itertools.pairwise(numbers)):
+            numbers.sort(key=lambda i: records[i].position)
     return by_article
 
 
@@ -309,8 +313,10 @@ def _lead_days(
     """Article leads and the day their article came out (when known to the day)."""
     days = {}
     for i, record in enumerate(records):
+        if record.position != 0:
+            continue
         date = articles[record.article_id].date
-        if record.position == 0 and date.value is not None and date.precision is DatePrecision.DAY:
+        if date.value is not None and date.precision is DatePrecision.DAY:
             days[i] = date.value
     return days
 

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -40,9 +41,6 @@ from bot.text.terms import ALL_LANGUAGES, TermIndexer
 # copy to the child (~1 us a sentence) is small next to ranking, which may grow quadratically.
 PROCESS_MIN_SENTENCES = 1_000
 log = logging.getLogger(__name__)
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
-if _LIBC is not None and not hasattr(_LIBC, "malloc_trim"):  # musl has none
-    _LIBC = None
 
 
 class RankingFailed(Exception):
@@ -245,8 +243,19 @@ class RankingProcess:
 
 def _return_freed_memory() -> None:
     """Give freed heap back to the system (glibc's ``malloc_trim``; elsewhere nothing)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """glibc, found when first needed: ``find_library`` runs ``ldconfig`` (~5 ms), which a
+    one-shot brief, never trimming, need not wait for."""
+    if sys.platform != "linux":
+        return None
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    return libc if hasattr(libc, "malloc_trim") else None  # musl has none
 
 
 async def _readable(connection: Connection) -> None:

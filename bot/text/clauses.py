@@ -111,7 +111,14 @@ def statement_positions(records: Sequence[SentenceRecord], language: str) -> lis
     """Each sentence's stored place in its article, less the sentences before it that state
     nothing: a caption or label above an article's lead does not push the lead to second place.
     """
-    order = sorted(range(len(records)), key=lambda i: (records[i].article_id, records[i].position))
+    # Each article's sentences in reading order (as the store gives them: sorted only if not).
+    order: Sequence[int] = range(len(records))
+    last: dict[int, int] = {}
+    for record in records:
+        if last.get(record.article_id, -1) >= record.position:
+            order = sorted(order, key=lambda i: (records[i].article_id, records[i].position))
+            break
+        last[record.article_id] = record.position
     positions = [0] * len(records)
     skipped: dict[int, int] = {}
     for i in order:

@@ -23,7 +23,9 @@ class TermCodes(Sequence[Sequence[str]]):
         self._terms = terms
         # Every loop here runs in C (dict.fromkeys, map, fromiter): this is per term of a brief.
         self.vocabulary: tuple[str, ...] = tuple(dict.fromkeys(chain.from_iterable(terms)))
-        code = {term: i for i, term in enumerate(self.vocabulary)}
+        # Each term's code (the index of its place in ``vocabulary``).
+        self.code: dict[str, int] = {term: i for i, term in enumerate(self.vocabulary)}
+        code = self.code
         self.lengths: IntArray = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         self.ids: IntArray = np.fromiter(
             map(code.__getitem__, chain.from_iterable(terms)),
