@@ -54,8 +54,9 @@ import corpora  # bench/corpora.py: the script folder is on sys.path
 from lexrank import ARTICLE_UNITS, first_with_sentences, machine, write_articles
 
 from bot.brief.briefer import RankJob
+from bot.brief.corpus import build_corpus
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.brief.worker import run_job
 from bot.ingest.inputs import read_inputs
 from bot.models import Brief

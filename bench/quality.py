@@ -46,8 +46,9 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.select import SelectionLimits, Strategy
-from bot.brief.summarize import Corpus, build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import cluster_articles
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer

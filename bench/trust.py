@@ -47,8 +47,9 @@ from quality import UnicodeWords
 from rouge_score import rouge_scorer
 
 from bot.brief import build
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import Corpus, build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.extract import ExtractError, extract_article
 from bot.ingest.inputs import cluster_articles, read_inputs
 from bot.models import Brief, RawArticle, SentenceRecord

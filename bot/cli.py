@@ -21,8 +21,8 @@ from bot.store.errors import StoreError
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.brief.corpus import Corpus
     from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import Corpus
     from bot.chat.platform import Platforms
     from bot.clock import Clock
     from bot.models import Brief, CleanArticle
@@ -618,12 +618,9 @@ async def _read_link(settings: Settings, url: str, indexer: TermIndexer) -> Clea
     from bot.ingest.extract import read_link
     from bot.ingest.fetch import Fetcher, new_http_client
 
-    client = new_http_client(settings.fetch)
-    try:
+    async with contextlib.aclosing(new_http_client(settings.fetch)) as client:
         fetcher = Fetcher(client, settings.fetch, trusted_networks=settings.fetch.trusted_networks)
         return await read_link(fetcher, url, settings.fetch.min_article_words, indexer)
-    finally:
-        await client.aclose()
 
 
 async def _poll(app: App, once: bool, sleep: Pause) -> int:

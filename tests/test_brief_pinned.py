@@ -26,9 +26,10 @@ from pathlib import Path
 import pytest
 
 from bot.brief.build import build_brief
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.render import brief_to_dict
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import Corpus, build_corpus, fit_words
+from bot.brief.summarize import fit_words
 from bot.ingest.inputs import cluster_articles, read_inputs
 from bot.models import ArticleDate, Brief, DatePrecision, RawArticle
 from bot.text.split import OfflineTokenizer

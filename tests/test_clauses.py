@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.corpus import build_corpus
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import cluster_articles
 from bot.models import SentenceRecord
 from bot.text.clauses import statement_positions, states_something

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
+from bot.brief.corpus import build_corpus
 from bot.brief.corroboration import ArticleText, group_reports, named_origin
 from bot.brief.render import render_json, render_markdown, render_text
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import read_inputs
 from bot.ingest.load import article_files, load_file, read_manifest
 from bot.ingest.pipeline import prepare

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.render import render_json
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import Corpus, build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import cluster_articles, docid_outlet, read_inputs
 from bot.models import ArticleDate, Brief, RawArticle, SentenceRecord
 from bot.text.split import OfflineTokenizer

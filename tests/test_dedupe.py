@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.dedupe import CARRIES, LEAD_PARAPHRASE, REDUNDANT, SAME_STATEMENT, OverlapIndex
-from bot.brief.summarize import Corpus, build_corpus
 from bot.ingest.inputs import read_inputs
 from bot.text.split import OfflineTokenizer
 from bot.text.terms import TermIndexer

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.corpus import build_corpus
 from bot.brief.figures import (
     PERIOD_DAYS,
     DatedSentence,
@@ -20,7 +21,7 @@ from bot.brief.figures import (
 )
 from bot.brief.render import render_json, render_markdown, render_text
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import cluster_articles, cluster_date
 from bot.ingest.load import article_files, load_file, read_manifest
 from bot.settings import PROJECT_DIR

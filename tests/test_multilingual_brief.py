@@ -200,8 +200,9 @@ async def test_every_multiling_language_is_stored_searched_and_briefed(settings:
 
 @pytest.mark.parametrize("language", sorted(STORY_WORDS))
 def test_summarize_works_in_every_multiling_language(language: str) -> None:
+    from bot.brief.corpus import build_corpus
     from bot.brief.select import SelectionLimits
-    from bot.brief.summarize import build_corpus, summarize
+    from bot.brief.summarize import summarize
     from bot.text.split import OfflineTokenizer
     from bot.text.terms import TermIndexer
 

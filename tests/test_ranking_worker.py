@@ -17,8 +17,8 @@ import pytest
 from bench.rereported import rereported_docs
 from bot.app import App
 from bot.brief.briefer import RankJob
+from bot.brief.corpus import Corpus, build_corpus
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import Corpus, build_corpus
 from bot.brief.worker import PROCESS_MIN_SENTENCES, ProcessRanker, RankingFailed, run_job
 from bot.chat.commands import UserError
 from bot.ingest.inputs import cluster_articles

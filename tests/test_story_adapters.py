@@ -8,8 +8,9 @@ import pytest
 
 from adapters.discord.embeds import brief_messages
 from adapters.slack.blocks import brief_message
+from bot.brief.corpus import build_corpus
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, summarize
+from bot.brief.summarize import summarize
 from bot.ingest.inputs import cluster_articles
 from bot.models import Brief
 from bot.settings import PROJECT_DIR

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from bot.brief.corpus import build_corpus, corpus_of
 from bot.brief.select import SelectionLimits
-from bot.brief.summarize import build_corpus, corpus_of, fit_words, summarize, word_count
+from bot.brief.summarize import fit_words, summarize, word_count
 from bot.ingest.inputs import cluster_articles, read_inputs
 from bot.models import (
     ArticleDate,

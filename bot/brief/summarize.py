@@ -9,9 +9,7 @@ from pathlib import Path
 
 from bot.brief.briefer import Ranker, RankJob
 from bot.brief.build import build_brief
-from bot.brief.corpus import Corpus as Corpus
-from bot.brief.corpus import build_corpus as build_corpus
-from bot.brief.corpus import corpus_of as corpus_of
+from bot.brief.corpus import Corpus
 from bot.brief.select import SelectionLimits
 from bot.models import Brief
 from bot.text.terms import TermIndexer
